@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { ConvexError } from "convex/values";
+import { api } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { insertCreatedJob, transitionJob } from "./model/jobTransitions";
+import { RIGHTS_STATEMENT } from "./lib/rightsStatement";
+
+const VIDEO_URL = "https://youtu.be/dQw4w9WgXcQ?si=abc";
+
+async function errorCodeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConvexError);
+  return (error as ConvexError<{ code: string }>).data.code;
+}
+
+/** A job already at META_READY, without going through the network-bound metadata action. */
+async function insertMetaReadyJob(t: ConvexTestHarness, ownerId: Id<"users">) {
+  return t.run(async (ctx) => {
+    const jobId = await insertCreatedJob(
+      ctx,
+      { ownerId, sourceUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", videoId: "dQw4w9WgXcQ" },
+      "user",
+    );
+    const job = (await ctx.db.get("video_jobs", jobId))!;
+    await transitionJob(ctx, job, "META_READY", {
+      actor: "system",
+      patch: { sourceMeta: { thumbnailUrl: "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg", source: "derived" } },
+    });
+    return jobId;
+  });
+}
+
+describe("createJobFromYouTubeUrl", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("creates a CREATED job owned by the caller, with the canonical URL", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const { jobId } = await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL });
+    const job = await t.run((ctx) => ctx.db.get("video_jobs", jobId));
+    expect(job).toMatchObject({
+      ownerId: userId,
+      status: "CREATED",
+      videoId: "dQw4w9WgXcQ",
+      sourceUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    });
+    const scheduled = await t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    expect(scheduled.map((s) => s.name)).toEqual(["youtubeMetadata:fetchSourceMeta"]);
+  });
+
+  test("an invalid URL is refused with invalid_url and creates nothing", async () => {
+    const t = newConvexTest();
+    const { as } = await signInAsNewUser(t);
+    for (const url of ["", "https://vimeo.com/123", "https://youtube.com.evil.com/watch?v=dQw4w9WgXcQ"]) {
+      expect(await errorCodeOf(as.mutation(api.jobs.createJobFromYouTubeUrl, { url }))).toBe("invalid_url");
+    }
+    expect(await t.run((ctx) => ctx.db.query("video_jobs").collect())).toEqual([]);
+    expect(await t.run((ctx) => ctx.db.query("job_events").collect())).toEqual([]);
+  });
+});
+
+describe("every public job function requires a signed-in user", () => {
+  test.each([
+    ["createJobFromYouTubeUrl", (t: ConvexTestHarness) => t.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL })],
+    ["rightsStatement", (t: ConvexTestHarness) => t.query(api.jobs.rightsStatement, {})],
+    ["listMine", (t: ConvexTestHarness) => t.query(api.jobs.listMine, { paginationOpts: { numItems: 10, cursor: null } })],
+  ])("%s", async (_name, call) => {
+    const t = newConvexTest();
+    expect(await errorCodeOf(call(t))).toBe("unauthenticated");
+  });
+
+  test("get, timeline and confirmRights", async () => {
+    const t = newConvexTest();
+    const { userId } = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, userId);
+    expect(await errorCodeOf(t.query(api.jobs.get, { jobId }))).toBe("unauthenticated");
+    expect(await errorCodeOf(t.query(api.jobs.timeline, { jobId }))).toBe("unauthenticated");
+    expect(
+      await errorCodeOf(t.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version })),
+    ).toBe("unauthenticated");
+  });
+});
+
+describe("reading jobs", () => {
+  test("get returns the owner's view without claim tokens or storage keys", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, userId);
+    const view = await as.query(api.jobs.get, { jobId });
+    expect(view).toMatchObject({ _id: jobId, status: "META_READY", videoId: "dQw4w9WgXcQ" });
+    expect(view).not.toHaveProperty("ownerId");
+    expect(view).not.toHaveProperty("claim");
+    expect(view).not.toHaveProperty("r2SourceKey");
+  });
+
+  test("listMine pages newest first", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const ids: Id<"video_jobs">[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await insertMetaReadyJob(t, userId));
+    const first = await as.query(api.jobs.listMine, { paginationOpts: { numItems: 3, cursor: null } });
+    expect(first.page.map((j) => j._id)).toEqual([ids[4], ids[3], ids[2]]);
+    expect(first.isDone).toBe(false);
+    const second = await as.query(api.jobs.listMine, {
+      paginationOpts: { numItems: 3, cursor: first.continueCursor },
+    });
+    expect(second.page.map((j) => j._id)).toEqual([ids[1], ids[0]]);
+  });
+
+  test("timeline lists every status change in order", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, userId);
+    const events = await as.query(api.jobs.timeline, { jobId });
+    expect(events!.map((e) => [e.from, e.to])).toEqual([
+      [null, "CREATED"],
+      ["CREATED", "META_READY"],
+    ]);
+  });
+});
+
+describe("rights gate", () => {
+  test("records who confirmed which statement, and when", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, userId);
+    const statement = await as.query(api.jobs.rightsStatement, {});
+    expect(statement.text.length).toBeGreaterThan(20);
+    await as.mutation(api.jobs.confirmRights, { jobId, statementVersion: statement.version });
+    const job = await t.run((ctx) => ctx.db.get("video_jobs", jobId));
+    expect(job!.rights).toEqual({
+      confirmedAt: expect.any(Number),
+      confirmedBy: userId,
+      statementVersion: statement.version,
+    });
+    expect(job!.status).toBe("META_READY");
+  });
+
+  test("an outdated statement version is refused", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, userId);
+    expect(await errorCodeOf(as.mutation(api.jobs.confirmRights, { jobId, statementVersion: "1999-01-01" }))).toBe(
+      "stale_statement",
+    );
+    expect((await t.run((ctx) => ctx.db.get("video_jobs", jobId)))!.rights).toBeUndefined();
+  });
+
+  test("only in META_READY", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const jobId = await t.run((ctx) =>
+      insertCreatedJob(ctx, { ownerId: userId, sourceUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", videoId: "dQw4w9WgXcQ" }, "user"),
+    );
+    expect(
+      await errorCodeOf(as.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version })),
+    ).toBe("invalid_state");
+  });
+});
+
+describe("another user cannot read, list, confirm or learn of a job", () => {
+  test("the second user sees exactly what they would for a missing job", async () => {
+    const t = newConvexTest();
+    const owner = await signInAsNewUser(t);
+    const intruder = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, owner.userId);
+
+    // A job id that once existed and is now gone: the reference for "missing".
+    const deletedId = await insertMetaReadyJob(t, owner.userId);
+    await t.run((ctx) => ctx.db.delete("video_jobs", deletedId));
+
+    expect(await intruder.as.query(api.jobs.get, { jobId })).toBeNull();
+    expect(await intruder.as.query(api.jobs.get, { jobId: deletedId })).toBeNull();
+    expect(await intruder.as.query(api.jobs.timeline, { jobId })).toBeNull();
+    expect(await intruder.as.query(api.jobs.timeline, { jobId: deletedId })).toBeNull();
+    const listed = await intruder.as.query(api.jobs.listMine, { paginationOpts: { numItems: 50, cursor: null } });
+    expect(listed.page).toEqual([]);
+
+    const confirmOther = await errorCodeOf(
+      intruder.as.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version }),
+    );
+    const confirmMissing = await errorCodeOf(
+      intruder.as.mutation(api.jobs.confirmRights, { jobId: deletedId, statementVersion: RIGHTS_STATEMENT.version }),
+    );
+    expect(confirmOther).toBe("not_found");
+    expect(confirmMissing).toBe(confirmOther);
+
+    const job = await t.run((ctx) => ctx.db.get("video_jobs", jobId));
+    expect(job!.rights).toBeUndefined();
+    expect(await owner.as.query(api.jobs.get, { jobId })).not.toBeNull();
+  });
+});

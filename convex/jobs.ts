@@ -1,0 +1,99 @@
+/**
+ * The public job API: intake from a YouTube link, the rights gate, and reading one's jobs.
+ */
+import { v } from "convex/values";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { internal } from "./_generated/api";
+import { userMutation, userQuery } from "./model/authedFunctions";
+import { getOwnedJob, requireOwnedJob } from "./model/jobAccess";
+import { insertCreatedJob } from "./model/jobTransitions";
+import { toJobEventView, toJobView } from "./model/jobViews";
+import { appError } from "./lib/appErrors";
+import { parseYouTubeUrl } from "./lib/youtube";
+import { RIGHTS_STATEMENT } from "./lib/rightsStatement";
+import { jobEventView, jobView } from "./lib/validators";
+
+export const createJobFromYouTubeUrl = userMutation({
+  args: { url: v.string() },
+  returns: v.object({ jobId: v.id("video_jobs") }),
+  handler: async (ctx, { url }) => {
+    const parsed = parseYouTubeUrl(url);
+    if (!parsed.ok) throw appError("invalid_url", parsed.error);
+    const jobId = await insertCreatedJob(
+      ctx,
+      { ownerId: ctx.userId, sourceUrl: parsed.canonicalUrl, videoId: parsed.videoId },
+      "user",
+    );
+    await ctx.scheduler.runAfter(0, internal.youtubeMetadata.fetchSourceMeta, {
+      jobId,
+      videoId: parsed.videoId,
+    });
+    return { jobId };
+  },
+});
+
+export const rightsStatement = userQuery({
+  args: {},
+  returns: v.object({ version: v.string(), text: v.string() }),
+  handler: async () => ({ version: RIGHTS_STATEMENT.version, text: RIGHTS_STATEMENT.text }),
+});
+
+export const confirmRights = userMutation({
+  args: { jobId: v.id("video_jobs"), statementVersion: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { jobId, statementVersion }) => {
+    const job = await requireOwnedJob(ctx, ctx.userId, jobId);
+    if (job.status !== "META_READY") {
+      throw appError("invalid_state", "Rights can only be confirmed before the upload starts.", {
+        status: job.status,
+      });
+    }
+    if (statementVersion !== RIGHTS_STATEMENT.version) {
+      throw appError("stale_statement", "The rights statement has changed. Read it again.", {
+        currentVersion: RIGHTS_STATEMENT.version,
+      });
+    }
+    const now = Date.now();
+    await ctx.db.patch("video_jobs", jobId, {
+      rights: { confirmedAt: now, confirmedBy: ctx.userId, statementVersion },
+      updatedAt: now,
+    });
+    return null;
+  },
+});
+
+export const get = userQuery({
+  args: { jobId: v.id("video_jobs") },
+  returns: v.union(jobView, v.null()),
+  handler: async (ctx, { jobId }) => {
+    const job = await getOwnedJob(ctx, ctx.userId, jobId);
+    return job === null ? null : toJobView(job);
+  },
+});
+
+export const listMine = userQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(jobView),
+  handler: async (ctx, { paginationOpts }) => {
+    const page = await ctx.db
+      .query("video_jobs")
+      .withIndex("by_owner", (q) => q.eq("ownerId", ctx.userId))
+      .order("desc")
+      .paginate(paginationOpts);
+    return { ...page, page: page.page.map(toJobView) };
+  },
+});
+
+export const timeline = userQuery({
+  args: { jobId: v.id("video_jobs") },
+  returns: v.union(v.array(jobEventView), v.null()),
+  handler: async (ctx, { jobId }) => {
+    const job = await getOwnedJob(ctx, ctx.userId, jobId);
+    if (job === null) return null;
+    const events = await ctx.db
+      .query("job_events")
+      .withIndex("by_job", (q) => q.eq("jobId", jobId))
+      .collect();
+    return events.map(toJobEventView);
+  },
+});

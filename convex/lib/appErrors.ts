@@ -1,0 +1,35 @@
+/**
+ * User-facing errors: a `ConvexError` whose data is `{ code, message }`. The UI switches on
+ * `code` (a closed set), never on message text.
+ */
+import { ConvexError } from "convex/values";
+
+export const APP_ERROR_CODES = [
+  "unauthenticated",
+  "not_found",
+  "invalid_argument",
+  "invalid_url",
+  "invalid_transition",
+  "invalid_state",
+  "rights_required",
+  "stale_statement",
+  "file_too_large",
+  "file_empty",
+  "not_a_video_type",
+  "parts_missing",
+  "part_out_of_range",
+  "storage_error",
+  "size_mismatch",
+] as const;
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+export type AppErrorData = { code: AppErrorCode; message: string } & Record<string, string | number | boolean | number[]>;
+
+export function appError(
+  code: AppErrorCode,
+  message: string,
+  extra: Record<string, string | number | boolean | number[]> = {},
+): ConvexError<AppErrorData> {
+  return new ConvexError<AppErrorData>({ ...extra, code, message });
+}

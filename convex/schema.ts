@@ -1,0 +1,67 @@
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { authTables } from "@convex-dev/auth/server";
+import * as vv from "./lib/validators";
+
+export default defineSchema({
+  ...authTables,
+
+  video_jobs: defineTable({
+    ownerId: v.id("users"),
+    status: vv.jobStatus,
+    sourceUrl: v.string(),
+    videoId: v.string(),
+    sourceMeta: v.optional(vv.sourceMeta),
+    rights: v.optional(vv.rights),
+    upload: v.optional(vv.uploadSession),
+    r2SourceKey: v.optional(v.string()),
+    media: v.optional(vv.media),
+    /** Number of times a worker has claimed this job. */
+    attempt: v.number(),
+    /** While UPLOADED: the earliest time a worker may claim it (backoff after a retry). */
+    notBefore: v.optional(v.number()),
+    claim: v.optional(vv.claim),
+    progress: v.optional(vv.progress),
+    failure: v.optional(vv.failure),
+    /** The last time the job moved or its upload made progress (the upload janitor reads it). */
+    lastActivityAt: v.number(),
+    updatedAt: v.number(),
+  })
+    .index("by_owner", ["ownerId"])
+    .index("by_status_and_notBefore", ["status", "notBefore"])
+    .index("by_status_and_lease", ["status", "claim.leaseExpiresAt"])
+    .index("by_status_and_activity", ["status", "lastActivityAt"]),
+
+  /** One row per uploaded part: per-part facts never touch the job document. */
+  upload_parts: defineTable({
+    jobId: v.id("video_jobs"),
+    partNumber: v.number(),
+    etag: v.string(),
+    size: v.number(),
+    reportedAt: v.number(),
+  }).index("by_job_and_part", ["jobId", "partNumber"]),
+
+  video_artifacts: defineTable({
+    jobId: v.id("video_jobs"),
+    kind: vv.artifactKind,
+    index: v.number(),
+    r2Key: v.string(),
+    contentType: v.string(),
+    bytes: v.number(),
+    width: v.optional(v.number()),
+    height: v.optional(v.number()),
+    durationSec: v.optional(v.number()),
+    startSec: v.optional(v.number()),
+    createdAt: v.number(),
+  }).index("by_job_kind_index", ["jobId", "kind", "index"]),
+
+  /** The audit timeline: one row per status change. */
+  job_events: defineTable({
+    jobId: v.id("video_jobs"),
+    from: v.union(vv.jobStatus, v.null()),
+    to: vv.jobStatus,
+    at: v.number(),
+    actor: vv.eventActor,
+    detail: v.optional(v.string()),
+  }).index("by_job", ["jobId"]),
+});

@@ -1,0 +1,3 @@
+/// <reference types="vite/client" />
+/** Every Convex module, for convex-test. */
+export const modules = import.meta.glob("./**/!(*.*.*)*.*s");

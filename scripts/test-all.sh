@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm test`: everything, in order of cost. Each stage says what it is before it runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+
+stage() { printf '\n=== %s\n' "$1"; }
+
+stage "lint";                 npx eslint . --max-warnings=0
+stage "typecheck";            npx tsc --noEmit -p tsconfig.json
+stage "convex codegen is current"; bash scripts/check-codegen.sh
+stage "unit, convex-test and worker tests"; npx vitest run
+if [ -f modal/test_app.py ]; then
+  stage "modal app (pytest)"; python3 -m pytest -q modal
+fi
+stage "end-to-end (Playwright, Chromium)"; npx playwright test

@@ -1,0 +1,31 @@
+import type { SourceMeta } from "../../convex/lib/validators";
+
+type Props = { videoId: string; sourceUrl: string; meta: SourceMeta | undefined };
+
+export function SourceMetaCard({ videoId, sourceUrl, meta }: Props) {
+  const title = meta?.title;
+  return (
+    <section className="card source-card" aria-label="YouTube video">
+      <div className="thumbnail-frame">
+        {meta ? (
+          // A plain img: thumbnails come from YouTube's image host and are not optimized here.
+          <img src={meta.thumbnailUrl} alt="" width={480} height={360} loading="lazy" />
+        ) : (
+          <div className="thumbnail-placeholder" aria-hidden="true" />
+        )}
+      </div>
+      <div>
+        <h1 className="source-title">{title ?? (meta ? "Title unavailable" : "Looking up the video…")}</h1>
+        {meta?.authorName && <p className="muted">{meta.authorName}</p>}
+        {meta?.source === "derived" && (
+          <p className="muted small">YouTube did not share this video&apos;s details; the link itself is fine.</p>
+        )}
+        <p className="small">
+          <a href={sourceUrl} rel="noopener noreferrer" target="_blank">
+            youtube.com/watch?v={videoId}
+          </a>
+        </p>
+      </div>
+    </section>
+  );
+}
