@@ -20,6 +20,7 @@ export const APP_ERROR_CODES = [
   "part_out_of_range",
   "storage_error",
   "size_mismatch",
+  "stale_claim",
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

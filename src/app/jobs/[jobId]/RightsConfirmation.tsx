@@ -37,7 +37,7 @@ export function RightsConfirmation({ jobId, confirmedVersion }: Props) {
         <input
           id={checkboxId}
           type="checkbox"
-          checked={confirmed}
+          checked={confirmed || pending}
           disabled={confirmed || pending}
           onChange={(e) => {
             if (e.target.checked) void confirm();

@@ -1,0 +1,109 @@
+/**
+ * The worker HTTP API contract, shared by `convex/http.ts` (which validates requests with
+ * these schemas) and the worker's client (which builds them). Every route is a POST under
+ * the deployment's site URL with `Authorization: Bearer <WORKER_SECRET>`.
+ *
+ * Status codes: 200 success · 400 malformed body `{ error, issues }` · 401 missing or wrong
+ * secret · 409 the claim token is stale `{ error: "stale_claim" }` · 500 the secret is not
+ * configured on the deployment.
+ */
+import { z } from "zod";
+import { ARTIFACT_KINDS } from "./artifactKinds";
+
+export const WORKER_ROUTES = {
+  info: "/worker/info",
+  claim: "/worker/claim",
+  heartbeat: "/worker/heartbeat",
+  artifactUploadUrls: "/worker/artifact-upload-urls",
+  artifacts: "/worker/artifacts",
+  complete: "/worker/complete",
+  fail: "/worker/fail",
+} as const;
+
+const id = z.string().min(1).max(64).regex(/^[a-z0-9]+$/);
+const claimToken = z.string().min(1).max(100);
+const workerId = z.string().min(1).max(100);
+const finite = z.number().finite();
+const nonNegative = finite.min(0);
+const artifactKind = z.enum(ARTIFACT_KINDS);
+const artifactIndex = z.number().int().min(0).max(999);
+const claimed = { jobId: id, claimToken };
+
+export const infoRequest = z.object({}).strict();
+export const infoResponse = z.object({ convexUrl: z.string().nullable() });
+
+export const claimRequest = z.object({ workerId }).strict();
+export const claimResponse = z.object({
+  job: z
+    .object({
+      jobId: id,
+      claimToken,
+      attempt: z.number().int(),
+      leaseExpiresAt: finite,
+      leaseSeconds: finite.positive(),
+      maxVideoSeconds: finite.positive(),
+      source: z.object({ url: z.string().url(), bytes: nonNegative, sha256: z.string().optional() }),
+    })
+    .nullable(),
+});
+
+export const mediaSchema = z
+  .object({
+    durationSec: nonNegative,
+    width: z.number().int().min(0).max(100_000),
+    height: z.number().int().min(0).max(100_000),
+    fps: nonNegative,
+    rotation: finite,
+    videoCodec: z.string().max(64),
+    audioCodec: z.string().max(64).optional(),
+    hasAudio: z.boolean(),
+    bitrate: nonNegative.optional(),
+  })
+  .strict();
+
+export const heartbeatRequest = z
+  .object({ ...claimed, stage: z.string().min(1).max(40), pct: finite.min(0).max(100), media: mediaSchema.optional() })
+  .strict();
+export const heartbeatResponse = z.union([
+  z.object({ state: z.literal("active"), leaseExpiresAt: finite }),
+  z.object({ state: z.literal("canceled") }),
+]);
+
+export const artifactUploadUrlsRequest = z
+  .object({ ...claimed, artifacts: z.array(z.object({ kind: artifactKind, index: artifactIndex }).strict()).min(1).max(100) })
+  .strict();
+export const artifactUploadUrlsResponse = z.object({
+  uploads: z.array(
+    z.object({ kind: artifactKind, index: artifactIndex, url: z.string().url(), contentType: z.string() }),
+  ),
+});
+
+export const artifactRequest = z
+  .object({
+    ...claimed,
+    artifact: z
+      .object({
+        kind: artifactKind,
+        index: artifactIndex,
+        bytes: z.number().int().min(0),
+        width: z.number().int().positive().optional(),
+        height: z.number().int().positive().optional(),
+        durationSec: nonNegative.optional(),
+        startSec: nonNegative.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export const artifactResponse = z.object({ artifactId: z.string() });
+
+export const completeRequest = z.object(claimed).strict();
+export const completeResponse = z.object({ ok: z.literal(true) });
+
+export const WORKER_FAILURE_CODES = ["not_a_video", "too_long", "integrity", "processing_error"] as const;
+export const failRequest = z
+  .object({ ...claimed, code: z.enum(WORKER_FAILURE_CODES), message: z.string().max(2000) })
+  .strict();
+export const failResponse = z.object({ outcome: z.enum(["requeued", "failed"]) });
+
+export type ClaimedJob = NonNullable<z.infer<typeof claimResponse>["job"]>;
+export type WorkerFailureCode = (typeof WORKER_FAILURE_CODES)[number];

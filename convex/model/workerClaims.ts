@@ -1,0 +1,82 @@
+/**
+ * Claims, leases and fencing for the processing queue.
+ *
+ * A claim is one mutation: the oldest claimable UPLOADED job becomes PROCESSING with a fresh
+ * token. Convex runs mutations serializably, so two workers can never both claim a job.
+ * Every later worker write names the token; once a lease is lost (expired and requeued, or
+ * the job failed or was canceled) the token no longer matches and the write is refused.
+ */
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { appError } from "../lib/appErrors";
+import { makeFailure, type JobFailure } from "../lib/failures";
+import { failJob, transitionJob } from "./jobTransitions";
+import { retryDelayMs, workerLeaseMs, workerMaxAttempts } from "./workerConfig";
+
+export async function claimNextJob(
+  ctx: MutationCtx,
+  workerId: string,
+  now: number,
+): Promise<Doc<"video_jobs"> | null> {
+  const job = await ctx.db
+    .query("video_jobs")
+    .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED").lte("notBefore", now))
+    .first();
+  if (job === null) return null;
+  const attempt = job.attempt + 1;
+  const claim = { token: crypto.randomUUID(), workerId, leaseExpiresAt: now + workerLeaseMs() };
+  await transitionJob(ctx, job, "PROCESSING", {
+    actor: "worker",
+    detail: `attempt ${attempt} by ${workerId}`,
+    patch: { attempt, claim, notBefore: undefined, progress: { stage: "claimed", pct: 0, updatedAt: now } },
+  });
+  return (await ctx.db.get("video_jobs", job._id))!;
+}
+
+/** The job, if `claimToken` is its current claim; otherwise a `stale_claim` error. */
+export async function requireActiveClaim(
+  ctx: QueryCtx,
+  jobId: Id<"video_jobs">,
+  claimToken: string,
+): Promise<Doc<"video_jobs">> {
+  const job = await ctx.db.get("video_jobs", jobId);
+  if (job === null || job.status !== "PROCESSING" || job.claim?.token !== claimToken) {
+    throw appError("stale_claim", "This worker no longer holds the job.");
+  }
+  return job;
+}
+
+/**
+ * Ends a claim that will not finish: back to UPLOADED with a backoff while attempts remain,
+ * otherwise FAILED. Used for lost leases and for retryable errors reported by the worker.
+ */
+export async function releaseForRetry(
+  ctx: MutationCtx,
+  job: Doc<"video_jobs">,
+  failure: JobFailure,
+  actor: "worker" | "system",
+  now: number,
+): Promise<"requeued" | "failed"> {
+  if (job.attempt >= workerMaxAttempts()) {
+    await failJob(ctx, job, failure, actor);
+    return "failed";
+  }
+  await transitionJob(ctx, job, "UPLOADED", {
+    actor,
+    detail: `retry after ${failure.code}`,
+    patch: { claim: undefined, progress: undefined, notBefore: now + retryDelayMs(job.attempt) },
+  });
+  return "requeued";
+}
+
+/** The cron's sweep: every PROCESSING job whose lease ran out is released. */
+export async function requeueExpiredLeases(ctx: MutationCtx, now: number, limit: number): Promise<number> {
+  const expired = await ctx.db
+    .query("video_jobs")
+    .withIndex("by_status_and_lease", (q) => q.eq("status", "PROCESSING").lt("claim.leaseExpiresAt", now))
+    .take(limit);
+  for (const job of expired) {
+    await releaseForRetry(ctx, job, makeFailure("worker_lost"), "system", now);
+  }
+  return expired.length;
+}

@@ -1,0 +1,38 @@
+/** The worker settings Convex reads, in one place, with their documented defaults. */
+import { env } from "../_generated/server";
+
+export const WORKER_DEFAULTS = {
+  leaseSeconds: 120,
+  maxAttempts: 3,
+  retryBaseDelaySeconds: 15,
+  maxVideoSeconds: 4 * 60 * 60,
+} as const;
+
+function positiveNumberFromEnv(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+export function workerLeaseMs(): number {
+  return positiveNumberFromEnv("WORKER_LEASE_SECONDS", WORKER_DEFAULTS.leaseSeconds) * 1000;
+}
+
+export function workerMaxAttempts(): number {
+  return Math.floor(positiveNumberFromEnv("WORKER_MAX_ATTEMPTS", WORKER_DEFAULTS.maxAttempts));
+}
+
+export function maxVideoSeconds(): number {
+  return positiveNumberFromEnv("MAX_VIDEO_SECONDS", WORKER_DEFAULTS.maxVideoSeconds);
+}
+
+/**
+ * Delay before a retried job may be claimed again: exponential in the attempt number, with
+ * full jitter on its upper half so that jobs lost together do not come back together.
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const base = positiveNumberFromEnv("WORKER_RETRY_BASE_SECONDS", WORKER_DEFAULTS.retryBaseDelaySeconds) * 1000;
+  const ceiling = base * 2 ** Math.max(0, attempt - 1);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

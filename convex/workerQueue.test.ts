@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { ConvexError } from "convex/values";
+import { api, internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { insertCreatedJob } from "./model/jobTransitions";
+
+async function insertUploadedJob(t: ConvexTestHarness, notBefore: number) {
+  const { userId } = await signInAsNewUser(t);
+  return await t.run(async (ctx) => {
+    const jobId = await insertCreatedJob(
+      ctx,
+      { ownerId: userId, sourceUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", videoId: "dQw4w9WgXcQ" },
+      "user",
+    );
+    // Fixture data: a job whose upload has finished.
+    await ctx.db.patch("video_jobs", jobId, {
+      status: "UPLOADED",
+      notBefore,
+      r2SourceKey: `sources/${jobId}/source.mp4`,
+      upload: {
+        uploadId: "u",
+        key: `sources/${jobId}/source.mp4`,
+        partSize: 5 * 1024 * 1024,
+        partCount: 1,
+        fileName: "a.mp4",
+        fileSize: 1000,
+        fileType: "video/mp4",
+        lastModified: 0,
+        startedAt: 0,
+      },
+    });
+    return jobId;
+  });
+}
+
+async function codeOf(promise: Promise<unknown>) {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ConvexError);
+  return (error as ConvexError<{ code: string }>).data.code;
+}
+
+const job = (t: ConvexTestHarness, jobId: Id<"video_jobs">) => t.run((ctx) => ctx.db.get("video_jobs", jobId));
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+});
+
+describe("claimJob", () => {
+  test("claims the oldest claimable job, skips ones still backing off, and returns null when empty", async () => {
+    const t = newConvexTest();
+    const now = Date.now();
+    const later = await insertUploadedJob(t, now + 60_000);
+    const older = await insertUploadedJob(t, now - 2_000);
+    const newer = await insertUploadedJob(t, now - 1_000);
+
+    const first = await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
+    const second = await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
+    const third = await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
+    expect([first?.jobId, second?.jobId, third]).toEqual([older, newer, null]);
+    expect(first).toMatchObject({ attempt: 1, sourceKey: `sources/${older}/source.mp4`, sourceBytes: 1000 });
+    expect((await job(t, older))!.status).toBe("PROCESSING");
+    expect((await job(t, later))!.status).toBe("UPLOADED");
+  });
+
+  test("8 workers racing over 50 jobs: every job claimed exactly once", async () => {
+    const t = newConvexTest();
+    const jobIds = new Set<string>();
+    for (let i = 0; i < 50; i++) jobIds.add(await insertUploadedJob(t, Date.now() - 1000));
+    const claimedBy = new Map<string, string>();
+    const duplicates: string[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (;;) {
+          const claimed = await t.mutation(internal.workerQueue.claimJob, { workerId: `w${w}` });
+          if (claimed === null) return;
+          if (claimedBy.has(claimed.jobId)) duplicates.push(claimed.jobId);
+          claimedBy.set(claimed.jobId, `w${w}`);
+        }
+      }),
+    );
+    expect(duplicates).toEqual([]);
+    expect(new Set(claimedBy.keys())).toEqual(jobIds);
+    const events = await t.run((ctx) => ctx.db.query("job_events").collect());
+    expect(events.filter((e) => e.to === "PROCESSING")).toHaveLength(50);
+  });
+});
+
+describe("fencing", () => {
+  test("a stale token can neither heartbeat, record, complete nor fail", async () => {
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" }))!;
+    const stale = { jobId, claimToken: "not-the-token" };
+    expect(await codeOf(t.mutation(internal.workerQueue.heartbeat, { ...stale, stage: "x", pct: 1 }))).toBe("stale_claim");
+    expect(
+      await codeOf(
+        t.mutation(internal.workerQueue.recordArtifact, {
+          ...stale,
+          artifact: { kind: "poster", index: 0, r2Key: "k", contentType: "image/jpeg", bytes: 1 },
+        }),
+      ),
+    ).toBe("stale_claim");
+    expect(await codeOf(t.mutation(internal.workerQueue.completeJob, stale))).toBe("stale_claim");
+    expect(
+      await codeOf(t.mutation(internal.workerQueue.failClaimedJob, { ...stale, code: "not_a_video", message: "m" })),
+    ).toBe("stale_claim");
+    expect((await job(t, jobId))!.status).toBe("PROCESSING");
+    expect(await t.run((ctx) => ctx.db.query("video_artifacts").collect())).toEqual([]);
+
+    const beat = await t.mutation(internal.workerQueue.heartbeat, {
+      jobId,
+      claimToken: claimed.claimToken,
+      stage: "probe",
+      pct: 5,
+    });
+    expect(beat.state).toBe("active");
+  });
+
+  test("after its lease expires and the job is requeued, the first worker's token is refused", async () => {
+    vi.useFakeTimers();
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const first = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" }))!;
+    vi.advanceTimersByTime(121_000);
+    expect(await t.mutation(internal.workerQueue.sweepExpiredLeases, {})).toBe(1);
+    const requeued = (await job(t, jobId))!;
+    expect(requeued.status).toBe("UPLOADED");
+    expect(requeued.notBefore! - Date.now()).toBeGreaterThanOrEqual(7_500);
+
+    vi.advanceTimersByTime(60_000);
+    const second = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" }))!;
+    expect(second.attempt).toBe(2);
+    expect(
+      await codeOf(t.mutation(internal.workerQueue.completeJob, { jobId, claimToken: first.claimToken })),
+    ).toBe("stale_claim");
+    await t.mutation(internal.workerQueue.completeJob, { jobId, claimToken: second.claimToken });
+    expect((await job(t, jobId))!.status).toBe("READY");
+  });
+});
+
+describe("retries and failures", () => {
+  test("lost leases requeue with growing backoff, then fail with worker_lost", async () => {
+    vi.useFakeTimers();
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      vi.advanceTimersByTime(10 * 60_000);
+      const claimed = await t.mutation(internal.workerQueue.claimJob, { workerId: "w" });
+      expect(claimed?.attempt).toBe(attempt);
+      vi.advanceTimersByTime(121_000);
+      await t.mutation(internal.workerQueue.sweepExpiredLeases, {});
+      const after = (await job(t, jobId))!;
+      if (after.status === "UPLOADED") delays.push(after.notBefore! - Date.now());
+    }
+    const final = (await job(t, jobId))!;
+    expect(final.status).toBe("FAILED");
+    expect(final.failure).toMatchObject({ code: "worker_lost", retryable: true });
+    expect(delays).toHaveLength(2);
+    expect(delays[0]).toBeGreaterThanOrEqual(7_500);
+    expect(delays[0]).toBeLessThanOrEqual(15_000);
+    expect(delays[1]).toBeGreaterThanOrEqual(15_000);
+    expect(delays[1]).toBeLessThanOrEqual(30_000);
+  });
+
+  test("a permanent failure ends the job at once; a retryable one requeues it", async () => {
+    const t = newConvexTest();
+    const permanent = await insertUploadedJob(t, Date.now() - 2);
+    const retryable = await insertUploadedJob(t, Date.now() - 1);
+    const a = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
+    const b = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
+    expect(a.jobId).toBe(permanent);
+    expect(
+      await t.mutation(internal.workerQueue.failClaimedJob, {
+        jobId: permanent,
+        claimToken: a.claimToken,
+        code: "not_a_video",
+        message: "ffprobe found no video stream",
+      }),
+    ).toBe("failed");
+    expect((await job(t, permanent))!.failure).toEqual({
+      code: "not_a_video",
+      message: "ffprobe found no video stream",
+      retryable: false,
+    });
+    expect(
+      await t.mutation(internal.workerQueue.failClaimedJob, {
+        jobId: retryable,
+        claimToken: b.claimToken,
+        code: "processing_error",
+        message: "ffmpeg crashed",
+      }),
+    ).toBe("requeued");
+    expect((await job(t, retryable))!.status).toBe("UPLOADED");
+  });
+});
+
+describe("artifacts", () => {
+  test("recording the same (kind, index) twice keeps one row with the latest facts", async () => {
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
+    const artifact = { kind: "thumbnail" as const, index: 2, r2Key: "k", contentType: "image/jpeg", bytes: 10 };
+    const id1 = await t.mutation(internal.workerQueue.recordArtifact, { jobId, claimToken: claimed.claimToken, artifact });
+    const id2 = await t.mutation(internal.workerQueue.recordArtifact, {
+      jobId,
+      claimToken: claimed.claimToken,
+      artifact: { ...artifact, bytes: 20 },
+    });
+    expect(id2).toBe(id1);
+    const rows = await t.run((ctx) => ctx.db.query("video_artifacts").collect());
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.bytes).toBe(20);
+  });
+});
+
+describe("nextClaimableAt", () => {
+  test("needs the worker secret, and reports the earliest queued job", async () => {
+    const t = newConvexTest();
+    expect(await codeOf(t.query(api.workerQueue.nextClaimableAt, { workerSecret: "" }))).toBe("unauthenticated");
+    vi.stubEnv("WORKER_SECRET", "s3cret-value");
+    expect(await codeOf(t.query(api.workerQueue.nextClaimableAt, { workerSecret: "wrong" }))).toBe("unauthenticated");
+    expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: "s3cret-value" })).toBeNull();
+    await insertUploadedJob(t, 5_000);
+    await insertUploadedJob(t, 3_000);
+    expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: "s3cret-value" })).toBe(3_000);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * The processing queue as the worker sees it. Everything here is internal and reached through
+ * the secret-guarded HTTP API in `http.ts`, except `nextClaimableAt`, the query the local
+ * worker subscribes to so that it wakes the moment a job becomes claimable.
+ */
+import { v } from "convex/values";
+import { internalMutation, query } from "./_generated/server";
+import { makeFailure } from "./lib/failures";
+import { literals } from "convex-helpers/validators";
+import { WORKER_FAILURE_CODES } from "./lib/workerProtocol";
+import { artifactKind, media } from "./lib/validators";
+import { appError } from "./lib/appErrors";
+import { claimNextJob, releaseForRetry, requeueExpiredLeases, requireActiveClaim } from "./model/workerClaims";
+import { failJob, transitionJob } from "./model/jobTransitions";
+import { workerLeaseMs } from "./model/workerConfig";
+import { isWorkerSecret } from "./model/workerSecret";
+
+/** Failures a worker may report: `processing_error` requeues the job, the others end it. */
+const workerFailureCode = literals(...WORKER_FAILURE_CODES);
+
+const claimedJob = v.object({
+  jobId: v.id("video_jobs"),
+  claimToken: v.string(),
+  attempt: v.number(),
+  leaseExpiresAt: v.number(),
+  leaseSeconds: v.number(),
+  sourceKey: v.string(),
+  sourceBytes: v.number(),
+  sourceSha256: v.optional(v.string()),
+});
+
+export const claimJob = internalMutation({
+  args: { workerId: v.string() },
+  returns: v.union(claimedJob, v.null()),
+  handler: async (ctx, { workerId }) => {
+    const job = await claimNextJob(ctx, workerId, Date.now());
+    if (job === null) return null;
+    if (job.claim === undefined || job.r2SourceKey === undefined || job.upload === undefined) {
+      throw new Error(`Claimed job ${job._id} has no source object`);
+    }
+    return {
+      jobId: job._id,
+      claimToken: job.claim.token,
+      attempt: job.attempt,
+      leaseExpiresAt: job.claim.leaseExpiresAt,
+      leaseSeconds: workerLeaseMs() / 1000,
+      sourceKey: job.r2SourceKey,
+      sourceBytes: job.upload.fileSize,
+      ...(job.upload.sha256 === undefined ? {} : { sourceSha256: job.upload.sha256 }),
+    };
+  },
+});
+
+export const heartbeat = internalMutation({
+  args: {
+    jobId: v.id("video_jobs"),
+    claimToken: v.string(),
+    stage: v.string(),
+    pct: v.number(),
+    media: v.optional(media),
+  },
+  returns: v.union(
+    v.object({ state: v.literal("active"), leaseExpiresAt: v.number() }),
+    v.object({ state: v.literal("canceled") }),
+  ),
+  handler: async (ctx, { jobId, claimToken, stage, pct, media: probed }) => {
+    const current = await ctx.db.get("video_jobs", jobId);
+    if (current?.status === "FAILED" && current.failure?.code === "canceled") return { state: "canceled" as const };
+    const job = await requireActiveClaim(ctx, jobId, claimToken);
+    const now = Date.now();
+    const leaseExpiresAt = now + workerLeaseMs();
+    await ctx.db.patch("video_jobs", job._id, {
+      claim: { ...job.claim!, leaseExpiresAt },
+      progress: { stage: stage.slice(0, 40), pct: Math.min(100, Math.max(0, pct)), updatedAt: now },
+      ...(probed === undefined ? {} : { media: probed }),
+      updatedAt: now,
+    });
+    return { state: "active" as const, leaseExpiresAt };
+  },
+});
+
+export const recordArtifact = internalMutation({
+  args: {
+    jobId: v.id("video_jobs"),
+    claimToken: v.string(),
+    artifact: v.object({
+      kind: artifactKind,
+      index: v.number(),
+      r2Key: v.string(),
+      contentType: v.string(),
+      bytes: v.number(),
+      width: v.optional(v.number()),
+      height: v.optional(v.number()),
+      durationSec: v.optional(v.number()),
+      startSec: v.optional(v.number()),
+    }),
+  },
+  returns: v.id("video_artifacts"),
+  handler: async (ctx, { jobId, claimToken, artifact }) => {
+    await requireActiveClaim(ctx, jobId, claimToken);
+    const existing = await ctx.db
+      .query("video_artifacts")
+      .withIndex("by_job_kind_index", (q) =>
+        q.eq("jobId", jobId).eq("kind", artifact.kind).eq("index", artifact.index),
+      )
+      .unique();
+    if (existing !== null) {
+      await ctx.db.replace("video_artifacts", existing._id, { ...artifact, jobId, createdAt: existing.createdAt });
+      return existing._id;
+    }
+    return await ctx.db.insert("video_artifacts", { ...artifact, jobId, createdAt: Date.now() });
+  },
+});
+
+export const completeJob = internalMutation({
+  args: { jobId: v.id("video_jobs"), claimToken: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { jobId, claimToken }) => {
+    const job = await requireActiveClaim(ctx, jobId, claimToken);
+    await transitionJob(ctx, job, "READY", {
+      actor: "worker",
+      patch: { claim: undefined, progress: { stage: "done", pct: 100, updatedAt: Date.now() } },
+    });
+    return null;
+  },
+});
+
+export const failClaimedJob = internalMutation({
+  args: { jobId: v.id("video_jobs"), claimToken: v.string(), code: workerFailureCode, message: v.string() },
+  returns: v.union(v.literal("requeued"), v.literal("failed")),
+  handler: async (ctx, { jobId, claimToken, code, message }) => {
+    const job = await requireActiveClaim(ctx, jobId, claimToken);
+    const failure = makeFailure(code, message.slice(0, 500));
+    if (code === "processing_error") return await releaseForRetry(ctx, job, failure, "worker", Date.now());
+    await failJob(ctx, job, failure, "worker");
+    return "failed" as const;
+  },
+});
+
+export const sweepExpiredLeases = internalMutation({
+  args: {},
+  returns: v.number(),
+  handler: async (ctx) => await requeueExpiredLeases(ctx, Date.now(), 100),
+});
+
+/**
+ * When the next queued job may be claimed (null: the queue is empty). The local worker holds
+ * a subscription to this, so a new UPLOADED job reaches it as a push, with no polling.
+ */
+export const nextClaimableAt = query({
+  args: { workerSecret: v.string() },
+  returns: v.union(v.number(), v.null()),
+  handler: async (ctx, { workerSecret }) => {
+    if (!(await isWorkerSecret(workerSecret))) throw appError("unauthenticated", "Not a worker.");
+    const next = await ctx.db
+      .query("video_jobs")
+      .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED"))
+      .first();
+    return next === null ? null : (next.notBefore ?? next._creationTime);
+  },
+});

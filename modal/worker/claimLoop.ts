@@ -1,0 +1,72 @@
+/**
+ * Claims and processes jobs with up to `concurrency` slots.
+ *
+ * The loop never polls. `wake()` fills the free slots; each slot claims and processes jobs
+ * until a claim comes back empty. The local worker calls `wake()` from its Convex
+ * subscription to `workerQueue.nextClaimableAt`; Modal's `drain` calls it once and waits
+ * for `idle()`. After `stopClaiming()` the jobs in hand carry on; once `shutdownSignal`
+ * aborts they stop and hand themselves back.
+ */
+import { processClaimedJob, type JobOutcome, type ProcessJobDeps } from "./processClaimedJob";
+
+export type ClaimLoopOptions = ProcessJobDeps & { workerId: string; concurrency: number };
+
+export function createClaimLoop(options: ClaimLoopOptions) {
+  const { api, log, shutdownSignal } = options;
+  const outcomes: JobOutcome[] = [];
+  let activeSlots = 0;
+  // Bumped by every wake: a slot whose claim came back empty looks again if a wake arrived
+  // meanwhile, so a job that appears between "queue empty" and "slot exits" is not missed.
+  let wakeGeneration = 0;
+  let idleWaiters: Array<() => void> = [];
+  let claiming = true;
+
+  async function runSlot() {
+    activeSlots++;
+    try {
+      while (claiming && !shutdownSignal.aborted) {
+        const generation = wakeGeneration;
+        const { job } = await api.claim(options.workerId);
+        if (job === null) {
+          if (generation === wakeGeneration) return;
+          continue;
+        }
+        log.info("job claimed", { jobId: job.jobId, attempt: job.attempt });
+        outcomes.push(await processClaimedJob(job, options));
+      }
+    } catch (error) {
+      log.warn("claim slot stopped", { cause: error instanceof Error ? error.message : String(error) });
+    } finally {
+      activeSlots--;
+      if (activeSlots === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    }
+  }
+
+  return {
+    wake() {
+      wakeGeneration++;
+      while (claiming && activeSlots < options.concurrency && !shutdownSignal.aborted) void runSlot();
+    },
+    /** No new claims from now on; jobs in hand carry on. */
+    stopClaiming() {
+      claiming = false;
+    },
+    /** Resolves when no slot is working. */
+    idle(): Promise<void> {
+      return activeSlots === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    outcomes: (): readonly JobOutcome[] => outcomes,
+  };
+}
+
+/** Claims until the queue is empty: what Modal's `drain` runs. */
+export async function drainQueue(options: ClaimLoopOptions): Promise<readonly JobOutcome[]> {
+  const loop = createClaimLoop(options);
+  loop.wake();
+  await loop.idle();
+  return loop.outcomes();
+}

@@ -1,0 +1,79 @@
+/**
+ * The worker process.
+ *
+ *   npm run worker            subscribe to the queue and process jobs as they arrive
+ *   npm run worker -- --drain process until the queue is empty, then exit (Modal's `drain`)
+ *
+ * Settings: CONVEX_SITE_URL and WORKER_SECRET (required), WORKER_CONCURRENCY (default 1),
+ * WORKER_SHUTDOWN_GRACE_SECONDS (default 30). On SIGTERM/SIGINT the worker stops claiming,
+ * gives the jobs in hand the grace period to finish, then hands them back for a retry.
+ */
+import { parseArgs } from "node:util";
+import { ConvexClient } from "convex/browser";
+import WebSocket from "ws";
+import { api as convexApi } from "../../convex/_generated/api";
+import { createClaimLoop, drainQueue } from "./claimLoop";
+import { createWorkerApiClient } from "./workerApiClient";
+import { createWorkerLog } from "./workerLog";
+import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { drain: { type: "boolean", default: false } } });
+  const settings = readWorkerSettings();
+  const log = createWorkerLog(settings.workerId);
+  const api = createWorkerApiClient({ siteUrl: settings.convexSiteUrl, secret: settings.workerSecret });
+  const shutdown = new AbortController();
+  const loopOptions = { api, log, shutdownSignal: shutdown.signal, workerId: settings.workerId, concurrency: settings.concurrency };
+
+  if (values.drain) {
+    const outcomes = await drainQueue(loopOptions);
+    log.info("queue drained", { jobs: outcomes.length });
+    return 0;
+  }
+
+  const { convexUrl } = await api.info();
+  if (convexUrl === null) throw new WorkerSettingsError("The deployment did not report its Convex URL.");
+  const loop = createClaimLoop(loopOptions);
+  const client = new ConvexClient(convexUrl, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket });
+  let wakeTimer: NodeJS.Timeout | undefined;
+  const unsubscribe = client.onUpdate(
+    convexApi.workerQueue.nextClaimableAt,
+    { workerSecret: settings.workerSecret },
+    (nextClaimableAt) => {
+      clearTimeout(wakeTimer);
+      if (nextClaimableAt === null) return;
+      // A job backing off after a retry becomes claimable at a known time: wake then.
+      const delay = nextClaimableAt - Date.now();
+      if (delay <= 0) loop.wake();
+      else wakeTimer = setTimeout(() => loop.wake(), delay + 50);
+    },
+    (error) => log.warn("queue subscription failed", { cause: error.message }),
+  );
+  log.info("worker started", { concurrency: settings.concurrency });
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info("shutting down", { signal });
+      resolve();
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  });
+  unsubscribe();
+  clearTimeout(wakeTimer);
+  loop.stopClaiming();
+  const graceMs = Number(process.env.WORKER_SHUTDOWN_GRACE_SECONDS ?? "30") * 1000;
+  const grace = setTimeout(() => shutdown.abort(), graceMs);
+  await loop.idle();
+  clearTimeout(grace);
+  await client.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(error instanceof WorkerSettingsError ? 2 : 1);
+  },
+);

@@ -1,0 +1,173 @@
+/**
+ * The one way the worker starts FFmpeg and ffprobe: resolve the binaries, spawn without a
+ * shell, keep the end of stderr for error messages, turn `-progress pipe:1` into percent,
+ * and kill the child when the job's AbortSignal fires.
+ */
+import { spawn } from "node:child_process";
+
+export type FfmpegBinaries = { ffmpeg: string; ffprobe: string };
+
+/** `FFMPEG_PATH`/`FFPROBE_PATH` when set, else bare names that spawn looks up on the PATH. */
+export function resolveFfmpegBinaries(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): FfmpegBinaries {
+  return {
+    ffmpeg: env.FFMPEG_PATH || "ffmpeg",
+    ffprobe: env.FFPROBE_PATH || "ffprobe",
+  };
+}
+
+/** The process ran and exited unsuccessfully; `stderrTail` holds its last words. */
+export class FfmpegProcessError extends Error {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly exitSignal: NodeJS.Signals | null,
+    readonly stderrTail: string,
+  ) {
+    const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${exitCode}`;
+    const lastLine = stderrTail.trim().split("\n").at(-1);
+    super(lastLine ? `${command} ${how}: ${lastLine}` : `${command} ${how}`);
+    this.name = "FfmpegProcessError";
+  }
+}
+
+/**
+ * Percent from `-progress pipe:1`. ffmpeg 5.1 starts reporting only once every output has
+ * written its header, so an output that emits its first frame late (a tiled sheet) holds
+ * the report back; such runs need a progress signal of their own (see scanFullVideo).
+ */
+export type FfmpegProgress = {
+  /** The length of the output timeline, the denominator of the percentage. */
+  durationSec: number;
+  onProgress: (pct: number) => void;
+};
+
+type RunFfmpegCommonOptions = {
+  signal?: AbortSignal;
+  /** Working directory, so relative output paths land in it. */
+  cwd?: string;
+};
+
+/** stdout carries either ffmpeg's `-progress` report or the caller's own lines (`pipe:1`). */
+export type RunFfmpegOptions = RunFfmpegCommonOptions &
+  (
+    | { progress?: FfmpegProgress; onStdoutLine?: never }
+    | { progress?: never; onStdoutLine: (line: string) => void }
+  );
+
+/**
+ * Runs ffmpeg with quiet logging (errors only, no banner, no stdin). Resolves when it exits
+ * 0; rejects with `FfmpegProcessError` otherwise, or with `signal.reason` once an abort
+ * has killed the child and the child has exited (so callers may delete its files).
+ */
+export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptions = {}) {
+  const { progress } = options;
+  const progressArgs = progress ? ["-progress", "pipe:1"] : [];
+  await runProcess(
+    resolveFfmpegBinaries().ffmpeg,
+    ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", ...progressArgs, ...args],
+    {
+      signal: options.signal,
+      cwd: options.cwd,
+      onStdoutLine: progress ? progressLineReader(progress) : options.onStdoutLine,
+    },
+  );
+}
+
+/** Runs ffprobe (errors-only logging) and resolves with its stdout. */
+export async function runFfprobe(
+  args: readonly string[],
+  options: { signal?: AbortSignal } = {},
+): Promise<string> {
+  const chunks: string[] = [];
+  await runProcess(resolveFfmpegBinaries().ffprobe, ["-hide_banner", "-v", "error", ...args], {
+    signal: options.signal,
+    onStdoutChunk: (chunk) => chunks.push(chunk),
+  });
+  return chunks.join("");
+}
+
+/** ffmpeg's progress blocks are `key=value` lines; `out_time_us` is the output position. */
+function progressLineReader({ durationSec, onProgress }: FfmpegProgress) {
+  let lastPct = 0;
+  return (line: string) => {
+    const [key, value] = line.split("=", 2);
+    let pct: number;
+    if (key === "out_time_us" && value !== undefined && /^\d+$/.test(value)) {
+      pct = durationSec > 0 ? Math.min(100, (Number(value) / 1e6 / durationSec) * 100) : 0;
+    } else if (key === "progress" && value === "end") {
+      pct = 100;
+    } else {
+      return;
+    }
+    // Blocks repeat positions (and `end` follows the last one); report only gains.
+    if (pct > lastPct) {
+      lastPct = pct;
+      onProgress(pct);
+    }
+  };
+}
+
+const STDERR_TAIL_CHARS = 4000;
+
+type ProcessOptions = {
+  signal?: AbortSignal;
+  cwd?: string;
+  onStdoutLine?: (line: string) => void;
+  onStdoutChunk?: (chunk: string) => void;
+};
+
+function runProcess(command: string, args: readonly string[], options: ProcessOptions) {
+  const { signal } = options;
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const child = spawn(command, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stderrTail = "";
+    let stdoutRest = "";
+    let spawnError: Error | undefined;
+
+    // SIGKILL: the outputs are thrown away, so there is nothing for ffmpeg to finalize.
+    const killChild = () => child.kill("SIGKILL");
+    signal?.addEventListener("abort", killChild, { once: true });
+
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      options.onStdoutChunk?.(chunk);
+      if (options.onStdoutLine) {
+        const lines = (stdoutRest + chunk).split("\n");
+        stdoutRest = lines.pop() ?? "";
+        for (const line of lines) options.onStdoutLine(line.trim());
+      }
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    child.on("error", (error) => {
+      spawnError = error;
+    });
+    // "close" fires after "error" too, and only once the stdio streams are drained.
+    child.on("close", (exitCode, exitSignal) => {
+      signal?.removeEventListener("abort", killChild);
+      if (signal?.aborted) {
+        reject(signal.reason);
+      } else if (spawnError) {
+        reject(
+          new Error(
+            `Could not start ${command} (${spawnError.message}); install FFmpeg or set FFMPEG_PATH/FFPROBE_PATH.`,
+            { cause: spawnError },
+          ),
+        );
+      } else if (exitCode === 0) {
+        if (stdoutRest) options.onStdoutLine?.(stdoutRest.trim());
+        resolve();
+      } else {
+        reject(new FfmpegProcessError(command, exitCode, exitSignal, stderrTail));
+      }
+    });
+  });
+}

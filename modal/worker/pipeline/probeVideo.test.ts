@@ -1,0 +1,166 @@
+// @vitest-environment node
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  createTestVideoLibrary,
+  TEST_VIDEOS,
+  type BrokenFileName,
+  type TestVideoLibrary,
+  type TestVideoName,
+} from "../testing/generateTestVideos";
+import { PipelineError } from "./pipelineError";
+import { probeVideo } from "./probeVideo";
+
+// Real ffmpeg runs: generous limits for a busy two-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
+
+const NO_LIMIT = { maxDurationSec: 3600 };
+
+let library: TestVideoLibrary;
+beforeAll(async () => {
+  library = await createTestVideoLibrary();
+});
+afterAll(() => library.dispose());
+
+describe("probeVideo on generated videos", () => {
+  const playable = Object.keys(TEST_VIDEOS) as TestVideoName[];
+
+  it.each(playable)(
+    "%s: reports display size, duration, fps, rotation and codecs",
+    async (name) => {
+      const facts = TEST_VIDEOS[name];
+      const media = await probeVideo(await library.path(name), NO_LIMIT);
+      expect(media).toMatchObject({
+        width: facts.width,
+        height: facts.height,
+        fps: facts.fps,
+        rotation: facts.rotation,
+        videoCodec: "h264",
+        hasAudio: facts.hasAudio,
+      });
+      expect(media.durationSec).toBeCloseTo(facts.durationSec, 1);
+      expect(media.audioCodec).toBe(facts.hasAudio ? "aac" : undefined);
+      expect(media.bitrate).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe("probeVideo failures", () => {
+  it.each<[BrokenFileName, RegExp]>([
+    ["corrupt", /could not read this file as a video/],
+    ["text", /could not read this file as a video/],
+    ["audioOnly", /no video track/],
+    ["stillImage", /still image/],
+  ])("%s: a permanent not_a_video with a readable message", async (name, message) => {
+    const failure = await probeVideo(await library.path(name), NO_LIMIT).catch((error) => error);
+    expect(failure).toBeInstanceOf(PipelineError);
+    expect(failure).toMatchObject({ code: "not_a_video", retryable: false, message });
+  });
+
+  it("too_long when the video exceeds the limit, saying both lengths", async () => {
+    const path = await library.path("landscapeWithCuts");
+    const failure = await probeVideo(path, { maxDurationSec: 5 }).catch((error) => error);
+    expect(failure).toBeInstanceOf(PipelineError);
+    expect(failure.toFailure()).toEqual({
+      code: "too_long",
+      message: "The video is 0:10 long; the limit is 0:05.",
+      retryable: false,
+    });
+  });
+
+  it("a retryable processing_error when ffprobe cannot be started", async () => {
+    vi.stubEnv("FFPROBE_PATH", "/nonexistent/ffprobe");
+    try {
+      const failure = await probeVideo(await library.path("oneSecond"), NO_LIMIT).catch((e) => e);
+      expect(failure).toMatchObject({ code: "processing_error", retryable: true });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("passes an abort through instead of blaming the file", async () => {
+    const reason = new Error("canceled");
+    const path = await library.path("oneSecond");
+    await expect(probeVideo(path, { ...NO_LIMIT, signal: AbortSignal.abort(reason) })).rejects.toBe(
+      reason,
+    );
+  });
+});
+
+/** Cases no generated file shows, fed to probeVideo by a stand-in ffprobe. */
+describe("probeVideo on canned ffprobe output", () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), "reeldrop-fake-ffprobe-"));
+  });
+  afterEach(() => vi.unstubAllEnvs());
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  async function probeCanned(output: object) {
+    const script = join(folder, `ffprobe-${Math.random().toString(36).slice(2)}.sh`);
+    await writeFile(script, `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify(output)}\nJSON\n`);
+    await chmod(script, 0o755);
+    vi.stubEnv("FFPROBE_PATH", script);
+    return probeVideo("/uploads/source.mp4", NO_LIMIT);
+  }
+  const h264 = {
+    codec_type: "video",
+    codec_name: "h264",
+    width: 1920,
+    height: 1080,
+    avg_frame_rate: "30000/1001",
+  };
+
+  it("rejects a video track with zero duration", async () => {
+    await expect(
+      probeCanned({ streams: [h264], format: { format_name: "mov,mp4", duration: "0.000000" } }),
+    ).rejects.toMatchObject({ code: "not_a_video", message: "The video has no playable length." });
+  });
+
+  it("reads the legacy clockwise `rotate` tag and swaps the display size", async () => {
+    const media = await probeCanned({
+      streams: [{ ...h264, tags: { rotate: "90" } }],
+      format: { format_name: "mov,mp4", duration: "12.5" },
+    });
+    expect(media).toMatchObject({ rotation: 90, width: 1080, height: 1920, fps: 29.97 });
+  });
+
+  it("turns the counterclockwise display-matrix angle into a clockwise rotation", async () => {
+    const media = await probeCanned({
+      streams: [{ ...h264, side_data_list: [{ side_data_type: "Display Matrix", rotation: -90 }] }],
+      format: { format_name: "mov,mp4", duration: "12.5" },
+    });
+    expect(media).toMatchObject({ rotation: 90, width: 1080, height: 1920 });
+  });
+
+  it("stretches the width by the sample aspect ratio (anamorphic DVD video)", async () => {
+    const media = await probeCanned({
+      streams: [{ ...h264, width: 720, height: 480, sample_aspect_ratio: "32:27" }],
+      format: { format_name: "mpeg", duration: "60" },
+    });
+    expect(media).toMatchObject({ width: 853, height: 480 });
+  });
+
+  it("ignores cover art and takes the real video track", async () => {
+    const coverArt = {
+      codec_type: "video",
+      codec_name: "mjpeg",
+      width: 600,
+      height: 600,
+      disposition: { attached_pic: 1 },
+    };
+    const media = await probeCanned({
+      streams: [coverArt, h264, { codec_type: "audio", codec_name: "opus" }],
+      format: { format_name: "matroska,webm", duration: "3" },
+    });
+    expect(media).toMatchObject({
+      videoCodec: "h264",
+      width: 1920,
+      audioCodec: "opus",
+      hasAudio: true,
+    });
+    expect(media).not.toHaveProperty("bitrate");
+  });
+});

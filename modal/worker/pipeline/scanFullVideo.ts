@@ -1,0 +1,177 @@
+/**
+ * The one pass that decodes every frame: scene-cut detection needs them all, so the
+ * storyboard sheets, the animated preview and the audio track ride along in the same
+ * ffmpeg process instead of paying for decodes of their own.
+ *
+ * Progress comes from the scene branch, which prints every frame's time and scene score to
+ * stdout: ffmpeg's own `-progress` stays silent until every output has written its header,
+ * and the storyboard's first sheet only exists once its tiles are all decoded.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  artifactRelativePath,
+  describeArtifactFile,
+  prepareArtifactFolder,
+  type ArtifactJob,
+  type ProducedArtifact,
+} from "./artifactFiles";
+import { runFfmpeg } from "./ffmpegBinaries";
+import { fitWithin, scaleFilter } from "./outputSize";
+import {
+  formatStoryboardVtt,
+  planStoryboard,
+  sheetSize,
+  type StoryboardPlan,
+} from "./storyboardPlan";
+
+/**
+ * scdet scores every frame (select's `scene` score × 100/2.56) and, unlike select, passes
+ * them all on, so each frame's time reaches stdout; a cut is `gt(scene,0.3)` on that scale.
+ */
+const SCENE_CUT_SCORE = 0.3 * (100 / 2.56);
+const SCENE_ANALYSIS_MAX_SIDE = 160;
+
+const PREVIEW_SEGMENTS = 4;
+const PREVIEW_SEGMENT_SEC = 1.5;
+const PREVIEW_FPS = 10;
+const PREVIEW_MAX_SIDE = 320;
+const PREVIEW_QUALITY = "70";
+const STORYBOARD_QUALITY = "5";
+const AUDIO_BITRATE = "128k";
+
+type Segment = { startSec: number; endSec: number };
+
+export type ScanResult = { artifacts: ProducedArtifact[]; sceneCutsSec: number[] };
+
+export async function scanFullVideo(
+  job: ArtifactJob,
+  onProgress: (pct: number) => void,
+): Promise<ScanResult> {
+  const { media, workDir } = job;
+  const storyboard = planStoryboard(media.durationSec, media);
+  const segments = planPreviewSegments(media.durationSec);
+  const previewSize = fitWithin(media, PREVIEW_MAX_SIDE);
+  const sceneSize = fitWithin(media, SCENE_ANALYSIS_MAX_SIDE);
+  for (const kind of ["storyboard", "storyboard_vtt", "preview", "audio"] as const) {
+    await prepareArtifactFolder(workDir, kind);
+  }
+  onProgress(0);
+
+  const inPreview = segments
+    .map(({ startSec, endSec }) => `gte(t,${startSec.toFixed(3)})*lt(t,${endSec.toFixed(3)})`)
+    .join("+");
+  const graph = [
+    "[0:V:0]split=3[scenes][tiles][preview]",
+    // Cut detection on small frames: the score is a mean difference, size barely matters.
+    // `pipe\\:1` is stdout, its colon escaped for the option parser and again for the graph.
+    `[scenes]scale=${sceneSize.width}:${sceneSize.height}:flags=fast_bilinear,scdet,` +
+      "metadata=mode=print:key=lavfi.scd.score:file=pipe\\\\:1[scanned]",
+    // tpad+trim make the tile count exactly the planned one, whatever fps does at the end.
+    `[tiles]fps=1/${storyboard.intervalSec},` +
+      `tpad=stop_mode=clone:stop=${storyboard.tileCount},trim=end_frame=${storyboard.tileCount},` +
+      `${scaleFilter(storyboard.tile)},tile=${storyboard.columns}x${storyboard.rows}[sheets]`,
+    // fps before select, so the gaps between segments are dropped rather than filled.
+    `[preview]fps=${PREVIEW_FPS},select='${inPreview}',${scaleFilter(previewSize)},` +
+      `setpts=N/${PREVIEW_FPS}/TB[animated]`,
+  ].join(";");
+
+  const audioArgs = media.hasAudio
+    ? [
+        ...["-map", "0:a:0"],
+        ...(media.audioCodec === "aac" ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", AUDIO_BITRATE]),
+        ...["-movflags", "+faststart", artifactRelativePath("audio", 0)],
+      ]
+    : [];
+  const scenes = sceneScoreReader(media.durationSec, onProgress);
+  // ffmpeg: one full decode → per-frame scene scores, storyboard sheets, animated WebP, audio.
+  await runFfmpeg(
+    [
+      ...["-threads", String(job.threads), "-i", job.inputPath, "-filter_complex", graph],
+      ...["-map", "[scanned]", "-f", "null", "-"],
+      ...[
+        "-map",
+        "[sheets]",
+        "-q:v",
+        STORYBOARD_QUALITY,
+        "-start_number",
+        "0",
+        "storyboard/%d.jpg",
+      ],
+      ...["-map", "[animated]", "-c:v", "libwebp_anim", "-loop", "0", "-quality", PREVIEW_QUALITY],
+      artifactRelativePath("preview", 0),
+      ...audioArgs,
+    ],
+    { signal: job.signal, cwd: workDir, onStdoutLine: scenes.readLine },
+  );
+  onProgress(100);
+
+  await writeFile(
+    join(workDir, artifactRelativePath("storyboard_vtt", 0)),
+    formatStoryboardVtt(storyboard, media.durationSec),
+  );
+  const artifacts = await Promise.all([
+    ...storyboardSheets(storyboard, media.durationSec).map((sheet, index) =>
+      describeArtifactFile(workDir, "storyboard", index, sheet),
+    ),
+    describeArtifactFile(workDir, "storyboard_vtt", 0, { durationSec: media.durationSec }),
+    describeArtifactFile(workDir, "preview", 0, {
+      ...previewSize,
+      durationSec: segments.reduce((sum, { startSec, endSec }) => sum + endSec - startSec, 0),
+    }),
+    ...(media.hasAudio
+      ? [describeArtifactFile(workDir, "audio", 0, { durationSec: media.durationSec })]
+      : []),
+  ]);
+  return { artifacts, sceneCutsSec: scenes.cutsSec };
+}
+
+/** A few short segments centred in equal slices of the video; one for very short videos. */
+function planPreviewSegments(durationSec: number): Segment[] {
+  const segmentSec = Math.min(PREVIEW_SEGMENT_SEC, durationSec);
+  const count = Math.min(
+    PREVIEW_SEGMENTS,
+    Math.max(1, Math.floor(durationSec / PREVIEW_SEGMENT_SEC)),
+  );
+  return Array.from({ length: count }, (_, slot) => {
+    const centredSec = ((slot + 0.5) / count) * durationSec - segmentSec / 2;
+    const startSec = Math.min(Math.max(0, centredSec), durationSec - segmentSec);
+    return { startSec, endSec: startSec + segmentSec };
+  });
+}
+
+/** Each sheet's size and the stretch of the video its tiles cover. */
+function storyboardSheets(plan: StoryboardPlan, durationSec: number) {
+  const sheetSec = plan.columns * plan.rows * plan.intervalSec;
+  return Array.from({ length: plan.sheetCount }, (_, sheet) => ({
+    ...sheetSize(plan),
+    startSec: sheet * sheetSec,
+    durationSec: Math.min(sheetSec, durationSec - sheet * sheetSec),
+  }));
+}
+
+/**
+ * Reads the metadata filter's printout — `frame:… pts:… pts_time:<sec>` then
+ * `lavfi.scd.score=<score>` for every frame — into progress and the list of cuts.
+ */
+function sceneScoreReader(durationSec: number, onProgress: (pct: number) => void) {
+  const cutsSec: number[] = [];
+  let frameSec = 0;
+  let reportedPct = 0;
+  const readLine = (line: string) => {
+    const time = line.match(/pts_time:(-?[\d.]+)/);
+    if (time) {
+      frameSec = Number(time[1]);
+      // Whole percents: a per-frame callback would be thousands of calls a minute.
+      const pct = Math.floor(Math.min(99, (frameSec / durationSec) * 100));
+      if (pct > reportedPct) {
+        reportedPct = pct;
+        onProgress(pct);
+      }
+      return;
+    }
+    const score = line.match(/^lavfi\.scd\.score=([\d.]+)$/);
+    if (score && Number(score[1]) > SCENE_CUT_SCORE && frameSec > 0) cutsSec.push(frameSec);
+  };
+  return { cutsSec, readLine };
+}

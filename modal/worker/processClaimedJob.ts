@@ -1,0 +1,243 @@
+/**
+ * Runs one claimed job from source to READY: download through the presigned GET, verify the
+ * browser's SHA-256, probe, produce every artifact, upload each through a presigned PUT and
+ * record it, then complete. A heartbeat keeps the lease alive and carries the stage; when it
+ * reports the job canceled (or the lease lost), the work stops and nothing more is written.
+ * The temporary folder is removed in every outcome.
+ */
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { WORKER_FAILURE_CODES, type ClaimedJob, type WorkerFailureCode } from "../../convex/lib/workerProtocol";
+import type { Media } from "../../convex/lib/validators";
+import { PipelineError } from "./pipeline/pipelineError";
+import { probeVideo } from "./pipeline/probeVideo";
+import { produceArtifacts, type ProducedArtifact } from "./pipeline/produceArtifacts";
+import { sha256File } from "./pipeline/sha256File";
+import { StaleClaimError, type WorkerApi } from "./workerApiClient";
+import type { WorkerLog } from "./workerLog";
+
+export type JobOutcome = "ready" | "failed" | "requeued" | "canceled" | "lost" | "interrupted";
+
+export type ProcessJobDeps = {
+  api: WorkerApi;
+  log: WorkerLog;
+  /** Aborted when the worker shuts down: the job is handed back for another worker. */
+  shutdownSignal: AbortSignal;
+  workRoot?: string;
+  fetch?: typeof fetch;
+};
+
+class JobStopped extends Error {
+  constructor(readonly outcome: "canceled" | "lost" | "interrupted") {
+    super(outcome);
+  }
+}
+
+export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): Promise<JobOutcome> {
+  const { api, log } = deps;
+  const send = deps.fetch ?? fetch;
+  const claim = { jobId: job.jobId, claimToken: job.claimToken };
+  const stop = new AbortController();
+  const onShutdown = () => stop.abort(new JobStopped("interrupted"));
+  deps.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
+  if (deps.shutdownSignal.aborted) onShutdown();
+
+  const heartbeat = startHeartbeat(api, claim, job.leaseSeconds, stop, log);
+  const workDir = await mkdtemp(join(deps.workRoot ?? tmpdir(), `reeldrop-${job.jobId}-`));
+  try {
+    heartbeat.report("download", 0);
+    const sourcePath = join(workDir, "source");
+    await downloadSource(send, job.source.url, sourcePath, job.source.bytes, stop.signal, (pct) =>
+      heartbeat.report("download", pct),
+    );
+    if (job.source.sha256) {
+      heartbeat.report("verify", 0);
+      const actual = await sha256File(sourcePath, { signal: stop.signal });
+      if (actual !== job.source.sha256.toLowerCase()) {
+        throw new PipelineError("integrity", "The stored file's SHA-256 does not match the one the browser computed.");
+      }
+    }
+    heartbeat.report("probe", 0);
+    const media = await probeVideo(sourcePath, { maxDurationSec: job.maxVideoSeconds, signal: stop.signal });
+    await heartbeat.beatNow(media);
+
+    const artifactsDir = join(workDir, "artifacts");
+    await mkdir(artifactsDir);
+    const artifacts = await produceArtifacts({
+      inputPath: sourcePath,
+      media,
+      workDir: artifactsDir,
+      signal: stop.signal,
+      onProgress: (stage, pct) => heartbeat.report(stage, pct),
+    });
+
+    heartbeat.report("upload", 0);
+    await uploadArtifacts(api, send, claim, artifacts, stop.signal, (pct) => heartbeat.report("upload", pct));
+    throwIfStopped(stop.signal);
+    await api.complete(claim);
+    log.info("job ready", { jobId: job.jobId, artifacts: artifacts.length });
+    return "ready";
+  } catch (error) {
+    return await settleFailure(api, claim, error, stop.signal, log);
+  } finally {
+    heartbeat.stop();
+    deps.shutdownSignal.removeEventListener("abort", onShutdown);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function settleFailure(
+  api: WorkerApi,
+  claim: { jobId: string; claimToken: string },
+  error: unknown,
+  signal: AbortSignal,
+  log: WorkerLog,
+): Promise<JobOutcome> {
+  const stopped = signal.aborted && signal.reason instanceof JobStopped ? signal.reason.outcome : null;
+  if (stopped === "canceled" || stopped === "lost" || error instanceof StaleClaimError) {
+    log.info("job stopped", { jobId: claim.jobId, reason: stopped ?? "lost" });
+    return stopped ?? "lost";
+  }
+  const failure: { code: WorkerFailureCode; message: string } =
+    stopped === "interrupted"
+      ? { code: "processing_error" as const, message: "The worker shut down before finishing; the job will be retried." }
+      : error instanceof PipelineError
+        ? { code: workerFailureCode(error), message: error.message }
+        : { code: "processing_error" as const, message: "Processing failed unexpectedly." };
+  log.warn("job failed", { jobId: claim.jobId, code: failure.code, cause: describe(error) });
+  try {
+    const { outcome } = await api.fail({ ...claim, ...failure });
+    return stopped === "interrupted" ? "interrupted" : outcome;
+  } catch (failError) {
+    if (failError instanceof StaleClaimError) return "lost";
+    throw failError;
+  }
+}
+
+function workerFailureCode(error: PipelineError): WorkerFailureCode {
+  return (WORKER_FAILURE_CODES as readonly string[]).includes(error.code)
+    ? (error.code as WorkerFailureCode)
+    : "processing_error";
+}
+
+function startHeartbeat(
+  api: WorkerApi,
+  claim: { jobId: string; claimToken: string },
+  leaseSeconds: number,
+  stop: AbortController,
+  log: WorkerLog,
+) {
+  let stage = "claimed";
+  let pct = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const beat = (media?: Media) => {
+    inFlight = inFlight.then(async () => {
+      if (stop.signal.aborted) return;
+      try {
+        const answer = await api.heartbeat({ ...claim, stage, pct: Math.round(pct), ...(media ? { media } : {}) });
+        if (answer.state === "canceled") stop.abort(new JobStopped("canceled"));
+      } catch (error) {
+        if (error instanceof StaleClaimError) stop.abort(new JobStopped("lost"));
+        else log.warn("heartbeat failed", { jobId: claim.jobId, cause: describe(error) });
+      }
+    });
+    return inFlight;
+  };
+  const timer = setInterval(() => void beat(), Math.max(1000, (leaseSeconds * 1000) / 3));
+  let lastStage = stage;
+  return {
+    /** Records progress; a new stage is sent at once, percent changes ride the next beat. */
+    report(nextStage: string, nextPct: number) {
+      stage = nextStage;
+      pct = nextPct;
+      if (nextStage !== lastStage) {
+        lastStage = nextStage;
+        void beat();
+      }
+    },
+    beatNow: (media?: Media) => beat(media),
+    stop: () => clearInterval(timer),
+  };
+}
+
+async function downloadSource(
+  send: typeof fetch,
+  url: string,
+  path: string,
+  expectedBytes: number,
+  signal: AbortSignal,
+  onProgress: (pct: number) => void,
+): Promise<void> {
+  const response = await send(url, { signal });
+  if (!response.ok || response.body === null) {
+    throw new Error(`Downloading the source failed with HTTP ${response.status}`);
+  }
+  let received = 0;
+  const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+  body.on("data", (chunk: Buffer) => {
+    received += chunk.length;
+    if (expectedBytes > 0) onProgress((100 * received) / expectedBytes);
+  });
+  await pipeline(body, createWriteStream(path), { signal });
+  if (expectedBytes > 0 && received !== expectedBytes) {
+    throw new PipelineError("integrity", `Expected ${expectedBytes} bytes of source but received ${received}.`);
+  }
+}
+
+async function uploadArtifacts(
+  api: WorkerApi,
+  send: typeof fetch,
+  claim: { jobId: string; claimToken: string },
+  artifacts: readonly ProducedArtifact[],
+  signal: AbortSignal,
+  onProgress: (pct: number) => void,
+): Promise<void> {
+  const { uploads } = await api.artifactUploadUrls({
+    ...claim,
+    artifacts: artifacts.map(({ kind, index }) => ({ kind, index })),
+  });
+  let done = 0;
+  for (const artifact of artifacts) {
+    throwIfStopped(signal);
+    const target = uploads.find((u) => u.kind === artifact.kind && u.index === artifact.index);
+    if (!target) throw new Error(`No upload URL for ${artifact.kind} ${artifact.index}`);
+    // Artifacts are small (stills, short clips, audio): reading one whole is fine.
+    const body = await readFile(artifact.path);
+    const response = await send(target.url, {
+      method: "PUT",
+      body,
+      headers: { "content-type": target.contentType },
+      signal,
+    });
+    if (!response.ok) throw new Error(`Uploading ${artifact.kind} ${artifact.index} failed with HTTP ${response.status}`);
+    await api.recordArtifact({
+      ...claim,
+      artifact: {
+        kind: artifact.kind,
+        index: artifact.index,
+        bytes: artifact.bytes,
+        ...pick(artifact, ["width", "height", "durationSec", "startSec"]),
+      },
+    });
+    done++;
+    onProgress((100 * done) / artifacts.length);
+  }
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const result: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) result[key] = value[key];
+  return result;
+}
+
+function throwIfStopped(signal: AbortSignal) {
+  if (signal.aborted) throw signal.reason;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

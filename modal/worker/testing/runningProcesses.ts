@@ -1,0 +1,13 @@
+/**
+ * Finds processes by working directory (Linux /proc). The pipeline runs every ffmpeg with
+ * the job's `workDir` as its working directory, so this shows whether any outlived an abort.
+ */
+import { readdir, readlink } from "node:fs/promises";
+
+export async function processesRunningIn(folder: string): Promise<number[]> {
+  const pids = (await readdir("/proc")).filter((entry) => /^\d+$/.test(entry));
+  const cwds = await Promise.all(
+    pids.map((pid) => readlink(`/proc/${pid}/cwd`).catch(() => undefined)),
+  );
+  return pids.filter((_, index) => cwds[index] === folder).map(Number);
+}

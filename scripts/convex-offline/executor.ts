@@ -1,0 +1,155 @@
+/**
+ * Runs the project's functions with `convex-test` as the execution engine: resolves a
+ * client's function path against the project (refusing internal functions and the wrong
+ * kind, as Convex does), applies the caller's identity, and turns thrown errors into the
+ * outcome the protocol sends, keeping `ConvexError` data.
+ */
+import { convexTest, type TestConvexForDataModel } from "convex-test";
+import { makeFunctionReference, type GenericActionCtx, type GenericDataModel, type UserIdentity } from "convex/server";
+import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { canonicalFunctionPath, type ConvexProject, type FunctionKind, type RegisteredFunction } from "./loadProject";
+import type { Logger } from "./log";
+import { installWriteObserver, runObservingWrites } from "./writeObserver";
+
+export type FunctionOutcome =
+  | { success: true; value: Value }
+  | { success: false; errorMessage: string; errorData?: Value };
+
+type FunctionArgs = Record<string, Value>;
+
+/** "client": only public functions (a browser or HTTP API call); "system": crons and internal callers. */
+export type Caller = "client" | "system";
+
+type HttpActionHandler = (ctx: GenericActionCtx<GenericDataModel>, request: Request) => Promise<Response>;
+
+const KIND_NAMES: Record<FunctionKind, string> = { query: "Query", mutation: "Mutation", action: "Action" };
+
+export class FunctionExecutor {
+  private readonly t: TestConvexForDataModel<GenericDataModel>;
+
+  constructor(
+    private readonly project: ConvexProject,
+    /** Called whenever a function stages a write (see writeObserver.ts). */
+    private readonly onWrite: () => void,
+    private readonly log: Logger,
+  ) {
+    // The project's data model is only known at run time.
+    this.t = convexTest(project.schema, project.modules) as unknown as TestConvexForDataModel<GenericDataModel>;
+    installWriteObserver();
+  }
+
+  /** The function a path names, or why a caller may not run it. */
+  private resolve(udfPath: string, caller: Caller, expectedKind?: FunctionKind): RegisteredFunction | { error: string } {
+    const path = canonicalFunctionPath(udfPath);
+    const registered = this.project.functions.get(path);
+    if (!registered || (caller === "client" && registered.visibility !== "public")) {
+      const modulePath = path.slice(0, path.lastIndexOf(":"));
+      const loadError = this.project.failedModules.get(modulePath);
+      if (loadError !== undefined) {
+        return { error: `Module ${modulePath} failed to load in the offline backend: ${describeError(loadError)}` };
+      }
+      return {
+        error: `Could not find ${caller === "client" ? "public " : ""}function for '${path}'. Did you forget to run \`npx convex dev\` or \`npx convex deploy\`?`,
+      };
+    }
+    if (expectedKind && registered.kind !== expectedKind) {
+      return {
+        error: `Trying to execute ${path} as ${KIND_NAMES[expectedKind]}, but it is defined as ${KIND_NAMES[registered.kind]}.`,
+      };
+    }
+    return registered;
+  }
+
+  /** Runs a function with its arguments as they travel on the wire (convexToJson-encoded). */
+  async run(
+    udfPath: string,
+    encodedArgs: JSONValue | undefined,
+    identity: UserIdentity | null,
+    options: { caller: Caller; expectedKind?: FunctionKind },
+  ): Promise<FunctionOutcome> {
+    const resolved = this.resolve(udfPath, options.caller, options.expectedKind);
+    if ("error" in resolved) return { success: false, errorMessage: resolved.error };
+    const args = decodeArgs(encodedArgs);
+    if (args instanceof Error) return { success: false, errorMessage: args.message };
+    const accessor = this.accessorFor(identity);
+    try {
+      const value = await runObservingWrites(this.onWrite, async (): Promise<Value> => {
+        switch (resolved.kind) {
+          case "query":
+            return await accessor.query(makeFunctionReference<"query", FunctionArgs, Value>(resolved.path), args);
+          case "mutation":
+            return await accessor.mutation(makeFunctionReference<"mutation", FunctionArgs, Value>(resolved.path), args);
+          case "action":
+            return await accessor.action(makeFunctionReference<"action", FunctionArgs, Value>(resolved.path), args);
+        }
+      });
+      return { success: true, value: value ?? null };
+    } catch (error) {
+      return this.failure(`${resolved.kind} ${resolved.path}`, error);
+    }
+  }
+
+  /** Routes a request through `convex/http.ts`, as the site origin of a deployment does. */
+  async runHttpAction(request: Request, identity: UserIdentity | null): Promise<Response> {
+    const router = this.project.httpRouter;
+    const { pathname } = new URL(request.url);
+    if (router === undefined) return new Response("This deployment has no convex/http.ts", { status: 404 });
+    if (router instanceof Error) {
+      return new Response(`convex/http.ts failed to load: ${describeError(router)}`, { status: 500 });
+    }
+    const route = router.lookup(pathname, request.method as Parameters<typeof router.lookup>[1]);
+    if (!route) return new Response(`No HttpAction routed for ${pathname}`, { status: 404 });
+    const endpoint = route[0] as unknown as { _handler?: HttpActionHandler };
+    const handler = endpoint._handler ?? (endpoint as unknown as HttpActionHandler);
+    const accessor = this.accessorFor(identity);
+    let response: Response | undefined;
+    try {
+      // An inline action gives the handler an action ctx (runQuery, runMutation, scheduler,
+      // auth) while the Request keeps its real URL and headers.
+      await runObservingWrites(this.onWrite, () =>
+        accessor.action(async (ctx) => {
+          response = await handler(ctx, request);
+          return null;
+        }),
+      );
+    } catch (error) {
+      const failure = this.failure(`HTTP ${request.method} ${pathname}`, error);
+      return new Response(failure.success ? "" : failure.errorMessage, { status: 500 });
+    }
+    return response ?? new Response("The HTTP action returned no Response", { status: 500 });
+  }
+
+  private accessorFor(identity: UserIdentity | null): TestConvexForDataModel<GenericDataModel> {
+    return identity ? this.t.withIdentity(identity) : this.t;
+  }
+
+  private failure(what: string, error: unknown): FunctionOutcome & { success: false } {
+    if (isConvexError(error)) {
+      this.log.info(`[convex] ${what} threw ConvexError ${error.message}`);
+      return { success: false, errorMessage: `Uncaught ConvexError: ${error.message}`, errorData: error.data };
+    }
+    this.log.error(`[convex] ${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return { success: false, errorMessage: `Uncaught ${describeError(error)}` };
+  }
+}
+
+function decodeArgs(encoded: JSONValue | undefined): FunctionArgs | Error {
+  try {
+    const args = jsonToConvex(encoded ?? {});
+    if (typeof args !== "object" || args === null || Array.isArray(args) || args instanceof ArrayBuffer) {
+      return new Error("The arguments to a Convex function must be an object");
+    }
+    return args as FunctionArgs;
+  } catch (error) {
+    return new Error(`Invalid function arguments: ${describeError(error)}`);
+  }
+}
+
+/** ConvexError is recognized by its symbol, which survives duplicated copies of `convex/values`. */
+function isConvexError(error: unknown): error is Error & { data: Value } {
+  return error instanceof Error && Symbol.for("ConvexError") in error && "data" in error;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,73 @@
+/**
+ * `npm run dev` — the whole app locally: storage, Convex, the worker and Next.js.
+ * `npm run dev -- --offline` forces the offline Convex backend; `--no-app` skips Next.js
+ * (for scripts and benchmarks, which read `.dev/stack.json`). Ctrl-C stops everything.
+ */
+import { parseArgs } from "node:util";
+import { startDevStack, type DevStack } from "./dev/devStack";
+
+const USAGE = `Usage: npm run dev [-- --offline] [-- --no-app]
+
+  --offline   use the offline Convex backend (convex-test, data in memory) even when a
+              configured deployment or the Convex local backend is available
+  --no-app    start everything but Next.js
+  --help      show this help
+
+The endpoints are written to .dev/stack.json while the stack runs.
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      offline: { type: "boolean", default: false },
+      "no-app": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+
+  const starting = new AbortController();
+  const running: { stack?: DevStack } = {};
+  let stopping = false;
+  const stopAndExit = (code: number) => {
+    // Ctrl-C reaches npm and tsx too, which pass it on: later signals change nothing, and
+    // stopping is bounded anyway (children get SIGKILL after a grace period).
+    if (stopping) return;
+    stopping = true;
+    console.log("\n[dev] stopping…");
+    if (!running.stack) {
+      // Still starting: startDevStack stops what it started and rejects, which exits below.
+      starting.abort();
+      return;
+    }
+    void running.stack.stop().finally(() => process.exit(code));
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stopAndExit(0));
+
+  const stack = await startDevStack({ offline: values.offline, app: !values["no-app"], signal: starting.signal });
+  running.stack = stack;
+  const { endpoints } = stack;
+  console.log(
+    [
+      "",
+      `[dev] Convex (${endpoints.backend}): ${endpoints.convexUrl}   site: ${endpoints.convexSiteUrl}`,
+      `[dev] S3: ${endpoints.s3Endpoint}   bucket: ${endpoints.bucket}`,
+      endpoints.appUrl ? `[dev] App: ${endpoints.appUrl}` : "[dev] Next.js not started (--no-app)",
+      "[dev] Endpoints in .dev/stack.json. Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+  const exit = await stack.exited;
+  if (stopping) return;
+  console.error(`[dev] ${exit.name} exited (${exit.code ?? exit.signal}); stopping the stack`);
+  stopAndExit(1);
+}
+
+main().catch((error: unknown) => {
+  const aborted = error instanceof Error && error.name === "AbortError";
+  if (!aborted) console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(aborted ? 0 : 1);
+});

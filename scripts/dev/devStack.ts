@@ -1,0 +1,169 @@
+/**
+ * The whole local stack behind `npm run dev`, also started programmatically by Playwright
+ * and benchmarks: S3-compatible storage (embedded unless R2 is configured), a Convex
+ * backend with the functions' environment set, the local worker (when it exists) and
+ * Next.js. The resolved endpoints go to `.dev/stack.json`.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { startEmbeddedS3, type EmbeddedS3 } from "../s3/embeddedS3";
+import { ChildProcesses, type ChildExit } from "./childProcesses";
+import { loadOrCreateConvexAuthKeys } from "./convexAuthKeys";
+import { startConvexBackend, type ConvexBackendKind } from "./convexBackend";
+import { readDevSettings } from "./envLocal";
+import { choosePort } from "./ports";
+
+export type DevStackOptions = {
+  /** Use the offline Convex backend even when a real one could run. */
+  offline?: boolean;
+  /** Start Next.js (default true). */
+  app?: boolean;
+  /** Preferred ports; a taken port falls back to a free one, 0 always picks a free one. */
+  ports?: Partial<DevPorts>;
+  /** The repository root (default: the current directory). */
+  cwd?: string;
+  /** Where keys, the functions' env, stored objects and stack.json go (default: <cwd>/.dev). */
+  stateDir?: string;
+  /** Where progress and child output go (default: stdout). */
+  log?: (line: string) => void;
+  /** Aborting while the stack starts stops what has started; `startDevStack` then rejects. */
+  signal?: AbortSignal;
+};
+
+export type DevPorts = { app: number; convex: number; site: number; s3: number };
+
+/** What `.dev/stack.json` holds. */
+export type StackEndpoints = {
+  convexUrl: string;
+  convexSiteUrl: string;
+  s3Endpoint: string;
+  bucket: string;
+  /** null when started with `--no-app`. */
+  appUrl: string | null;
+  backend: ConvexBackendKind;
+  /** The worker API's shared secret for this stack (also in the functions' env). */
+  workerSecret: string;
+};
+
+export type DevStack = {
+  endpoints: StackEndpoints;
+  /** Resolves when a child process exits while the stack runs. */
+  exited: Promise<ChildExit>;
+  stop(): Promise<void>;
+};
+
+export const DEFAULT_PORTS: DevPorts = { app: 3000, convex: 3210, site: 3211, s3: 9000 };
+const DEFAULT_BUCKET = "reeldrop-dev";
+const APP_READY_TIMEOUT_MS = 120_000;
+
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const log = options.log ?? ((line: string) => console.log(line));
+  const withApp = options.app ?? true;
+  const preferred = { ...DEFAULT_PORTS, ...options.ports };
+  const settings = readDevSettings(cwd);
+  const stateDir = path.resolve(options.stateDir ?? path.join(cwd, ".dev"));
+  const processes = new ChildProcesses(log);
+  let s3: EmbeddedS3 | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await processes.stopAll();
+      await s3?.stop();
+      await rm(path.join(stateDir, "stack.json"), { force: true });
+    })());
+  options.signal?.addEventListener("abort", () => void stop(), { once: true });
+
+  try {
+    const appPort = await choosePort(preferred.app, "Next.js", log);
+    const appOrigins = [`http://localhost:${appPort}`, `http://127.0.0.1:${appPort}`];
+    const appUrl = appOrigins[0] as string;
+
+    const storage = settings.R2_ENDPOINT
+      ? {
+          endpoint: settings.R2_ENDPOINT,
+          bucket: requireSetting(settings, "R2_BUCKET"),
+          accessKeyId: requireSetting(settings, "R2_ACCESS_KEY_ID"),
+          secretAccessKey: requireSetting(settings, "R2_SECRET_ACCESS_KEY"),
+        }
+      : (s3 = await startEmbeddedS3({
+          port: await choosePort(preferred.s3, "S3 server", log),
+          bucket: settings.R2_BUCKET ?? DEFAULT_BUCKET,
+          allowedOrigins: appOrigins,
+          directory: path.join(stateDir, "s3"),
+        }));
+    options.signal?.throwIfAborted();
+    log(`[dev] storage: ${s3 ? "embedded S3 server" : "R2"} at ${storage.endpoint}, bucket ${storage.bucket}`);
+
+    const workerSecret = randomBytes(32).toString("base64url");
+    const functionEnv: Record<string, string> = {
+      R2_ENDPOINT: storage.endpoint,
+      R2_BUCKET: storage.bucket,
+      R2_ACCESS_KEY_ID: storage.accessKeyId,
+      R2_SECRET_ACCESS_KEY: storage.secretAccessKey,
+      WORKER_SECRET: workerSecret,
+      SITE_URL: appUrl,
+      ...(await loadOrCreateConvexAuthKeys(path.join(stateDir, "convex-auth-keys.json"))),
+      ...(settings.OEMBED_ENDPOINT ? { OEMBED_ENDPOINT: settings.OEMBED_ENDPOINT } : {}),
+    };
+    const convex = await startConvexBackend({
+      cwd,
+      stateDir: stateDir,
+      offline: options.offline ?? false,
+      ports: {
+        convex: await choosePort(preferred.convex, "Convex", log),
+        site: await choosePort(preferred.site, "Convex site", log),
+      },
+      functionEnv,
+      settings,
+      processes,
+      log,
+    });
+
+    options.signal?.throwIfAborted();
+    if (existsSync(path.join(cwd, "modal", "worker", "main.ts"))) {
+      processes.start("worker", "npm", ["run", "--silent", "worker"], {
+        cwd,
+        env: { ...process.env, CONVEX_SITE_URL: convex.siteUrl, WORKER_SECRET: workerSecret },
+      });
+    } else {
+      log("[dev] no local worker yet (modal/worker/main.ts is missing): uploaded jobs will wait");
+    }
+
+    if (withApp) {
+      const next = processes.start(
+        "next",
+        process.execPath,
+        [path.join("node_modules", "next", "dist", "bin", "next"), "dev", "--hostname", "127.0.0.1", "--port", String(appPort)],
+        { cwd, env: { ...process.env, NEXT_PUBLIC_CONVEX_URL: convex.convexUrl, NEXT_TELEMETRY_DISABLED: "1" } },
+      );
+      await next.waitForLine(/Ready in|ready started server/i, APP_READY_TIMEOUT_MS);
+    }
+
+    options.signal?.throwIfAborted();
+    const endpoints: StackEndpoints = {
+      convexUrl: convex.convexUrl,
+      convexSiteUrl: convex.siteUrl,
+      s3Endpoint: storage.endpoint,
+      bucket: storage.bucket,
+      appUrl: withApp ? appUrl : null,
+      backend: convex.kind,
+      workerSecret,
+    };
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(path.join(stateDir, "stack.json"), JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+    return { endpoints, exited: processes.exited, stop };
+  } catch (error) {
+    await stop();
+    // Children stopped by an abort fail their waits; report the abort, not those failures.
+    throw options.signal?.aborted ? options.signal.reason : error;
+  }
+}
+
+function requireSetting(settings: Record<string, string | undefined>, name: string): string {
+  const value = settings[name];
+  if (!value) throw new Error(`R2_ENDPOINT is set, so ${name} must be set too (in .env.local or the environment)`);
+  return value;
+}
