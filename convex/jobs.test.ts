@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { ConvexError } from "convex/values";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
 import { insertCreatedJob, transitionJob } from "./model/jobTransitions";
@@ -199,5 +199,38 @@ describe("another user cannot read, list, confirm or learn of a job", () => {
     const job = await t.run((ctx) => ctx.db.get("video_jobs", jobId));
     expect(job!.rights).toBeUndefined();
     expect(await owner.as.query(api.jobs.get, { jobId })).not.toBeNull();
+  });
+});
+
+describe("cancel", () => {
+  test("fails a job with canceled at any non-terminal step, and a worker's heartbeat hears it", async () => {
+    const t = newConvexTest();
+    const { userId, as } = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, userId);
+    await t.run((ctx) =>
+      ctx.db.patch("video_jobs", jobId, {
+        status: "PROCESSING",
+        claim: { token: "tok", workerId: "w", leaseExpiresAt: Date.now() + 60_000 },
+      }),
+    );
+    await as.mutation(api.jobs.cancel, { jobId });
+    const job = await t.run((ctx) => ctx.db.get("video_jobs", jobId));
+    expect(job).toMatchObject({ status: "FAILED", failure: { code: "canceled", retryable: false } });
+    expect(job!.claim).toBeUndefined();
+    const beat = await t.mutation(internal.workerQueue.heartbeat, { jobId, claimToken: "tok", stage: "scan", pct: 50 });
+    expect(beat).toEqual({ state: "canceled" });
+    // Canceling again is harmless.
+    await as.mutation(api.jobs.cancel, { jobId });
+  });
+
+  test("a finished job cannot be canceled, and another user's job reads as missing", async () => {
+    const t = newConvexTest();
+    const owner = await signInAsNewUser(t);
+    const intruder = await signInAsNewUser(t);
+    const jobId = await insertMetaReadyJob(t, owner.userId);
+    expect(await errorCodeOf(intruder.as.mutation(api.jobs.cancel, { jobId }))).toBe("not_found");
+    expect((await t.run((ctx) => ctx.db.get("video_jobs", jobId)))!.status).toBe("META_READY");
+    await t.run((ctx) => ctx.db.patch("video_jobs", jobId, { status: "READY" }));
+    expect(await errorCodeOf(owner.as.mutation(api.jobs.cancel, { jobId }))).toBe("invalid_state");
   });
 });

@@ -7,6 +7,7 @@ import { internal } from "./_generated/api";
 import { userMutation, userQuery } from "./model/authedFunctions";
 import { getOwnedJob, requireOwnedJob } from "./model/jobAccess";
 import { insertCreatedJob } from "./model/jobTransitions";
+import { cancelJob } from "./model/jobCancellation";
 import { toJobEventView, toJobView } from "./model/jobViews";
 import { appError } from "./lib/appErrors";
 import { parseYouTubeUrl } from "./lib/youtube";
@@ -58,6 +59,16 @@ export const confirmRights = userMutation({
       rights: { confirmedAt: now, confirmedBy: ctx.userId, statementVersion },
       updatedAt: now,
     });
+    return null;
+  },
+});
+
+/** Stops the job at whatever step it is in; canceling a failed job again changes nothing. */
+export const cancel = userMutation({
+  args: { jobId: v.id("video_jobs") },
+  returns: v.null(),
+  handler: async (ctx, { jobId }) => {
+    await cancelJob(ctx, ctx.userId, jobId);
     return null;
   },
 });

@@ -4,11 +4,12 @@
  * worker subscribes to so that it wakes the moment a job becomes claimable.
  */
 import { v } from "convex/values";
-import { internalMutation, query } from "./_generated/server";
+import { internalMutation, internalQuery, query } from "./_generated/server";
 import { makeFailure } from "./lib/failures";
 import { literals } from "convex-helpers/validators";
 import { WORKER_FAILURE_CODES } from "./lib/workerProtocol";
 import { artifactKind, media } from "./lib/validators";
+import { ARTIFACT_CONTENT_TYPES, artifactKey } from "./lib/artifactKinds";
 import { appError } from "./lib/appErrors";
 import { claimNextJob, releaseForRetry, requeueExpiredLeases, requireActiveClaim } from "./model/workerClaims";
 import { failJob, transitionJob } from "./model/jobTransitions";
@@ -53,7 +54,7 @@ export const claimJob = internalMutation({
 
 export const heartbeat = internalMutation({
   args: {
-    jobId: v.id("video_jobs"),
+    jobId: v.string(),
     claimToken: v.string(),
     stage: v.string(),
     pct: v.number(),
@@ -64,7 +65,8 @@ export const heartbeat = internalMutation({
     v.object({ state: v.literal("canceled") }),
   ),
   handler: async (ctx, { jobId, claimToken, stage, pct, media: probed }) => {
-    const current = await ctx.db.get("video_jobs", jobId);
+    const id = ctx.db.normalizeId("video_jobs", jobId);
+    const current = id === null ? null : await ctx.db.get("video_jobs", id);
     if (current?.status === "FAILED" && current.failure?.code === "canceled") return { state: "canceled" as const };
     const job = await requireActiveClaim(ctx, jobId, claimToken);
     const now = Date.now();
@@ -79,15 +81,14 @@ export const heartbeat = internalMutation({
   },
 });
 
+/** Upserts by (job, kind, index); the key and content type follow from those, never from the worker. */
 export const recordArtifact = internalMutation({
   args: {
-    jobId: v.id("video_jobs"),
+    jobId: v.string(),
     claimToken: v.string(),
     artifact: v.object({
       kind: artifactKind,
       index: v.number(),
-      r2Key: v.string(),
-      contentType: v.string(),
       bytes: v.number(),
       width: v.optional(v.number()),
       height: v.optional(v.number()),
@@ -97,23 +98,36 @@ export const recordArtifact = internalMutation({
   },
   returns: v.id("video_artifacts"),
   handler: async (ctx, { jobId, claimToken, artifact }) => {
-    await requireActiveClaim(ctx, jobId, claimToken);
+    const job = await requireActiveClaim(ctx, jobId, claimToken);
+    const row = {
+      ...artifact,
+      jobId: job._id,
+      r2Key: artifactKey(job._id, artifact.kind, artifact.index),
+      contentType: ARTIFACT_CONTENT_TYPES[artifact.kind],
+    };
     const existing = await ctx.db
       .query("video_artifacts")
       .withIndex("by_job_kind_index", (q) =>
-        q.eq("jobId", jobId).eq("kind", artifact.kind).eq("index", artifact.index),
+        q.eq("jobId", job._id).eq("kind", artifact.kind).eq("index", artifact.index),
       )
       .unique();
     if (existing !== null) {
-      await ctx.db.replace("video_artifacts", existing._id, { ...artifact, jobId, createdAt: existing.createdAt });
+      await ctx.db.replace("video_artifacts", existing._id, { ...row, createdAt: existing.createdAt });
       return existing._id;
     }
-    return await ctx.db.insert("video_artifacts", { ...artifact, jobId, createdAt: Date.now() });
+    return await ctx.db.insert("video_artifacts", { ...row, createdAt: Date.now() });
   },
 });
 
+/** The claim is still this worker's; `jobId` is the normalized id. */
+export const verifyClaim = internalQuery({
+  args: { jobId: v.string(), claimToken: v.string() },
+  returns: v.id("video_jobs"),
+  handler: async (ctx, { jobId, claimToken }) => (await requireActiveClaim(ctx, jobId, claimToken))._id,
+});
+
 export const completeJob = internalMutation({
-  args: { jobId: v.id("video_jobs"), claimToken: v.string() },
+  args: { jobId: v.string(), claimToken: v.string() },
   returns: v.null(),
   handler: async (ctx, { jobId, claimToken }) => {
     const job = await requireActiveClaim(ctx, jobId, claimToken);
@@ -126,7 +140,7 @@ export const completeJob = internalMutation({
 });
 
 export const failClaimedJob = internalMutation({
-  args: { jobId: v.id("video_jobs"), claimToken: v.string(), code: workerFailureCode, message: v.string() },
+  args: { jobId: v.string(), claimToken: v.string(), code: workerFailureCode, message: v.string() },
   returns: v.union(v.literal("requeued"), v.literal("failed")),
   handler: async (ctx, { jobId, claimToken, code, message }) => {
     const job = await requireActiveClaim(ctx, jobId, claimToken);

@@ -20,7 +20,8 @@ export const WORKER_ROUTES = {
   fail: "/worker/fail",
 } as const;
 
-const id = z.string().min(1).max(64).regex(/^[a-z0-9]+$/);
+// Convex ids are alphanumeric; the offline backend (convex-test) adds the table name with `_`.
+const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/);
 const claimToken = z.string().min(1).max(100);
 const workerId = z.string().min(1).max(100);
 const finite = z.number().finite();

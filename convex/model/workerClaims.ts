@@ -6,11 +6,12 @@
  * Every later worker write names the token; once a lease is lost (expired and requeued, or
  * the job failed or was canceled) the token no longer matches and the write is refused.
  */
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../lib/appErrors";
 import { makeFailure, type JobFailure } from "../lib/failures";
 import { failJob, transitionJob } from "./jobTransitions";
+import { scheduleWorkerWake } from "./workerWakeSchedule";
 import { retryDelayMs, workerLeaseMs, workerMaxAttempts } from "./workerConfig";
 
 export async function claimNextJob(
@@ -33,13 +34,17 @@ export async function claimNextJob(
   return (await ctx.db.get("video_jobs", job._id))!;
 }
 
-/** The job, if `claimToken` is its current claim; otherwise a `stale_claim` error. */
+/**
+ * The job, if `claimToken` is its current claim; otherwise a `stale_claim` error. The id comes
+ * from the worker's request as a string: one that names no job reads as a stale claim too.
+ */
 export async function requireActiveClaim(
   ctx: QueryCtx,
-  jobId: Id<"video_jobs">,
+  jobId: string,
   claimToken: string,
 ): Promise<Doc<"video_jobs">> {
-  const job = await ctx.db.get("video_jobs", jobId);
+  const id = ctx.db.normalizeId("video_jobs", jobId);
+  const job = id === null ? null : await ctx.db.get("video_jobs", id);
   if (job === null || job.status !== "PROCESSING" || job.claim?.token !== claimToken) {
     throw appError("stale_claim", "This worker no longer holds the job.");
   }
@@ -61,11 +66,13 @@ export async function releaseForRetry(
     await failJob(ctx, job, failure, actor);
     return "failed";
   }
+  const notBefore = now + retryDelayMs(job.attempt);
   await transitionJob(ctx, job, "UPLOADED", {
     actor,
     detail: `retry after ${failure.code}`,
-    patch: { claim: undefined, progress: undefined, notBefore: now + retryDelayMs(job.attempt) },
+    patch: { claim: undefined, progress: undefined, notBefore },
   });
+  await scheduleWorkerWake(ctx, notBefore);
   return "requeued";
 }
 

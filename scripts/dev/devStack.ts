@@ -20,6 +20,10 @@ export type DevStackOptions = {
   offline?: boolean;
   /** Start Next.js (default true). */
   app?: boolean;
+  /** Start the local worker (default true); tests that drive a worker themselves turn it off. */
+  worker?: boolean;
+  /** Extra environment for the Convex functions (e.g. a shorter worker lease in tests). */
+  functionEnv?: Record<string, string>;
   /** Preferred ports; a taken port falls back to a free one, 0 always picks a free one. */
   ports?: Partial<DevPorts>;
   /** The repository root (default: the current directory). */
@@ -107,6 +111,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       SITE_URL: appUrl,
       ...(await loadOrCreateConvexAuthKeys(path.join(stateDir, "convex-auth-keys.json"))),
       ...(settings.OEMBED_ENDPOINT ? { OEMBED_ENDPOINT: settings.OEMBED_ENDPOINT } : {}),
+      ...options.functionEnv,
     };
     const convex = await startConvexBackend({
       cwd,
@@ -123,7 +128,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     });
 
     options.signal?.throwIfAborted();
-    if (existsSync(path.join(cwd, "modal", "worker", "main.ts"))) {
+    if (options.worker === false) {
+      log("[dev] local worker not started (worker: false)");
+    } else if (existsSync(path.join(cwd, "modal", "worker", "main.ts"))) {
       processes.start("worker", "npm", ["run", "--silent", "worker"], {
         cwd,
         env: { ...process.env, CONVEX_SITE_URL: convex.siteUrl, WORKER_SECRET: workerSecret },

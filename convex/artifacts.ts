@@ -1,0 +1,99 @@
+/**
+ * The owner's view of a job's artifacts: the list (live, as they land) and short-lived
+ * download URLs.
+ */
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
+import { internalQuery } from "./_generated/server";
+import { appError } from "./lib/appErrors";
+import { artifactKind } from "./lib/validators";
+import { userAction, userQuery } from "./model/authedFunctions";
+import { getOwnedJob } from "./model/jobAccess";
+
+const artifactView = v.object({
+  _id: v.id("video_artifacts"),
+  kind: artifactKind,
+  index: v.number(),
+  contentType: v.string(),
+  bytes: v.number(),
+  width: v.optional(v.number()),
+  height: v.optional(v.number()),
+  durationSec: v.optional(v.number()),
+  startSec: v.optional(v.number()),
+  createdAt: v.number(),
+});
+
+/** Lifetime of a download URL: long enough to start a download, short enough not to share. */
+export const DOWNLOAD_URL_TTL_SECONDS = 300;
+
+export const listForJob = userQuery({
+  args: { jobId: v.id("video_jobs") },
+  returns: v.union(v.array(artifactView), v.null()),
+  handler: async (ctx, { jobId }) => {
+    const job = await getOwnedJob(ctx, ctx.userId, jobId);
+    if (job === null) return null;
+    const rows = await ctx.db
+      .query("video_artifacts")
+      .withIndex("by_job_kind_index", (q) => q.eq("jobId", jobId))
+      .take(500);
+    return rows.map(({ _id, kind, index, contentType, bytes, width, height, durationSec, startSec, createdAt }) => ({
+      _id,
+      kind,
+      index,
+      contentType,
+      bytes,
+      createdAt,
+      ...definedOnly({ width, height, durationSec, startSec }),
+    }));
+  },
+});
+
+export const getDownloadUrl = userAction({
+  args: { artifactId: v.id("video_artifacts") },
+  returns: v.object({ url: v.string(), expiresAt: v.number() }),
+  handler: async (ctx, { artifactId }): Promise<{ url: string; expiresAt: number }> => {
+    const artifact: Doc<"video_artifacts"> | null = await ctx.runQuery(internal.artifacts.ownedArtifact, {
+      userId: ctx.userId,
+      artifactId,
+    });
+    if (artifact === null) throw appError("not_found", "No such file.");
+    const url: string = await ctx.runAction(internal.workerStorage.signArtifactDownload, {
+      key: artifact.r2Key,
+      fileName: `${artifact.kind}-${artifact.index}.${artifact.r2Key.split(".").pop()}`,
+      ttlSeconds: DOWNLOAD_URL_TTL_SECONDS,
+    });
+    return { url, expiresAt: Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000 };
+  },
+});
+
+export const ownedArtifact = internalQuery({
+  args: { userId: v.id("users"), artifactId: v.id("video_artifacts") },
+  returns: v.union(
+    v.object({
+      _id: v.id("video_artifacts"),
+      _creationTime: v.number(),
+      jobId: v.id("video_jobs"),
+      kind: artifactKind,
+      index: v.number(),
+      r2Key: v.string(),
+      contentType: v.string(),
+      bytes: v.number(),
+      width: v.optional(v.number()),
+      height: v.optional(v.number()),
+      durationSec: v.optional(v.number()),
+      startSec: v.optional(v.number()),
+      createdAt: v.number(),
+    }),
+    v.null(),
+  ),
+  handler: async (ctx, { userId, artifactId }) => {
+    const artifact = await ctx.db.get("video_artifacts", artifactId);
+    if (artifact === null) return null;
+    return (await getOwnedJob(ctx, userId, artifact.jobId)) === null ? null : artifact;
+  },
+});
+
+function definedOnly<T extends Record<string, number | undefined>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Validators for the upload API's arguments and results. Pure, so the browser engine derives
+ * its types from the same definitions as the functions.
+ */
+import { v, type Infer } from "convex/values";
+import { fileDescription, jobStatus } from "./validators";
+
+/** The shared file description plus the resume fingerprint: the hex SHA-256 of the first part. */
+export const fileToUpload = v.object({ ...fileDescription.fields, firstPartSha256: v.optional(v.string()) });
+
+export const partUrlRequest = v.object({
+  partNumber: v.number(),
+  /** Base64 MD5 of the part's bytes; signed into the URL, so storage refuses any other body. */
+  contentMd5: v.optional(v.string()),
+});
+
+export const signedPartUrl = v.object({
+  partNumber: v.number(),
+  url: v.string(),
+  /** Epoch milliseconds after which storage refuses the URL. */
+  expiresAt: v.number(),
+  /** Headers the URL was signed with; the PUT must send them exactly. */
+  headers: v.optional(v.record(v.string(), v.string())),
+});
+
+export const partUrlBatch = v.object({ urls: v.array(signedPartUrl) });
+
+export const preparedUpload = v.object({
+  partSize: v.number(),
+  partCount: v.number(),
+  /** URLs for the first parts, without Content-MD5. */
+  urls: v.array(signedPartUrl),
+});
+
+export const recordedPart = v.object({ partNumber: v.number(), size: v.number(), etag: v.string() });
+
+/** What a resuming browser needs: the plan, the file fingerprint and the parts already stored. */
+export const uploadSessionView = v.object({
+  status: jobStatus,
+  fingerprint: v.object({
+    name: v.string(),
+    size: v.number(),
+    lastModified: v.number(),
+    firstPartSha256: v.optional(v.string()),
+  }),
+  fileType: v.string(),
+  partSize: v.number(),
+  partCount: v.number(),
+  sha256: v.optional(v.string()),
+  parts: v.array(recordedPart),
+});
+
+/** A multipart upload in storage. Server-side only: never sent to the browser. */
+export const multipartTarget = v.object({ key: v.string(), uploadId: v.string() });
+
+export const completionPlan = v.union(
+  v.object({ state: v.literal("already_uploaded") }),
+  v.object({
+    state: v.literal("ready"),
+    key: v.string(),
+    uploadId: v.string(),
+    fileSize: v.number(),
+    parts: v.array(v.object({ partNumber: v.number(), etag: v.string() })),
+  }),
+);
+
+export type FileToUpload = Infer<typeof fileToUpload>;
+export type PartUrlRequest = Infer<typeof partUrlRequest>;
+export type SignedPartUrl = Infer<typeof signedPartUrl>;
+export type PartUrlBatch = Infer<typeof partUrlBatch>;
+export type PreparedUpload = Infer<typeof preparedUpload>;
+export type UploadSessionView = Infer<typeof uploadSessionView>;
+export type MultipartTarget = Infer<typeof multipartTarget>;
+export type CompletionPlan = Infer<typeof completionPlan>;

@@ -1,0 +1,161 @@
+/**
+ * The storage side of a multipart upload: R2 in production, the embedded S3 server in dev and
+ * tests. Called only from the Node actions in `uploadStorage.ts` (see there for why Node).
+ *
+ * Every failure becomes a `storage_error` with a sentence a person understands. Logs carry the
+ * S3 error's name and HTTP status only — never a URL, a key or a credential.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { ConvexError } from "convex/values";
+import type { Id } from "../_generated/dataModel";
+import { appError, type AppErrorData } from "../lib/appErrors";
+import { createS3Client } from "./s3Client";
+import { requireStorageConfig } from "./uploadConfig";
+import type { MultipartTarget, PartUrlRequest, SignedPartUrl } from "../lib/uploadValidators";
+
+export type SourceStorage = { client: S3Client; bucket: string };
+
+export function openSourceStorage(): SourceStorage {
+  const config = requireStorageConfig();
+  return { client: createS3Client(config), bucket: config.bucket };
+}
+
+/** Chosen by the server alone: nothing the browser sends (such as the file name) reaches the key. */
+export function sourceObjectKey(jobId: Id<"video_jobs">): string {
+  return `sources/${jobId}/source`;
+}
+
+/** Starts a multipart upload and returns its upload id. */
+export async function createMultipartUpload(storage: SourceStorage, key: string, contentType: string): Promise<string> {
+  let uploadId: string | undefined;
+  try {
+    ({ UploadId: uploadId } = await storage.client.send(
+      new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: key, ContentType: contentType }),
+    ));
+  } catch (error) {
+    throw storageFailure("CreateMultipartUpload", error, "Storage could not start the upload. Try again in a moment.");
+  }
+  if (!uploadId) {
+    throw storageFailure(
+      "CreateMultipartUpload",
+      { name: "MissingUploadId" },
+      "Storage could not start the upload. Try again in a moment.",
+    );
+  }
+  return uploadId;
+}
+
+/**
+ * Presigned UploadPart URLs, all signed at `now`. A part's Content-MD5, when given, is a signed
+ * header: a PUT without exactly that header fails the signature check, and R2 refuses a body
+ * whose MD5 differs from it.
+ */
+export async function signPartUploadUrls(
+  storage: SourceStorage,
+  target: MultipartTarget,
+  parts: readonly PartUrlRequest[],
+  ttlSeconds: number,
+  now: number,
+): Promise<SignedPartUrl[]> {
+  // SigV4 dates have whole seconds; a URL's lifetime starts at the signing second.
+  const signedAt = Math.floor(now / 1000) * 1000;
+  const expiresAt = signedAt + ttlSeconds * 1000;
+  return await Promise.all(
+    parts.map(async ({ partNumber, contentMd5 }) => {
+      const command = new UploadPartCommand({
+        Bucket: storage.bucket,
+        Key: target.key,
+        UploadId: target.uploadId,
+        PartNumber: partNumber,
+        ContentMD5: contentMd5,
+      });
+      const url = await getSignedUrl(storage.client, command, {
+        expiresIn: ttlSeconds,
+        signingDate: new Date(signedAt),
+      });
+      return contentMd5 === undefined
+        ? { partNumber, url, expiresAt }
+        : { partNumber, url, expiresAt, headers: { "Content-MD5": contentMd5 } };
+    }),
+  );
+}
+
+/**
+ * Completes the upload from `parts` and returns the stored object's size. When completion fails
+ * but the object is there, an earlier call already completed it (a retry after a crash, or two
+ * calls at once), so that counts as success.
+ */
+export async function completeMultipartUpload(
+  storage: SourceStorage,
+  target: MultipartTarget,
+  parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+): Promise<number> {
+  let completionError: unknown = null;
+  try {
+    await storage.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: storage.bucket,
+        Key: target.key,
+        UploadId: target.uploadId,
+        MultipartUpload: { Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })) },
+      }),
+    );
+  } catch (error) {
+    completionError = error;
+  }
+  const size = await storedObjectSize(storage, target.key);
+  if (size === null) {
+    throw storageFailure(
+      "CompleteMultipartUpload",
+      completionError,
+      "Storage could not put the uploaded parts together. Try again in a moment.",
+    );
+  }
+  return size;
+}
+
+/** The object's size from HeadObject, or null when there is no such object. */
+export async function storedObjectSize(storage: SourceStorage, key: string): Promise<number | null> {
+  try {
+    const head = await storage.client.send(new HeadObjectCommand({ Bucket: storage.bucket, Key: key }));
+    return head.ContentLength ?? null;
+  } catch (error) {
+    if (s3ErrorName(error) === "NotFound" || s3ErrorName(error) === "NoSuchKey") return null;
+    throw storageFailure("HeadObject", error, "Storage could not check the uploaded file. Try again in a moment.");
+  }
+}
+
+/** Aborts the upload; one that no longer exists is already as good as aborted. */
+export async function abortMultipartUpload(storage: SourceStorage, target: MultipartTarget): Promise<void> {
+  try {
+    await storage.client.send(
+      new AbortMultipartUploadCommand({ Bucket: storage.bucket, Key: target.key, UploadId: target.uploadId }),
+    );
+  } catch (error) {
+    if (s3ErrorName(error) === "NoSuchUpload") return;
+    throw storageFailure("AbortMultipartUpload", error, "Storage could not stop the upload.");
+  }
+}
+
+function storageFailure(operation: string, error: unknown, message: string): ConvexError<AppErrorData> {
+  const name = s3ErrorName(error) ?? "UnknownError";
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  console.error(`S3 ${operation} failed: ${name}${status === undefined ? "" : ` (HTTP ${status})`}`);
+  return appError("storage_error", message, { storageCode: name });
+}
+
+function s3ErrorName(error: unknown): string | undefined {
+  if (error === null || typeof error !== "object") return undefined;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  // Network failures carry their cause in `code` (ECONNREFUSED, …) rather than `name`.
+  if (typeof code === "string") return code;
+  return typeof name === "string" ? name : undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * One `upload_parts` row per uploaded part. Reports never touch the job document, so parts
+ * reported at the same time do not conflict: each writes only its own row.
+ */
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { appError } from "../lib/appErrors";
+import { MAX_PARTS, isPartNumberInPlan, partRange } from "../lib/partPlan";
+import type { UploadSession } from "../lib/validators";
+import { requireOwnedJob } from "./jobAccess";
+import { checkPartEtag } from "./uploadRequests";
+
+export type PartReport = { jobId: Id<"video_jobs">; partNumber: number; etag: string; size?: number };
+
+/** Records a part the browser stored; reporting a part again replaces its ETag. */
+export async function recordUploadedPart(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+  { jobId, partNumber, etag, size }: PartReport,
+): Promise<void> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if (job.status !== "UPLOADING" || job.upload === undefined) {
+    throw appError("invalid_state", "Parts can only be reported while the file is uploading.", { status: job.status });
+  }
+  const plannedSize = requirePlannedPartSize(job.upload, partNumber);
+  if (size !== undefined && size !== plannedSize) {
+    throw appError("size_mismatch", `Part ${partNumber} should be ${plannedSize} bytes, not ${size}.`, {
+      partNumber,
+      expectedBytes: plannedSize,
+    });
+  }
+  const fields = { etag: checkPartEtag(etag), size: plannedSize, reportedAt: Date.now() };
+  const existing = await ctx.db
+    .query("upload_parts")
+    .withIndex("by_job_and_part", (q) => q.eq("jobId", jobId).eq("partNumber", partNumber))
+    .unique();
+  if (existing === null) {
+    await ctx.db.insert("upload_parts", { jobId, partNumber, ...fields });
+  } else {
+    await ctx.db.patch("upload_parts", existing._id, fields);
+  }
+}
+
+/** The part's size under the plan; a part number outside the plan is refused. */
+export function requirePlannedPartSize(upload: UploadSession, partNumber: number): number {
+  if (!isPartNumberInPlan(upload, partNumber)) {
+    throw appError(
+      "part_out_of_range",
+      `This upload has parts 1 to ${upload.partCount}; there is no part ${partNumber}.`,
+      {
+        partNumber,
+        partCount: upload.partCount,
+      },
+    );
+  }
+  return partRange(upload, upload.fileSize, partNumber).size;
+}
+
+/** The job's recorded parts in part order (a plan has at most 10,000). */
+export async function listRecordedParts(ctx: QueryCtx, jobId: Id<"video_jobs">): Promise<Doc<"upload_parts">[]> {
+  return await ctx.db
+    .query("upload_parts")
+    .withIndex("by_job_and_part", (q) => q.eq("jobId", jobId))
+    .take(MAX_PARTS);
+}
+
+/** Part numbers of the plan that have no recorded part. */
+export function missingPartNumbers(partCount: number, parts: ReadonlyArray<{ partNumber: number }>): number[] {
+  const recorded = new Set(parts.map((part) => part.partNumber));
+  const missing: number[] = [];
+  for (let partNumber = 1; partNumber <= partCount; partNumber++) {
+    if (!recorded.has(partNumber)) missing.push(partNumber);
+  }
+  return missing;
+}

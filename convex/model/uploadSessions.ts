@@ -1,0 +1,259 @@
+/**
+ * The database side of a browser → R2 multipart upload: who may do what in which state, and
+ * the session stored on the job. The storage side is `multipartStorage.ts`. The actions in
+ * `uploadStorage.ts` call storage first and these helpers after; each helper re-checks
+ * ownership and state in the transaction that writes, so a storage call that raced a change
+ * of state never half-writes the job.
+ */
+import { internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { appError } from "../lib/appErrors";
+import { makeFailure } from "../lib/failures";
+import type { JobStatus } from "../lib/jobStatus";
+import { RIGHTS_STATEMENT } from "../lib/rightsStatement";
+import type { UploadSession } from "../lib/validators";
+import { getOwnedJob, requireOwnedJob } from "./jobAccess";
+import { failJob, transitionJob } from "./jobTransitions";
+import { scheduleWorkerWake } from "./workerWakeSchedule";
+import { listRecordedParts, missingPartNumbers, requirePlannedPartSize } from "./uploadParts";
+import { uploadLimits } from "./uploadConfig";
+import { checkSha256 } from "./uploadRequests";
+import type { CompletionPlan, MultipartTarget, UploadSessionView } from "../lib/uploadValidators";
+
+/** Issuing part URLs counts as upload activity; the job records it at most this often. */
+const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
+/** Jobs the janitor fails per transaction; it reschedules itself for the rest. */
+const ABANDONED_BATCH_SIZE = 100;
+/** How many missing part numbers a `parts_missing` error carries, and how many its sentence names. */
+const MISSING_PARTS_LISTED = 100;
+const MISSING_PARTS_NAMED = 10;
+
+const SOURCE_STORED: readonly JobStatus[] = ["UPLOADED", "PROCESSING", "READY"];
+
+/** The job, if `userId` may start uploading its source now. */
+export async function requireJobAwaitingUpload(
+  ctx: QueryCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+): Promise<Doc<"video_jobs">> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if (job.status !== "META_READY") {
+    throw appError("invalid_state", "This job is not waiting for a file.", { status: job.status });
+  }
+  if (job.rights === undefined) {
+    throw appError("rights_required", "Confirm that you hold the rights to this video before uploading it.");
+  }
+  if (job.rights.statementVersion !== RIGHTS_STATEMENT.version) {
+    throw appError("stale_statement", "The rights statement has changed. Read it and confirm it again.", {
+      currentVersion: RIGHTS_STATEMENT.version,
+    });
+  }
+  return job;
+}
+
+/** Stores the session of a multipart upload storage has just started: META_READY → UPLOAD_READY. */
+export async function openUploadSession(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+  session: UploadSession,
+): Promise<void> {
+  const job = await requireJobAwaitingUpload(ctx, userId, jobId);
+  await transitionJob(ctx, job, "UPLOAD_READY", {
+    actor: "user",
+    detail: `${session.partCount} parts of ${session.partSize} bytes`,
+    patch: { upload: session },
+  });
+}
+
+/**
+ * Where the parts about to be signed go, after checking they are in the plan. The first
+ * request moves the job to UPLOADING.
+ */
+export async function startSigningParts(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+  partNumbers: readonly number[],
+): Promise<MultipartTarget> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if ((job.status !== "UPLOAD_READY" && job.status !== "UPLOADING") || job.upload === undefined) {
+    throw appError("invalid_state", "Part URLs are only issued while the file is uploading.", { status: job.status });
+  }
+  for (const partNumber of partNumbers) requirePlannedPartSize(job.upload, partNumber);
+  const now = Date.now();
+  if (job.status === "UPLOAD_READY") {
+    await transitionJob(ctx, job, "UPLOADING", { actor: "user" });
+  } else if (now - job.lastActivityAt >= ACTIVITY_WRITE_INTERVAL_MS) {
+    // Keeps an active upload away from the janitor without writing the job for every batch.
+    await ctx.db.patch("video_jobs", job._id, { lastActivityAt: now });
+  }
+  return { key: job.upload.key, uploadId: job.upload.uploadId };
+}
+
+/** The browser's hash of the whole file, which the worker verifies before processing. */
+export async function recordFileSha256(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+  sha256: string,
+): Promise<void> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if ((job.status !== "UPLOAD_READY" && job.status !== "UPLOADING") || job.upload === undefined) {
+    throw appError("invalid_state", "The file's hash can only be recorded while it is uploading.", {
+      status: job.status,
+    });
+  }
+  await ctx.db.patch("video_jobs", job._id, {
+    upload: { ...job.upload, sha256: checkSha256(sha256) },
+    updatedAt: Date.now(),
+  });
+}
+
+/** What completing needs: every part of the plan recorded, or the source already stored. */
+export async function planCompletion(
+  ctx: QueryCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+): Promise<CompletionPlan> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if (SOURCE_STORED.includes(job.status) && job.r2SourceKey !== undefined) return { state: "already_uploaded" };
+  // Nothing can be recorded before UPLOADING, so an UPLOAD_READY job is told which parts are missing: all.
+  if ((job.status !== "UPLOAD_READY" && job.status !== "UPLOADING") || job.upload === undefined) {
+    throw appError("invalid_state", "There is no upload in progress to finish.", { status: job.status });
+  }
+  const parts = await listRecordedParts(ctx, jobId);
+  const missing = missingPartNumbers(job.upload.partCount, parts);
+  if (missing.length > 0) {
+    const named =
+      missing.slice(0, MISSING_PARTS_NAMED).join(", ") + (missing.length > MISSING_PARTS_NAMED ? ", …" : "");
+    throw appError(
+      "parts_missing",
+      missing.length === 1
+        ? `Part ${named} has not been uploaded yet.`
+        : `${missing.length} parts have not been uploaded yet: ${named}.`,
+      { missingCount: missing.length, missingPartNumbers: missing.slice(0, MISSING_PARTS_LISTED) },
+    );
+  }
+  return {
+    state: "ready",
+    key: job.upload.key,
+    uploadId: job.upload.uploadId,
+    fileSize: job.upload.fileSize,
+    parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })),
+  };
+}
+
+/**
+ * The one place a job's source becomes available for processing: UPLOADING → UPLOADED, joining
+ * the claim queue (`by_status_and_notBefore`) at once. A completion that already happened is
+ * left as it is.
+ */
+export async function markSourceUploaded(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+  key: string,
+): Promise<void> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if (SOURCE_STORED.includes(job.status) && job.r2SourceKey === key) return;
+  if (job.status !== "UPLOADING") {
+    throw appError("invalid_state", "This upload was stopped before it finished.", { status: job.status });
+  }
+  const now = Date.now();
+  await transitionJob(ctx, job, "UPLOADED", {
+    actor: "user",
+    patch: { r2SourceKey: key, notBefore: now },
+  });
+  await scheduleWorkerWake(ctx, now);
+}
+
+/** The stored object is not the file the browser described: the upload cannot be used. */
+export async function failCorruptUpload(ctx: MutationCtx, userId: Id<"users">, jobId: Id<"video_jobs">): Promise<void> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if (job.status !== "UPLOADING") return;
+  await failJob(ctx, job, makeFailure("integrity"), "system");
+}
+
+/**
+ * The user stops the upload: FAILED with `upload_aborted`, and storage is told to drop the parts.
+ * Stopping a job that has already failed changes nothing.
+ */
+export async function abortUploadSession(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+): Promise<void> {
+  const job = await requireOwnedJob(ctx, userId, jobId);
+  if (job.status === "FAILED") return;
+  if (job.status !== "META_READY" && job.status !== "UPLOAD_READY" && job.status !== "UPLOADING") {
+    throw appError("invalid_state", "Only an upload that has not finished can be stopped.", { status: job.status });
+  }
+  await failJob(ctx, job, makeFailure("upload_aborted"), "user");
+  if (job.upload !== undefined) await scheduleStorageAborts(ctx, [job.upload]);
+}
+
+/**
+ * Fails uploads idle for longer than `UPLOAD_ABANDON_HOURS` (`upload_abandoned`). The decision
+ * and the write are one transaction, so an upload that comes back to life in the meantime is
+ * not touched; storage is cleaned up afterwards.
+ */
+export async function failAbandonedUploads(ctx: MutationCtx): Promise<void> {
+  const cutoff = Date.now() - uploadLimits().abandonHours * 3_600_000;
+  const abandoned: Doc<"video_jobs">[] = [];
+  for (const status of ["UPLOAD_READY", "UPLOADING"] as const) {
+    abandoned.push(
+      ...(await ctx.db
+        .query("video_jobs")
+        .withIndex("by_status_and_activity", (q) => q.eq("status", status).lt("lastActivityAt", cutoff))
+        .take(ABANDONED_BATCH_SIZE - abandoned.length)),
+    );
+  }
+  for (const job of abandoned) await failJob(ctx, job, makeFailure("upload_abandoned"), "system");
+  await scheduleStorageAborts(
+    ctx,
+    abandoned.flatMap((job) => (job.upload === undefined ? [] : [job.upload])),
+  );
+  if (abandoned.length === ABANDONED_BATCH_SIZE) {
+    await ctx.scheduler.runAfter(0, internal.uploadJanitor.failAbandonedUploads, {});
+  }
+}
+
+/**
+ * Aborting in storage happens after the job has failed, from an action the failing transaction
+ * schedules (so only if it commits). Should storage be unreachable, the bucket's
+ * abort-incomplete-multipart-upload rule (`scripts/r2/applyBucketRules.ts`) clears the parts.
+ */
+export async function scheduleStorageAborts(ctx: MutationCtx, sessions: ReadonlyArray<MultipartTarget>): Promise<void> {
+  if (sessions.length === 0) return;
+  await ctx.scheduler.runAfter(0, internal.uploadStorage.abortMultipartUploads, {
+    uploads: sessions.map(({ key, uploadId }) => ({ key, uploadId })),
+  });
+}
+
+/** The session as a resuming browser needs it, or null when the job has none (or is not the user's). */
+export async function describeUploadSession(
+  ctx: QueryCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+): Promise<UploadSessionView | null> {
+  const job = await getOwnedJob(ctx, userId, jobId);
+  if (job?.upload === undefined) return null;
+  const { upload } = job;
+  const parts = await listRecordedParts(ctx, jobId);
+  return {
+    status: job.status,
+    fingerprint: {
+      name: upload.fileName,
+      size: upload.fileSize,
+      lastModified: upload.lastModified,
+      ...(upload.firstPartSha256 === undefined ? {} : { firstPartSha256: upload.firstPartSha256 }),
+    },
+    fileType: upload.fileType,
+    partSize: upload.partSize,
+    partCount: upload.partCount,
+    ...(upload.sha256 === undefined ? {} : { sha256: upload.sha256 }),
+    parts: parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag })),
+  };
+}

@@ -1,0 +1,124 @@
+"use node";
+/**
+ * The storage half of the upload API. Each action is internal: the public functions in
+ * `uploads.ts` pass the signed-in user's id, and the internal query or mutation each action
+ * calls checks ownership and state before and after the storage call.
+ *
+ * Why Node: Convex's default runtime bundles the AWS SDK's browser build, which parses S3's XML
+ * answers (CreateMultipartUpload, CompleteMultipartUpload, every error) with `DOMParser`, and that
+ * runtime has none — presigning alone would work there, multipart does not. Keeping every S3
+ * call in this runtime means one SDK build and one set of behaviours to test.
+ */
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import { internalAction } from "./_generated/server";
+import { appError } from "./lib/appErrors";
+import { MAX_PARTS_PER_URL_REQUEST, computePartPlan } from "./lib/partPlan";
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  openSourceStorage,
+  signPartUploadUrls,
+  sourceObjectKey,
+} from "./model/multipartStorage";
+import { uploadLimits } from "./model/uploadConfig";
+import { checkFileToUpload, checkPartUrlRequests } from "./model/uploadRequests";
+import {
+  fileToUpload,
+  multipartTarget,
+  partUrlBatch,
+  partUrlRequest,
+  preparedUpload,
+  type PartUrlBatch,
+  type PreparedUpload,
+} from "./lib/uploadValidators";
+
+export const prepareUpload = internalAction({
+  args: { userId: v.id("users"), jobId: v.id("video_jobs"), file: fileToUpload },
+  returns: preparedUpload,
+  handler: async (ctx, { userId, jobId, file: described }): Promise<PreparedUpload> => {
+    const limits = uploadLimits();
+    const file = checkFileToUpload(described, limits.maxUploadBytes);
+    await ctx.runQuery(internal.uploads.checkJobAwaitsUpload, { userId, jobId });
+    const storage = openSourceStorage();
+    const plan = computePartPlan(file.size);
+    const key = sourceObjectKey(jobId);
+    const uploadId = await createMultipartUpload(storage, key, file.type);
+    try {
+      await ctx.runMutation(internal.uploads.openUploadSession, {
+        userId,
+        jobId,
+        session: {
+          uploadId,
+          key,
+          ...plan,
+          fileName: file.name,
+          fileSize: file.size,
+          fileType: file.type,
+          lastModified: file.lastModified,
+          ...(file.firstPartSha256 === undefined ? {} : { firstPartSha256: file.firstPartSha256 }),
+          startedAt: Date.now(),
+        },
+      });
+    } catch (error) {
+      // The job changed while storage was starting the upload (another tab got there first, or
+      // the user stopped): drop the upload this call started, keep the job as the winner left it.
+      await abortMultipartUpload(storage, { key, uploadId }).catch(() => undefined);
+      throw error;
+    }
+    const firstParts = Array.from({ length: Math.min(plan.partCount, MAX_PARTS_PER_URL_REQUEST) }, (_, i) => ({
+      partNumber: i + 1,
+    }));
+    const urls = await signPartUploadUrls(storage, { key, uploadId }, firstParts, limits.urlTtlSeconds, Date.now());
+    return { ...plan, urls };
+  },
+});
+
+export const signPartUrls = internalAction({
+  args: { userId: v.id("users"), jobId: v.id("video_jobs"), parts: v.array(partUrlRequest) },
+  returns: partUrlBatch,
+  handler: async (ctx, { userId, jobId, parts }): Promise<PartUrlBatch> => {
+    checkPartUrlRequests(parts);
+    // Configuration problems surface before the job moves to UPLOADING.
+    const storage = openSourceStorage();
+    const target = await ctx.runMutation(internal.uploads.startSigningParts, {
+      userId,
+      jobId,
+      partNumbers: parts.map((part) => part.partNumber),
+    });
+    return { urls: await signPartUploadUrls(storage, target, parts, uploadLimits().urlTtlSeconds, Date.now()) };
+  },
+});
+
+export const completeUpload = internalAction({
+  args: { userId: v.id("users"), jobId: v.id("video_jobs") },
+  returns: v.null(),
+  handler: async (ctx, { userId, jobId }): Promise<null> => {
+    const plan = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId });
+    if (plan.state === "already_uploaded") return null;
+    const storedBytes = await completeMultipartUpload(openSourceStorage(), plan, plan.parts);
+    if (storedBytes !== plan.fileSize) {
+      await ctx.runMutation(internal.uploads.failCorruptUpload, { userId, jobId });
+      throw appError(
+        "size_mismatch",
+        `Storage holds ${storedBytes} bytes but the file has ${plan.fileSize}, so this upload cannot be used. Start again with the file.`,
+        { expectedBytes: plan.fileSize, storedBytes },
+      );
+    }
+    await ctx.runMutation(internal.uploads.markSourceUploaded, { userId, jobId, key: plan.key });
+    return null;
+  },
+});
+
+/** Storage clean-up after a job stopped uploading; scheduled by the transaction that failed it. */
+export const abortMultipartUploads = internalAction({
+  args: { uploads: v.array(multipartTarget) },
+  returns: v.null(),
+  handler: async (_ctx, { uploads }): Promise<null> => {
+    const storage = openSourceStorage();
+    // Each failure is already logged; the bucket's lifecycle rule is the backstop.
+    await Promise.allSettled(uploads.map((upload) => abortMultipartUpload(storage, upload)));
+    return null;
+  },
+});

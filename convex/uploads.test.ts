@@ -1,0 +1,481 @@
+// @vitest-environment node
+// The embedded S3 server and the AWS SDK's Node build need Node, as the storage actions do in Convex.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
+import { CompleteMultipartUploadCommand, S3Client } from "@aws-sdk/client-s3";
+import { api, internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { MiB } from "./lib/partPlan";
+import { createS3Client } from "./model/s3Client";
+import { transitionJob } from "./model/jobTransitions";
+import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import {
+  codeOf,
+  errorOf,
+  insertJobAwaitingUpload,
+  makeTestFile,
+  md5Base64,
+  partBytes,
+  putPart,
+  readJob,
+  readStoredObject,
+  sha256Hex,
+  startTestStorage,
+  uploadAllParts,
+  useStorage,
+} from "./testing/uploadFixtures.testing";
+import type { EmbeddedS3 } from "../scripts/s3/embeddedS3";
+
+let s3: EmbeddedS3;
+beforeAll(async () => {
+  s3 = await startTestStorage();
+});
+afterAll(async () => {
+  await s3.stop();
+});
+beforeEach(() => useStorage(s3));
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+async function signedInWithJob(t: ConvexTestHarness) {
+  const { userId, as } = await signInAsNewUser(t);
+  const jobId = await insertJobAwaitingUpload(t, userId);
+  return { userId, as, jobId };
+}
+
+const statusOf = async (t: ConvexTestHarness, jobId: Id<"video_jobs">) => (await readJob(t, jobId))!.status;
+
+describe("end to end against the embedded S3 server", () => {
+  test.each([
+    ["one part", 1 * MiB + 123, 1],
+    ["an exact multiple of the part size", 16 * MiB, 2],
+    ["a short last part", 16 * MiB + 4321, 3],
+  ])(
+    "%s: prepare, sign, PUT, report, complete — the stored object is the file",
+    async (_label, size, expectedParts) => {
+      const t = newConvexTest();
+      const { as, jobId } = await signedInWithJob(t);
+      const file = makeTestFile(size);
+
+      const prepared = await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+      expect(prepared).toMatchObject({ partSize: 8 * MiB, partCount: expectedParts });
+      expect(prepared.urls.map((u) => u.partNumber)).toEqual(Array.from({ length: expectedParts }, (_, i) => i + 1));
+      expect(await statusOf(t, jobId)).toBe("UPLOAD_READY");
+
+      await uploadAllParts(as, jobId, file.bytes);
+      expect(await statusOf(t, jobId)).toBe("UPLOADING");
+      expect(await as.action(api.uploads.completeUpload, { jobId })).toBeNull();
+
+      const job = (await readJob(t, jobId))!;
+      expect(job).toMatchObject({ status: "UPLOADED", r2SourceKey: `sources/${jobId}/source` });
+      expect(job.notBefore).toBeLessThanOrEqual(Date.now());
+      expect(job.upload).toMatchObject({ fileName: "holiday.mp4", fileSize: size, fileType: "video/mp4" });
+      const stored = await readStoredObject(s3, job.r2SourceKey!);
+      expect(stored.length).toBe(size);
+      expect(sha256Hex(stored)).toBe(file.sha256);
+
+      const timeline = await as.query(api.jobs.timeline, { jobId });
+      expect(timeline!.map((e) => e.to)).toEqual(["CREATED", "META_READY", "UPLOAD_READY", "UPLOADING", "UPLOADED"]);
+    },
+    30_000,
+  );
+
+  test("the URLs prepareUpload returns work as they are (no Content-MD5)", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(2000);
+    const { urls } = await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    expect(urls[0]!.headers).toBeUndefined();
+    const { status, etag } = await putPart(urls[0]!.url, file.bytes);
+    expect(status).toBe(200);
+    // Reporting starts once the engine has asked for URLs, which moves the job to UPLOADING.
+    expect(await codeOf(as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: etag! }))).toBe(
+      "invalid_state",
+    );
+    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
+    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: etag! });
+    await as.action(api.uploads.completeUpload, { jobId });
+    expect(sha256Hex(await readStoredObject(s3, `sources/${jobId}/source`))).toBe(file.sha256);
+  });
+
+  test("a plan of 10,000 parts (plan only): the last part can be signed, the next cannot", async () => {
+    vi.stubEnv("MAX_UPLOAD_BYTES", String(100 * 1024 * MiB));
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const size = 10_000 * 8 * MiB;
+    const prepared = await as.action(api.uploads.prepareUpload, {
+      jobId,
+      file: { name: "long.mov", size, type: "video/quicktime", lastModified: 0 },
+    });
+    expect(prepared).toMatchObject({ partSize: 8 * MiB, partCount: 10_000 });
+    expect(prepared.urls).toHaveLength(100);
+    const { urls } = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 10_000 }] });
+    expect(new URL(urls[0]!.url).searchParams.get("partNumber")).toBe("10000");
+    expect(await codeOf(as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 10_001 }] }))).toBe(
+      "part_out_of_range",
+    );
+  });
+});
+
+describe("resuming", () => {
+  test("uploadSession returns the plan, the fingerprint and the recorded parts", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(16 * MiB + 10);
+    const firstPartSha256 = sha256Hex(partBytes(file.bytes, 1)).toUpperCase();
+    expect(await as.query(api.uploads.uploadSession, { jobId })).toBeNull();
+
+    await as.action(api.uploads.prepareUpload, { jobId, file: { ...file.description, firstPartSha256 } });
+    const { urls } = await as.action(api.uploads.getUploadPartUrls, {
+      jobId,
+      parts: [1, 3].map((partNumber) => ({ partNumber, contentMd5: md5Base64(partBytes(file.bytes, partNumber)) })),
+    });
+    const etags: string[] = [];
+    for (const { partNumber, url, headers } of urls) {
+      const { etag } = await putPart(url, partBytes(file.bytes, partNumber), headers);
+      etags.push(etag!);
+      await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber, etag: etag! });
+    }
+
+    expect(await as.query(api.uploads.uploadSession, { jobId })).toEqual({
+      status: "UPLOADING",
+      fingerprint: {
+        name: "holiday.mp4",
+        size: file.bytes.length,
+        lastModified: file.description.lastModified,
+        firstPartSha256: firstPartSha256.toLowerCase(),
+      },
+      fileType: "video/mp4",
+      partSize: 8 * MiB,
+      partCount: 3,
+      parts: [
+        { partNumber: 1, size: 8 * MiB, etag: etags[0] },
+        { partNumber: 3, size: 10, etag: etags[1] },
+      ],
+    });
+
+    // After a reload the browser sends only the missing part and finishes.
+    await uploadMissingPart(as, jobId, file.bytes, 2);
+    await as.action(api.uploads.completeUpload, { jobId });
+    expect(sha256Hex(await readStoredObject(s3, `sources/${jobId}/source`))).toBe(file.sha256);
+  }, 30_000);
+
+  test("reporting a part again replaces its ETag", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
+    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
+    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"aaaa"' });
+    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"bbbb"' });
+    const session = await as.query(api.uploads.uploadSession, { jobId });
+    expect(session!.parts).toEqual([{ partNumber: 1, size: 100, etag: '"bbbb"' }]);
+    expect(await t.run((ctx) => ctx.db.query("upload_parts").collect())).toHaveLength(1);
+  });
+
+  test("recordFileSha256 stores the whole-file hash while uploading", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(100);
+    expect(await codeOf(as.mutation(api.uploads.recordFileSha256, { jobId, sha256: file.sha256 }))).toBe(
+      "invalid_state",
+    );
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await as.mutation(api.uploads.recordFileSha256, { jobId, sha256: file.sha256.toUpperCase() });
+    expect((await readJob(t, jobId))!.upload!.sha256).toBe(file.sha256);
+    expect((await as.query(api.uploads.uploadSession, { jobId }))!.sha256).toBe(file.sha256);
+    for (const sha256 of ["", "abc", file.sha256.slice(1) + "g", file.sha256 + "0"]) {
+      expect(await codeOf(as.mutation(api.uploads.recordFileSha256, { jobId, sha256 }))).toBe("invalid_argument");
+    }
+  });
+});
+
+async function uploadMissingPart(
+  as: Awaited<ReturnType<typeof signInAsNewUser>>["as"],
+  jobId: Id<"video_jobs">,
+  file: Uint8Array<ArrayBuffer>,
+  partNumber: number,
+) {
+  const body = partBytes(file, partNumber);
+  const { urls } = await as.action(api.uploads.getUploadPartUrls, {
+    jobId,
+    parts: [{ partNumber, contentMd5: md5Base64(body) }],
+  });
+  const { status, etag } = await putPart(urls[0]!.url, body, urls[0]!.headers);
+  expect(status).toBe(200);
+  await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber, etag: etag! });
+}
+
+describe("completeUpload", () => {
+  test("refuses while parts are missing, and says which", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(16 * MiB + 1);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await uploadMissingPart(as, jobId, file.bytes, 2);
+    const error = await errorOf(as.action(api.uploads.completeUpload, { jobId }));
+    expect(error).toMatchObject({ code: "parts_missing", missingCount: 2, missingPartNumbers: [1, 3] });
+    expect(error.message).toBe("2 parts have not been uploaded yet: 1, 3.");
+    expect(await statusOf(t, jobId)).toBe("UPLOADING");
+  }, 30_000);
+
+  test("calling it twice is harmless", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(9 * MiB);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await uploadAllParts(as, jobId, file.bytes);
+    const both = await Promise.all([
+      as.action(api.uploads.completeUpload, { jobId }),
+      as.action(api.uploads.completeUpload, { jobId }),
+    ]);
+    expect(both).toEqual([null, null]);
+    expect(await as.action(api.uploads.completeUpload, { jobId })).toBeNull();
+    const timeline = await as.query(api.jobs.timeline, { jobId });
+    expect(timeline!.filter((e) => e.to === "UPLOADED")).toHaveLength(1);
+    expect(sha256Hex(await readStoredObject(s3, `sources/${jobId}/source`))).toBe(file.sha256);
+  }, 30_000);
+
+  test("a retry after storage completed but the job did not move finds the object and finishes", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(8 * MiB + 77);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await uploadAllParts(as, jobId, file.bytes);
+    // The first attempt's CompleteMultipartUpload succeeded, then the action died.
+    const { upload } = (await readJob(t, jobId))!;
+    const parts = await t.run((ctx) => ctx.db.query("upload_parts").collect());
+    await createS3Client(s3).send(
+      new CompleteMultipartUploadCommand({
+        Bucket: s3.bucket,
+        Key: upload!.key,
+        UploadId: upload!.uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+      }),
+    );
+    expect(await statusOf(t, jobId)).toBe("UPLOADING");
+
+    await as.action(api.uploads.completeUpload, { jobId });
+    expect((await readJob(t, jobId))!).toMatchObject({ status: "UPLOADED", r2SourceKey: upload!.key });
+  }, 30_000);
+
+  test("a stored object of the wrong size fails the job (integrity)", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(8 * MiB + 1000);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    const { urls } = await as.action(api.uploads.getUploadPartUrls, {
+      jobId,
+      parts: [{ partNumber: 1 }, { partNumber: 2 }],
+    });
+    for (const { partNumber, url } of urls) {
+      // The engine reports the planned size but sends one byte short for the last part.
+      const body = partNumber === 2 ? partBytes(file.bytes, 2).subarray(1) : partBytes(file.bytes, 1);
+      const { etag } = await putPart(url, body);
+      await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber, etag: etag! });
+    }
+    const error = await errorOf(as.action(api.uploads.completeUpload, { jobId }));
+    expect(error).toMatchObject({
+      code: "size_mismatch",
+      expectedBytes: file.bytes.length,
+      storedBytes: file.bytes.length - 1,
+    });
+    expect((await readJob(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "integrity" } });
+  }, 30_000);
+});
+
+describe("concurrency", () => {
+  test("16 concurrent reports of different parts all land", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    await as.action(api.uploads.prepareUpload, {
+      jobId,
+      file: { name: "big.mp4", size: 16 * 8 * MiB, type: "video/mp4", lastModified: 0 },
+    });
+    const partNumbers = Array.from({ length: 16 }, (_, i) => i + 1);
+    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: partNumbers.map((partNumber) => ({ partNumber })) });
+    await Promise.all(
+      partNumbers.map((partNumber) =>
+        as.mutation(api.uploads.reportUploadedPart, {
+          jobId,
+          partNumber,
+          etag: `"${partNumber.toString(16).padStart(32, "0")}"`,
+        }),
+      ),
+    );
+    const session = await as.query(api.uploads.uploadSession, { jobId });
+    expect(session!.parts.map((p) => p.partNumber)).toEqual(partNumbers);
+    expect(session!.parts.every((p) => p.size === 8 * MiB)).toBe(true);
+  });
+
+  test("two prepareUpload calls racing: one wins, the other undoes its multipart upload", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const abortedUploadIds = recordAbortedUploads();
+    const file = makeTestFile(100).description;
+    const results = await Promise.allSettled([
+      as.action(api.uploads.prepareUpload, { jobId, file }),
+      as.action(api.uploads.prepareUpload, { jobId, file }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const rejected = results.find((r) => r.status === "rejected")!;
+    expect(await codeOf(Promise.reject(rejected.reason))).toBe("invalid_state");
+    const job = (await readJob(t, jobId))!;
+    expect(job.status).toBe("UPLOAD_READY");
+    // Both calls passed the state check, so both started an upload; the loser aborted its own.
+    expect(abortedUploadIds).toHaveLength(1);
+    expect(abortedUploadIds[0]).not.toBe(job.upload!.uploadId);
+  });
+});
+
+/** The upload ids of every AbortMultipartUpload sent (s3rver does not implement the call, R2 does). */
+function recordAbortedUploads(): string[] {
+  const aborted: string[] = [];
+  const send = S3Client.prototype.send;
+  vi.spyOn(S3Client.prototype, "send").mockImplementation(function (this: S3Client, command: unknown) {
+    const { constructor, input } = command as { constructor: { name: string }; input: { UploadId?: string } };
+    if (constructor.name === "AbortMultipartUploadCommand") aborted.push(input.UploadId!);
+    return (send as (c: unknown) => Promise<unknown>).call(this, command);
+  } as S3Client["send"]);
+  return aborted;
+}
+
+describe("abortUpload", () => {
+  test("stops an upload in progress: FAILED upload_aborted, and storage is told to drop the parts", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const aborted = recordAbortedUploads();
+    const file = makeTestFile(16 * MiB + 1);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await uploadMissingPart(as, jobId, file.bytes, 1);
+
+    expect(await as.mutation(api.uploads.abortUpload, { jobId })).toBeNull();
+    const job = (await readJob(t, jobId))!;
+    expect(job).toMatchObject({ status: "FAILED", failure: { code: "upload_aborted" } });
+    await t.finishAllScheduledFunctions(() => {});
+    expect(aborted).toEqual([job.upload!.uploadId]);
+
+    expect(await codeOf(as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 2 }] }))).toBe(
+      "invalid_state",
+    );
+    expect(await codeOf(as.action(api.uploads.completeUpload, { jobId }))).toBe("invalid_state");
+    // A second abort changes nothing and does not fail.
+    expect(await as.mutation(api.uploads.abortUpload, { jobId })).toBeNull();
+    expect((await as.query(api.jobs.timeline, { jobId }))!.filter((e) => e.to === "FAILED")).toHaveLength(1);
+  }, 30_000);
+
+  test("before the upload started it just fails the job", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    await as.mutation(api.uploads.abortUpload, { jobId });
+    expect((await readJob(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "upload_aborted" } });
+    expect(await t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect())).toEqual([]);
+  });
+
+  test("a finished upload cannot be aborted", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(10);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await uploadAllParts(as, jobId, file.bytes);
+    await as.action(api.uploads.completeUpload, { jobId });
+    expect(await codeOf(as.mutation(api.uploads.abortUpload, { jobId }))).toBe("invalid_state");
+    expect(await statusOf(t, jobId)).toBe("UPLOADED");
+  });
+});
+
+describe("the abandoned-upload janitor", () => {
+  test("fails uploads idle for longer than UPLOAD_ABANDON_HOURS and aborts them; active ones stay", async () => {
+    const t = newConvexTest();
+    const aborted = recordAbortedUploads();
+    const idle = await signedInWithJob(t);
+    const active = await signedInWithJob(t);
+    const resumed = await signedInWithJob(t);
+    for (const { as, jobId } of [idle, active, resumed]) {
+      await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
+    }
+    const dayAndAHourAgo = Date.now() - 25 * 3_600_000;
+    for (const { jobId } of [idle, resumed]) {
+      await t.run((ctx) => ctx.db.patch("video_jobs", jobId, { lastActivityAt: dayAndAHourAgo }));
+    }
+    // Asking for part URLs is activity: this one comes back before the janitor runs.
+    await resumed.as.action(api.uploads.getUploadPartUrls, { jobId: resumed.jobId, parts: [{ partNumber: 1 }] });
+
+    await t.mutation(internal.uploadJanitor.failAbandonedUploads, {});
+    await t.finishAllScheduledFunctions(() => {});
+
+    expect((await readJob(t, idle.jobId))!).toMatchObject({ status: "FAILED", failure: { code: "upload_abandoned" } });
+    expect(await statusOf(t, active.jobId)).toBe("UPLOAD_READY");
+    expect(await statusOf(t, resumed.jobId)).toBe("UPLOADING");
+    expect(aborted).toEqual([(await readJob(t, idle.jobId))!.upload!.uploadId]);
+  });
+
+  test("works through a backlog in batches", async () => {
+    const t = newConvexTest();
+    const aborted = recordAbortedUploads();
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const { userId } = await signInAsNewUser(t);
+    const jobIds: Id<"video_jobs">[] = [];
+    for (let i = 0; i < 101; i++) {
+      const jobId = await insertJobAwaitingUpload(t, userId);
+      // Fixture: a session as prepareUpload stores it, without a round trip to storage per job.
+      await t.run(async (ctx) => {
+        const job = (await ctx.db.get("video_jobs", jobId))!;
+        await transitionJob(ctx, job, "UPLOAD_READY", {
+          actor: "user",
+          patch: {
+            upload: {
+              uploadId: `upload-${i}`,
+              key: `sources/${jobId}/source`,
+              partSize: 8 * MiB,
+              partCount: 1,
+              fileName: "a.mp4",
+              fileSize: 10,
+              fileType: "video/mp4",
+              lastModified: 0,
+              startedAt: 0,
+            },
+          },
+        });
+        await ctx.db.patch("video_jobs", jobId, { lastActivityAt: 0 });
+      });
+      jobIds.push(jobId);
+    }
+    await t.mutation(internal.uploadJanitor.failAbandonedUploads, {});
+    await t.finishAllScheduledFunctions(() => {});
+    const statuses = await Promise.all(jobIds.map((jobId) => statusOf(t, jobId)));
+    expect(statuses.every((status) => status === "FAILED")).toBe(true);
+    expect(aborted.sort()).toEqual(Array.from({ length: 101 }, (_, i) => `upload-${i}`).sort());
+  }, 30_000);
+
+  test("the idle window comes from UPLOAD_ABANDON_HOURS", async () => {
+    vi.stubEnv("UPLOAD_ABANDON_HOURS", "72");
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
+    await t.run((ctx) => ctx.db.patch("video_jobs", jobId, { lastActivityAt: Date.now() - 48 * 3_600_000 }));
+    await t.mutation(internal.uploadJanitor.failAbandonedUploads, {});
+    expect(await statusOf(t, jobId)).toBe("UPLOAD_READY");
+  });
+
+  test("is registered as a cron", async () => {
+    const crons = (await import("./crons")).default as unknown as { crons: Record<string, { name: string }> };
+    expect(Object.values(crons.crons).map((c) => c.name)).toContain("uploadJanitor:failAbandonedUploads");
+  });
+});
+
+describe("sizes are checked against the plan", () => {
+  test("a reported size that is not the part's planned size is refused", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(8 * MiB + 5).description });
+    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }, { partNumber: 2 }] });
+    const etag = '"0123456789abcdef0123456789abcdef"';
+    expect(
+      await codeOf(as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 2, etag, size: 8 * MiB })),
+    ).toBe("size_mismatch");
+    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 2, etag, size: 5 });
+    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag, size: 8 * MiB });
+    expect((await as.query(api.uploads.uploadSession, { jobId }))!.parts.map((p) => p.size)).toEqual([8 * MiB, 5]);
+  });
+});

@@ -1,0 +1,161 @@
+// @vitest-environment node
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
+import type { EmbeddedS3 } from "../scripts/s3/embeddedS3";
+import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { startTestStorage, useStorage } from "./testing/uploadFixtures.testing";
+import { insertCreatedJob } from "./model/jobTransitions";
+import { WORKER_ROUTES } from "./lib/workerProtocol";
+
+const SECRET = "worker-secret-for-tests-0123456789";
+let s3: EmbeddedS3;
+
+beforeAll(async () => {
+  s3 = await startTestStorage();
+});
+afterAll(async () => {
+  await s3.stop();
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+async function insertUploadedJob(t: ConvexTestHarness) {
+  const { userId } = await signInAsNewUser(t);
+  return await t.run(async (ctx) => {
+    const jobId = await insertCreatedJob(
+      ctx,
+      { ownerId: userId, sourceUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", videoId: "dQw4w9WgXcQ" },
+      "user",
+    );
+    await ctx.db.patch("video_jobs", jobId, {
+      status: "UPLOADED",
+      notBefore: Date.now() - 1,
+      r2SourceKey: `sources/${jobId}/source`,
+      upload: {
+        uploadId: "u",
+        key: `sources/${jobId}/source`,
+        partSize: 8 * 1024 * 1024,
+        partCount: 1,
+        fileName: "a.mp4",
+        fileSize: 1234,
+        fileType: "video/mp4",
+        lastModified: 0,
+        sha256: "a".repeat(64),
+        startedAt: 0,
+      },
+    });
+    return jobId;
+  });
+}
+
+function post(t: ConvexTestHarness, route: string, body: unknown, secret: string | null = SECRET) {
+  return t.fetch(route, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(secret === null ? {} : { authorization: `Bearer ${secret}` }) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+function configured() {
+  vi.stubEnv("WORKER_SECRET", SECRET);
+  useStorage(s3);
+  return newConvexTest();
+}
+
+describe("authentication", () => {
+  test.each(Object.values(WORKER_ROUTES))("%s: 500 when no secret is configured", async (route) => {
+    vi.stubEnv("WORKER_SECRET", "");
+    const response = await post(newConvexTest(), route, {});
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "WORKER_SECRET is not configured on this deployment." });
+  });
+
+  test.each(Object.values(WORKER_ROUTES))("%s: 401 when the secret is missing or wrong", async (route) => {
+    const t = configured();
+    for (const secret of [null, "", "wrong", SECRET.slice(0, -1), `${SECRET}x`]) {
+      const response = await post(t, route, {}, secret);
+      expect(response.status).toBe(401);
+      const text = await response.text();
+      expect(text).not.toContain(SECRET);
+    }
+  });
+});
+
+describe("malformed bodies get 400 with a reason", () => {
+  test.each([
+    [WORKER_ROUTES.claim, "not json"],
+    [WORKER_ROUTES.claim, {}],
+    [WORKER_ROUTES.claim, { workerId: 5 }],
+    [WORKER_ROUTES.claim, { workerId: "w", extra: true }],
+    [WORKER_ROUTES.heartbeat, { jobId: "abc", claimToken: "t", stage: "x", pct: 101 }],
+    [WORKER_ROUTES.heartbeat, { jobId: "ABC/../x", claimToken: "t", stage: "x", pct: 1 }],
+    [WORKER_ROUTES.artifacts, { jobId: "abc", claimToken: "t", artifact: { kind: "virus", index: 0, bytes: 1 } }],
+    [WORKER_ROUTES.artifacts, { jobId: "abc", claimToken: "t", artifact: { kind: "poster", index: -1, bytes: 1 } }],
+    [WORKER_ROUTES.artifactUploadUrls, { jobId: "abc", claimToken: "t", artifacts: [] }],
+    [WORKER_ROUTES.fail, { jobId: "abc", claimToken: "t", code: "canceled", message: "x" }],
+    [WORKER_ROUTES.complete, { jobId: "abc" }],
+    [WORKER_ROUTES.claim, JSON.stringify({ workerId: "x".repeat(70_000) })],
+  ])("%s %#", async (route, body) => {
+    const response = await post(configured(), route, body);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toEqual(expect.any(String));
+  });
+});
+
+describe("the claimed job's life through the API", () => {
+  test("claim returns a presigned source URL; stale tokens get 409; complete ends it", async () => {
+    const t = configured();
+    const jobId = await insertUploadedJob(t);
+    const claimResponse = await post(t, WORKER_ROUTES.claim, { workerId: "w1" });
+    expect(claimResponse.status).toBe(200);
+    const { job } = await claimResponse.json();
+    expect(job).toMatchObject({ jobId, attempt: 1, leaseSeconds: 120, source: { bytes: 1234, sha256: "a".repeat(64) } });
+    const sourceUrl = new URL(job.source.url);
+    expect(sourceUrl.origin).toBe(s3.endpoint);
+    expect(sourceUrl.pathname).toBe(`/${s3.bucket}/sources/${jobId}/source`);
+    expect(sourceUrl.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+
+    expect((await (await post(t, WORKER_ROUTES.claim, { workerId: "w2" })).json()).job).toBeNull();
+
+    const stale = { jobId, claimToken: "someone-else" };
+    for (const [route, body] of [
+      [WORKER_ROUTES.heartbeat, { ...stale, stage: "probe", pct: 1 }],
+      [WORKER_ROUTES.artifacts, { ...stale, artifact: { kind: "poster", index: 0, bytes: 1 } }],
+      [WORKER_ROUTES.artifactUploadUrls, { ...stale, artifacts: [{ kind: "poster", index: 0 }] }],
+      [WORKER_ROUTES.complete, stale],
+      [WORKER_ROUTES.fail, { ...stale, code: "not_a_video", message: "x" }],
+    ] as const) {
+      const response = await post(t, route, body);
+      expect(response.status, route).toBe(409);
+    }
+    // An id that names no job (or another table's row) is a stale claim too.
+    expect((await post(t, WORKER_ROUTES.complete, { jobId: "nosuchjob", claimToken: job.claimToken })).status).toBe(409);
+
+    const claim = { jobId, claimToken: job.claimToken };
+    const beat = await (await post(t, WORKER_ROUTES.heartbeat, { ...claim, stage: "scan", pct: 40 })).json();
+    expect(beat).toEqual({ state: "active", leaseExpiresAt: expect.any(Number) });
+
+    const urls = await (
+      await post(t, WORKER_ROUTES.artifactUploadUrls, { ...claim, artifacts: [{ kind: "poster", index: 0 }] })
+    ).json();
+    expect(urls.uploads).toHaveLength(1);
+    expect(urls.uploads[0]).toMatchObject({ kind: "poster", index: 0, contentType: "image/jpeg" });
+    expect(new URL(urls.uploads[0].url).pathname).toBe(`/${s3.bucket}/artifacts/${jobId}/poster/0.jpg`);
+    const put = await fetch(urls.uploads[0].url, { method: "PUT", body: "jpeg", headers: { "content-type": "image/jpeg" } });
+    expect(put.status).toBe(200);
+
+    const recorded = await post(t, WORKER_ROUTES.artifacts, { ...claim, artifact: { kind: "poster", index: 0, bytes: 4, width: 640, height: 360 } });
+    expect(recorded.status).toBe(200);
+    expect((await post(t, WORKER_ROUTES.complete, claim)).status).toBe(200);
+    const final = await t.run((ctx) => ctx.db.get("video_jobs", jobId));
+    expect(final!.status).toBe("READY");
+    const rows = await t.run((ctx) => ctx.db.query("video_artifacts").collect());
+    expect(rows).toEqual([expect.objectContaining({ kind: "poster", r2Key: `artifacts/${jobId}/poster/0.jpg`, width: 640 })]);
+  });
+
+  test("info reports the deployment's Convex URL for the worker's subscription", async () => {
+    const t = configured();
+    vi.stubEnv("CONVEX_CLOUD_URL", "http://127.0.0.1:3210");
+    expect(await (await post(t, WORKER_ROUTES.info, {})).json()).toEqual({ convexUrl: "http://127.0.0.1:3210" });
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * The worker's HTTP API (routes registered in `http.ts`; contract in `lib/workerProtocol.ts`).
+ * Each route: the shared secret (constant-time compare), a size-capped JSON body validated
+ * against the contract, then internal functions that check the claim token. No request body,
+ * URL or secret is ever logged.
+ */
+import { ConvexError } from "convex/values";
+import type { z } from "zod";
+import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { env, httpAction, type ActionCtx } from "./_generated/server";
+import * as protocol from "./lib/workerProtocol";
+import { maxVideoSeconds } from "./model/workerConfig";
+import { isWorkerSecret, workerSecretConfigured } from "./model/workerSecret";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+type ClaimResponse = z.output<typeof protocol.claimResponse>;
+type ClaimedRow = {
+  jobId: Id<"video_jobs">;
+  claimToken: string;
+  attempt: number;
+  leaseExpiresAt: number;
+  leaseSeconds: number;
+  sourceKey: string;
+  sourceBytes: number;
+  sourceSha256?: string;
+};
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+function workerRoute<S extends z.ZodTypeAny>(
+  schema: S,
+  handle: (ctx: ActionCtx, body: z.output<S>) => Promise<unknown>,
+) {
+  return httpAction(async (ctx, request) => {
+    if (!workerSecretConfigured()) {
+      return json(500, { error: "WORKER_SECRET is not configured on this deployment." });
+    }
+    const authorization = request.headers.get("authorization") ?? "";
+    const presented = authorization.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : "";
+    if (!(await isWorkerSecret(presented))) return json(401, { error: "unauthorized" });
+
+    const text = await request.text();
+    if (text.length > MAX_BODY_BYTES) return json(400, { error: "The request body is too large." });
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return json(400, { error: "The request body is not JSON." });
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      return json(400, {
+        error: "The request body is not valid.",
+        issues: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+      });
+    }
+    try {
+      return json(200, await handle(ctx, parsed.data));
+    } catch (error) {
+      if (error instanceof ConvexError && (error.data as { code?: string }).code === "stale_claim") {
+        return json(409, { error: "stale_claim" });
+      }
+      console.error(`worker route ${new URL(request.url).pathname} failed: ${error instanceof Error ? error.name : "error"}`);
+      return json(500, { error: "internal_error" });
+    }
+  });
+}
+
+export const info = workerRoute(protocol.infoRequest, async () => ({ convexUrl: env.CONVEX_CLOUD_URL ?? null }));
+
+// Results of ctx.run* calls are annotated: `internal` is typed from every module, this one
+// included, and the annotations keep TypeScript from inferring in a circle.
+export const claim = workerRoute(protocol.claimRequest, async (ctx, { workerId }): Promise<ClaimResponse> => {
+  const job: ClaimedRow | null = await ctx.runMutation(internal.workerQueue.claimJob, { workerId });
+  if (job === null) return { job: null };
+  const url: string = await ctx.runAction(internal.workerStorage.signSourceDownload, { key: job.sourceKey });
+  return {
+    job: {
+      jobId: job.jobId,
+      claimToken: job.claimToken,
+      attempt: job.attempt,
+      leaseExpiresAt: job.leaseExpiresAt,
+      leaseSeconds: job.leaseSeconds,
+      maxVideoSeconds: maxVideoSeconds(),
+      source: { url, bytes: job.sourceBytes, ...(job.sourceSha256 ? { sha256: job.sourceSha256 } : {}) },
+    },
+  };
+});
+
+export const heartbeat = workerRoute(
+  protocol.heartbeatRequest,
+  (ctx, body): Promise<z.output<typeof protocol.heartbeatResponse>> => ctx.runMutation(internal.workerQueue.heartbeat, body),
+);
+
+export const artifactUploadUrls = workerRoute(
+  protocol.artifactUploadUrlsRequest,
+  async (ctx, { jobId, claimToken, artifacts }): Promise<z.output<typeof protocol.artifactUploadUrlsResponse>> => {
+    const id: Id<"video_jobs"> = await ctx.runQuery(internal.workerQueue.verifyClaim, { jobId, claimToken });
+    return { uploads: await ctx.runAction(internal.workerStorage.signArtifactUploads, { jobId: id, artifacts }) };
+  },
+);
+
+export const artifacts = workerRoute(protocol.artifactRequest, async (ctx, body): Promise<{ artifactId: string }> => ({
+  artifactId: await ctx.runMutation(internal.workerQueue.recordArtifact, body),
+}));
+
+export const complete = workerRoute(protocol.completeRequest, async (ctx, body): Promise<{ ok: true }> => {
+  await ctx.runMutation(internal.workerQueue.completeJob, body);
+  return { ok: true as const };
+});
+
+export const fail = workerRoute(protocol.failRequest, async (ctx, body): Promise<z.output<typeof protocol.failResponse>> => ({
+  outcome: await ctx.runMutation(internal.workerQueue.failClaimedJob, body),
+}));

@@ -1,0 +1,114 @@
+/**
+ * The real local stack for worker tests: offline Convex backend with the project's functions,
+ * the embedded S3 server, no Next.js and no local worker (the test drives the worker). Also the
+ * browser's side of an upload, done the way the browser does it: guest sign-in, intake,
+ * rights, multipart upload with Content-MD5, completion.
+ */
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ConvexHttpClient } from "convex/browser";
+import { api } from "../../../convex/_generated/api";
+import type { Id } from "../../../convex/_generated/dataModel";
+import { computePartPlan, partRange } from "../../../convex/lib/partPlan";
+import { RIGHTS_STATEMENT } from "../../../convex/lib/rightsStatement";
+import type { JobStatus } from "../../../convex/lib/jobStatus";
+import { startDevStack, type StackEndpoints } from "../../../scripts/dev/devStack";
+
+export type LocalStack = { endpoints: StackEndpoints; stop(): Promise<void> };
+
+export async function startLocalStack(functionEnv: Record<string, string> = {}): Promise<LocalStack> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), "reeldrop-worker-stack-"));
+  const lines: string[] = [];
+  const stack = await startDevStack({
+    offline: true,
+    app: false,
+    worker: false,
+    ports: { app: 0, convex: 0, site: 0, s3: 0 },
+    stateDir,
+    // Port 9 (discard) refuses connections: oEmbed falls back to derived metadata at once.
+    functionEnv: { OEMBED_ENDPOINT: "http://127.0.0.1:9/oembed", ...functionEnv },
+    log: (line) => lines.push(line),
+  }).catch((error: unknown) => {
+    throw new Error(`The local stack did not start: ${String(error)}\n${lines.join("\n")}`);
+  });
+  return {
+    endpoints: stack.endpoints,
+    async stop() {
+      await stack.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A signed-in guest, as the browser would be after "Continue as guest". */
+export async function signInAsGuest(convexUrl: string): Promise<ConvexHttpClient> {
+  const client = new ConvexHttpClient(convexUrl);
+  const result = (await client.action(api.auth.signIn, { provider: "anonymous" })) as {
+    tokens?: { token: string } | null;
+  };
+  if (!result.tokens?.token) throw new Error("Guest sign-in returned no token");
+  client.setAuth(result.tokens.token);
+  return client;
+}
+
+export async function waitForStatus(
+  client: ConvexHttpClient,
+  jobId: Id<"video_jobs">,
+  wanted: readonly JobStatus[],
+  timeoutMs = 60_000,
+): Promise<JobStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await client.query(api.jobs.get, { jobId });
+    if (job && wanted.includes(job.status)) return job.status;
+    if (Date.now() > deadline) throw new Error(`Job stayed ${job?.status ?? "missing"}, wanted ${wanted.join("/")}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Intake, rights and a complete multipart upload of `filePath`; returns the job, now UPLOADED. */
+export async function uploadVideoAsGuest(
+  client: ConvexHttpClient,
+  filePath: string,
+  youtubeUrl = "https://youtu.be/dQw4w9WgXcQ",
+): Promise<Id<"video_jobs">> {
+  const { jobId } = await client.mutation(api.jobs.createJobFromYouTubeUrl, { url: youtubeUrl });
+  await waitForStatus(client, jobId, ["META_READY"]);
+  await client.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version });
+
+  const bytes = await readFile(filePath);
+  const { size, mtimeMs } = await stat(filePath);
+  const plan = computePartPlan(size);
+  await client.action(api.uploads.prepareUpload, {
+    jobId,
+    file: { name: path.basename(filePath), size, type: "video/mp4", lastModified: Math.floor(mtimeMs) },
+  });
+  const parts = Array.from({ length: plan.partCount }, (_, i) => {
+    const { start, end } = partRange(plan, size, i + 1);
+    const body = bytes.subarray(start, end);
+    return { partNumber: i + 1, body, contentMd5: createHash("md5").update(body).digest("base64") };
+  });
+  const { urls } = await client.action(api.uploads.getUploadPartUrls, {
+    jobId,
+    parts: parts.map(({ partNumber, contentMd5 }) => ({ partNumber, contentMd5 })),
+  });
+  for (const part of parts) {
+    const signed = urls.find((u) => u.partNumber === part.partNumber)!;
+    const response = await fetch(signed.url, { method: "PUT", body: part.body, headers: signed.headers ?? {} });
+    if (!response.ok) throw new Error(`Part ${part.partNumber} PUT failed: ${response.status}`);
+    await client.mutation(api.uploads.reportUploadedPart, {
+      jobId,
+      partNumber: part.partNumber,
+      etag: response.headers.get("etag")!,
+      size: part.body.length,
+    });
+  }
+  await client.mutation(api.uploads.recordFileSha256, {
+    jobId,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  });
+  await client.action(api.uploads.completeUpload, { jobId });
+  return jobId;
+}
