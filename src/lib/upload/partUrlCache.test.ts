@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { PartUrlCache, type PartUrlNeed } from "./partUrlCache";
+import type { SignedPartUrl } from "./uploadBackend";
+import { UploadError } from "./uploadError";
+
+function cacheWithClock(ttlMs = 600_000, marginMs = 60_000) {
+  let now = 1_000_000;
+  const calls: PartUrlNeed[][] = [];
+  let answer: (needs: PartUrlNeed[]) => SignedPartUrl[] = (needs) =>
+    needs.map(({ partNumber, contentMd5 }) => ({ partNumber, url: `u${partNumber}-${contentMd5}-${calls.length}`, expiresAt: now + ttlMs }));
+  const cache = new PartUrlCache(
+    async (needs) => {
+      calls.push(needs);
+      return answer(needs);
+    },
+    () => now,
+    marginMs,
+  );
+  return {
+    cache,
+    calls,
+    advance: (ms: number) => (now += ms),
+    answerWith: (fn: typeof answer) => (answer = fn),
+  };
+}
+
+describe("PartUrlCache", () => {
+  it("signs a batch in one call and hands each part its URL", async () => {
+    const { cache, calls } = cacheWithClock();
+    const signing = cache.signBatch([
+      { partNumber: 1, contentMd5: "a" },
+      { partNumber: 2, contentMd5: "b" },
+    ]);
+    expect(cache.isCovered(1, "a")).toBe(true);
+    await expect(cache.pending(2, "b")).resolves.toMatchObject({ partNumber: 2 });
+    await signing;
+    expect(cache.usable(1, "a")?.url).toBe("u1-a-1");
+    expect(calls).toHaveLength(1);
+  });
+
+  it("does not sign again what is already signed or being signed", async () => {
+    const { cache, calls } = cacheWithClock();
+    const first = cache.signBatch([{ partNumber: 1, contentMd5: "a" }]);
+    await cache.signBatch([
+      { partNumber: 1, contentMd5: "a" },
+      { partNumber: 2, contentMd5: "b" },
+    ]);
+    await first;
+    await cache.signBatch([{ partNumber: 2, contentMd5: "b" }]);
+    expect(calls.map((call) => call.map((need) => need.partNumber))).toEqual([[1], [2]]);
+  });
+
+  it("binds a URL to the MD5 it was signed for", async () => {
+    const { cache } = cacheWithClock();
+    await cache.signBatch([{ partNumber: 1, contentMd5: "a" }]);
+    expect(cache.usable(1, "a")).toBeDefined();
+    expect(cache.usable(1, "other")).toBeUndefined();
+    expect(cache.isCovered(1, "other")).toBe(false);
+  });
+
+  it("stops handing out a URL within the refresh margin of its expiry", async () => {
+    const { cache, advance } = cacheWithClock(600_000, 60_000);
+    await cache.signBatch([{ partNumber: 1, contentMd5: "a" }]);
+    advance(539_000);
+    expect(cache.usable(1, "a")).toBeDefined();
+    advance(2_000);
+    expect(cache.usable(1, "a")).toBeUndefined();
+  });
+
+  it("uses half the lifetime as the margin for URLs shorter-lived than twice the margin", async () => {
+    const { cache, advance } = cacheWithClock(30_000, 60_000);
+    await cache.signBatch([{ partNumber: 1, contentMd5: "a" }]);
+    expect(cache.usable(1, "a")).toBeDefined();
+    advance(14_000);
+    expect(cache.usable(1, "a")).toBeDefined();
+    advance(2_000);
+    expect(cache.usable(1, "a")).toBeUndefined();
+  });
+
+  it("forgets an invalidated URL", async () => {
+    const { cache } = cacheWithClock();
+    await cache.signBatch([{ partNumber: 1, contentMd5: "a" }]);
+    cache.invalidate(1);
+    expect(cache.isCovered(1, "a")).toBe(false);
+  });
+
+  it("rejects when the server leaves a part out, and lets it be signed again", async () => {
+    const { cache, answerWith } = cacheWithClock();
+    answerWith(() => []);
+    const signing = cache.signBatch([{ partNumber: 3, contentMd5: "c" }]);
+    const pending = cache.pending(3, "c")!;
+    await expect(signing).rejects.toBeInstanceOf(UploadError);
+    await expect(pending).rejects.toThrow(/no upload URL for part 3/);
+    expect(cache.isCovered(3, "c")).toBe(false);
+  });
+
+  it("rejects when the signing call fails, leaving nothing behind", async () => {
+    const cache = new PartUrlCache(() => Promise.reject(new Error("offline")), () => 0, 1000);
+    await expect(cache.signBatch([{ partNumber: 1, contentMd5: "a" }])).rejects.toThrow("offline");
+    expect(cache.isCovered(1, "a")).toBe(false);
+  });
+});

@@ -1,0 +1,600 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { InProcessFileHasher, type FileHasher } from "./fileHasher";
+import type { UploadOptions } from "./options";
+import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot } from "./resumableUpload";
+import { FakeStorage, FakeUploadBackend } from "./testing/fakeStorage";
+import { FaultInjectingTransport, type Fault, type FaultPlan } from "./testing/faultInjectingTransport";
+import { ManualNetworkStatus } from "./testing/manualNetworkStatus";
+import { randomFile, seededRandom } from "./testing/seededRandom";
+import type { UploadSession } from "./uploadBackend";
+import { UploadError } from "./uploadError";
+
+const JOB_ID = "job-1";
+const PART_SIZE = 1024;
+
+/** Tiny delays so every fault plays out in milliseconds; stall tests shorten the stall timeout. */
+const FAST: Partial<UploadOptions> = { retryDelaysMs: [0, 2, 5], stallTimeoutMs: 2_000, readChunkBytes: 300 };
+const QUICK_STALL: Partial<UploadOptions> = { stallTimeoutMs: 40 };
+
+interface HarnessSetup {
+  parts?: number;
+  /** Bytes past the last full part. */
+  tail?: number;
+  faults?: FaultPlan;
+  options?: Partial<UploadOptions>;
+  verifiesContentMd5?: boolean;
+  urlTtlMs?: number;
+  announcedPartSize?: number;
+  session?: (file: File) => UploadSession | null;
+  fileHasher?: FileHasher;
+  file?: File;
+  mode?: "fresh" | "resume";
+  seed?: number;
+}
+
+function harness(setup: HarnessSetup = {}) {
+  let clockSkewMs = 0;
+  const now = () => Date.now() + clockSkewMs;
+  const parts = setup.parts ?? 10;
+  const file = setup.file ?? randomFile(parts * PART_SIZE + (setup.tail ?? 300), setup.seed ?? 1);
+  const storage = new FakeStorage(now, setup.verifiesContentMd5 ?? true);
+  const backend = new FakeUploadBackend({
+    storage,
+    partSize: PART_SIZE,
+    urlTtlMs: setup.urlTtlMs,
+    announcedPartSize: setup.announcedPartSize,
+    session: setup.session?.(file),
+  });
+  const network = new ManualNetworkStatus();
+  const transport = new FaultInjectingTransport(storage, setup.faults, network);
+  const dependencies = {
+    backend,
+    transport,
+    fileHasher: setup.fileHasher ?? new InProcessFileHasher(4096),
+    networkStatus: network,
+    now,
+    random: seededRandom(setup.seed ?? 1),
+    options: { ...FAST, ...setup.options },
+  };
+  const upload = (setup.mode === "resume" ? resumeUpload : createUpload)(file, JOB_ID, dependencies);
+  const snapshots: UploadSnapshot[] = [];
+  upload.subscribe((snapshot) => snapshots.push(snapshot));
+  return {
+    file,
+    storage,
+    backend,
+    network,
+    transport,
+    upload,
+    snapshots,
+    advanceClock: (ms: number) => {
+      clockSkewMs += ms;
+    },
+  };
+}
+
+type Harness = ReturnType<typeof harness>;
+
+async function fileBytes(file: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Progress only ever grows, never passes the total, and percent follows. */
+function expectMonotonicProgress(snapshots: readonly UploadSnapshot[]): void {
+  for (let i = 1; i < snapshots.length; i++) {
+    const before = snapshots[i - 1]!;
+    const after = snapshots[i]!;
+    expect(after.bytesUploaded, `snapshot ${i}`).toBeGreaterThanOrEqual(before.bytesUploaded);
+    expect(after.bytesConfirmed, `snapshot ${i}`).toBeGreaterThanOrEqual(before.bytesConfirmed);
+    expect(after.percent, `snapshot ${i}`).toBeGreaterThanOrEqual(before.percent);
+    expect(after.bytesUploaded).toBeLessThanOrEqual(after.bytesTotal);
+  }
+}
+
+/** The object storage assembled is the file, every part was reported exactly once, the SHA-256 came first. */
+async function expectCompleted(h: Harness): Promise<void> {
+  const bytes = await fileBytes(h.file);
+  expect(h.backend.completedObject).not.toBeNull();
+  expect(Buffer.from(h.backend.completedObject!).equals(Buffer.from(bytes))).toBe(true);
+  const partCount = Math.ceil(h.file.size / PART_SIZE);
+  for (let partNumber = 1; partNumber <= partCount; partNumber++) {
+    const start = (partNumber - 1) * PART_SIZE;
+    expect(Buffer.from(h.storage.parts.get(partNumber)!.bytes).equals(Buffer.from(bytes.subarray(start, start + PART_SIZE)))).toBe(true);
+  }
+  for (const [partNumber, count] of h.backend.reportCounts) expect(count, `reports of part ${partNumber}`).toBe(1);
+  expect(h.backend.sha256).toBe(sha256Hex(bytes));
+  const methods = h.backend.calls.map((call) => call.method);
+  expect(methods.indexOf("recordFileSha256")).toBeLessThan(methods.indexOf("completeUpload"));
+  expect(methods.filter((method) => method === "completeUpload")).toHaveLength(1);
+  const last = h.snapshots.at(-1)!;
+  expect(last.status).toBe("done");
+  expect(last.percent).toBe(100);
+  expect(last.bytesConfirmed).toBe(h.file.size);
+  expect(last.partsConfirmed).toBe(partCount);
+  expectMonotonicProgress(h.snapshots);
+}
+
+async function expectFailure(h: Harness, code: UploadError["code"]): Promise<UploadError> {
+  const error = await h.upload.start().then(
+    () => {
+      throw new Error("expected the upload to fail");
+    },
+    (rejection: unknown) => rejection,
+  );
+  expect(error).toBeInstanceOf(UploadError);
+  const uploadError = error as UploadError;
+  expect(uploadError.code, uploadError.message).toBe(code);
+  expect(uploadError.message.length).toBeGreaterThan(10);
+  expect(h.upload.getSnapshot().status).toBe(code === "canceled" ? "canceled" : "failed");
+  expect(h.upload.getSnapshot().error).toBe(uploadError);
+  expect(h.backend.completedObject).toBeNull();
+  expectMonotonicProgress(h.snapshots);
+  return uploadError;
+}
+
+function onPart(partNumber: number, fault: Fault, attempts: number | "always" = 1): FaultPlan {
+  return (request) =>
+    request.partNumber === partNumber && (attempts === "always" || request.attempt <= attempts) ? fault : null;
+}
+
+/** Resolves at the first snapshot matching `predicate`, outside the emitting call. */
+function when(upload: ResumableUpload, predicate: (snapshot: UploadSnapshot) => boolean): Promise<UploadSnapshot> {
+  return new Promise((resolve) => {
+    const unsubscribe = upload.subscribe((snapshot) => {
+      if (!predicate(snapshot)) return;
+      unsubscribe();
+      setTimeout(() => resolve(snapshot), 0);
+    });
+  });
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
+  it("uploads every part exactly once and records the SHA-256 before completing", async () => {
+    const h = harness({ parts: 12 });
+    const result = await h.upload.start();
+    await expectCompleted(h);
+    expect(result.sha256).toBe(sha256Hex(await fileBytes(h.file)));
+    expect(h.transport.totalAttempts).toBe(13);
+    const statuses = [...new Set(h.snapshots.map((snapshot) => snapshot.status))];
+    expect(statuses).toEqual(["hashing", "uploading", "completing", "done"]);
+  });
+
+  it("fingerprints the first part before prepareUpload", async () => {
+    const h = harness({ parts: 3 });
+    await h.upload.start();
+    const prepare = h.backend.callsTo("prepareUpload")[0]!.args as { file: Record<string, unknown> };
+    const firstPart = (await fileBytes(h.file)).subarray(0, PART_SIZE);
+    expect(prepare.file).toEqual({
+      name: h.file.name,
+      size: h.file.size,
+      type: "video/mp4",
+      lastModified: h.file.lastModified,
+      firstPartSha256: sha256Hex(firstPart),
+    });
+    expect(h.backend.calls[0]!.method).toBe("prepareUpload");
+  });
+
+  it("signs a 200-part upload in about one call per 20 parts, never sending more than `concurrency` parts at once", async () => {
+    const h = harness({ parts: 199, tail: 500 });
+    await h.upload.start();
+    await expectCompleted(h);
+    const signingCalls = h.backend.callsTo("getUploadPartUrls");
+    expect(signingCalls.length).toBeLessThanOrEqual(Math.ceil(200 / 20) + 2);
+    for (const call of signingCalls) expect((call.args as { parts: unknown[] }).parts.length).toBeLessThanOrEqual(20);
+    expect(h.transport.maxInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it("sends each part with the Content-MD5 signed into its URL, exactly once", async () => {
+    const h = harness({ parts: 3 });
+    await h.upload.start();
+    for (const call of h.backend.callsTo("getUploadPartUrls")) {
+      for (const part of (call.args as { parts: { contentMd5?: string }[] }).parts) {
+        expect(part.contentMd5).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      }
+    }
+    await expectCompleted(h);
+  });
+
+  it("keeps the same snapshot object until something changes", async () => {
+    const h = harness({ parts: 2 });
+    expect(h.upload.getSnapshot()).toBe(h.upload.getSnapshot());
+    expect(h.upload.getSnapshot()).toMatchObject({ status: "idle", bytesUploaded: 0, partsTotal: 0 });
+    await h.upload.start();
+    expect(h.upload.getSnapshot()).toBe(h.snapshots.at(-1));
+  });
+
+  it("returns the same promise from repeated start() calls", async () => {
+    const h = harness({ parts: 2 });
+    expect(h.upload.start()).toBe(h.upload.start());
+    await h.upload.start();
+    expect(h.backend.callsTo("prepareUpload")).toHaveLength(1);
+  });
+
+  it("refuses options it cannot honour", () => {
+    expect(() => harness({ options: { concurrency: 7 } })).toThrow(RangeError);
+    expect(() => harness({ options: { urlBatchSize: 101 } })).toThrow(RangeError);
+  });
+});
+
+describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => {
+  it.each<[string, Fault, number]>([
+    ["a dropped connection", "drop", 2],
+    ["a drop after partial progress", "drop_after_progress", 2],
+    ["HTTP 500", "http500", 3],
+    ["HTTP 503", "http503", 1],
+    ["HTTP 408", "http408", 1],
+    ["HTTP 429", "http429", 2],
+  ])("retries %s with backoff", async (_, fault, times) => {
+    const h = harness({ parts: 6, faults: onPart(3, fault, times) });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(3)).toBe(times + 1);
+  });
+
+  it("fetches a fresh URL after a 403 (expired URL) and retries", async () => {
+    const h = harness({ parts: 6, faults: onPart(4, "expired403") });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(4)).toBe(2);
+    const signedForPart4 = h.backend
+      .callsTo("getUploadPartUrls")
+      .filter((call) => (call.args as { parts: { partNumber: number }[] }).parts.some((part) => part.partNumber === 4));
+    expect(signedForPart4).toHaveLength(2);
+  });
+
+  it("re-signs URLs that are about to expire before using them (no request meets an expired URL)", async () => {
+    const h = harness({ parts: 30, urlTtlMs: 120_000, options: { concurrency: 2 } });
+    const done = h.upload.start();
+    await when(h.upload, (snapshot) => snapshot.partsConfirmed >= 2);
+    h.upload.pause();
+    const signingBefore = h.backend.callsTo("getUploadPartUrls").length;
+    h.advanceClock(90_000); // Cached URLs now expire within the 60 s margin.
+    h.upload.resume();
+    await done;
+    await expectCompleted(h);
+    expect(h.transport.expiredUrlsSeen).toBe(0);
+    expect(h.backend.callsTo("getUploadPartUrls").length).toBeGreaterThan(signingBefore);
+  });
+
+  it("aborts a stalled part after the stall timeout and sends it again", async () => {
+    const h = harness({ parts: 5, faults: onPart(2, "stall"), options: QUICK_STALL });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(2)).toBe(2);
+  });
+
+  it("re-sends a part storage refused as BadDigest (bytes changed in flight)", async () => {
+    const h = harness({ parts: 5, faults: onPart(2, "alter_bytes") });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(2)).toBe(2);
+  });
+
+  it("re-sends a part whose ETag is not its MD5 (storage that does not check Content-MD5 kept altered bytes)", async () => {
+    const h = harness({ parts: 5, verifiesContentMd5: false, faults: onPart(2, "alter_bytes") });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(2)).toBe(2);
+  });
+
+  it("waits while offline without spending retries, then continues", async () => {
+    const h = harness({ parts: 6, faults: onPart(2, "go_offline"), options: { maxAttemptsPerPart: 1 } });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.snapshots.some((snapshot) => snapshot.status === "offline")).toBe(true);
+    expect(h.network.listenerCount).toBe(0);
+  });
+
+  it("cuts in-flight parts when the browser goes offline and holds new ones until it is back", async () => {
+    const h = harness({ parts: 20, options: { concurrency: 3 } });
+    const done = h.upload.start();
+    await when(h.upload, (snapshot) => snapshot.partsConfirmed >= 2);
+    h.network.set(false);
+    expect(h.upload.getSnapshot()).toMatchObject({ status: "offline", bytesPerSecond: 0, etaSeconds: null });
+    await delay(5);
+    const attemptsWhileOffline = h.transport.totalAttempts;
+    expect(h.transport.inFlight).toBe(0);
+    await delay(30);
+    expect(h.transport.totalAttempts).toBe(attemptsWhileOffline);
+    h.network.set(true);
+    await done;
+    await expectCompleted(h);
+  });
+
+  // Seeded chaos: random drops, 5xx, 429, 403s, stalls, altered bytes and offline spells — at a
+  // rate the budgets absorb, and at a harsh rate (with hidden ETags and 400s too) that they do not.
+  const RECOVERABLE: Fault[] = ["drop", "drop_after_progress", "http500", "http503", "http429", "expired403", "stall", "alter_bytes", "go_offline"];
+  const chaos = [
+    ...Array.from({ length: 12 }, (_, i) => ({ seed: i + 1, rate: 0.25, faults: RECOVERABLE })),
+    ...Array.from({ length: 6 }, (_, i) => ({ seed: 100 + i, rate: 0.6, faults: RECOVERABLE })),
+    ...Array.from({ length: 4 }, (_, i) => ({
+      seed: 200 + i,
+      rate: 0.1,
+      faults: [...RECOVERABLE, "missing_etag", "http400"] satisfies Fault[],
+    })),
+  ];
+  it.each(chaos)("completes or fails with a stated reason under random faults (seed $seed, rate $rate)", async ({ seed, rate, faults }) => {
+    const random = seededRandom(seed * 7919);
+    const concurrency = 1 + (seed % 6);
+    const h = harness({
+      parts: 30,
+      seed,
+      verifiesContentMd5: seed % 2 === 0,
+      faults: () => (random() < rate ? faults[Math.floor(random() * faults.length)]! : null),
+      options: { ...QUICK_STALL, concurrency },
+    });
+    const outcome = await h.upload.start().then(
+      () => "done" as const,
+      (error: unknown) => error,
+    );
+    if (outcome === "done") {
+      await expectCompleted(h);
+    } else {
+      expect(outcome).toBeInstanceOf(UploadError);
+      const { code, message } = outcome as UploadError;
+      expect(["network", "storage_unavailable", "storage_rejected", "integrity", "missing_etag"]).toContain(code);
+      expect(message.length).toBeGreaterThan(10);
+      expect(h.upload.getSnapshot().status).toBe("failed");
+      expectMonotonicProgress(h.snapshots);
+      await delay(5);
+      expect(h.transport.inFlight).toBe(0);
+    }
+    if (faults === RECOVERABLE && rate < 0.5) expect(outcome).toBe("done");
+    expect(h.transport.faultsInjected.length).toBeGreaterThan(0);
+    expect(h.transport.maxInFlight).toBeLessThanOrEqual(concurrency);
+  });
+});
+
+describe("ResumableUpload: faults it stops on", { timeout: 10_000 }, () => {
+  it("fails with missing_etag when the browser cannot read the ETag, and every promise settles", async () => {
+    const h = harness({ parts: 8, faults: onPart(3, "missing_etag", "always") });
+    const error = await expectFailure(h, "missing_etag");
+    expect(error.message).toMatch(/ExposeHeaders/);
+    expect(error.retryable).toBe(false);
+    expect(h.transport.attemptsByPart.get(3)).toBe(1);
+    await delay(10);
+    expect(h.transport.inFlight).toBe(0);
+  });
+
+  it("fails with storage_rejected when fresh URLs keep getting 403", async () => {
+    const h = harness({ parts: 4, faults: onPart(2, "expired403", "always") });
+    await expectFailure(h, "storage_rejected");
+    expect(h.transport.attemptsByPart.get(2)).toBe(3); // 1 + maxUrlRefreshesPerPart
+  });
+
+  it("does not retry other 4xx answers", async () => {
+    const h = harness({ parts: 4, faults: onPart(2, "http400", "always") });
+    await expectFailure(h, "storage_rejected");
+    expect(h.transport.attemptsByPart.get(2)).toBe(1);
+  });
+
+  it("fails with storage_unavailable after maxAttemptsPerPart server errors", async () => {
+    const h = harness({ parts: 4, faults: onPart(1, "http500", "always"), options: { maxAttemptsPerPart: 4 } });
+    await expectFailure(h, "storage_unavailable");
+    expect(h.transport.attemptsByPart.get(1)).toBe(4);
+  });
+
+  it("fails with network after maxAttemptsPerPart stalls", async () => {
+    const h = harness({ parts: 2, faults: onPart(1, "stall", "always"), options: { ...QUICK_STALL, maxAttemptsPerPart: 2 } });
+    await expectFailure(h, "network");
+  });
+
+  it("fails with integrity when storage keeps refusing a part's bytes (BadDigest)", async () => {
+    const h = harness({ parts: 4, faults: onPart(2, "alter_bytes", "always") });
+    await expectFailure(h, "integrity");
+    expect(h.transport.attemptsByPart.get(2)).toBe(3); // 1 + maxIntegrityResendsPerPart
+  });
+
+  it("fails with integrity when storage keeps holding other bytes (ETag mismatch)", async () => {
+    const h = harness({ parts: 4, verifiesContentMd5: false, faults: onPart(2, "alter_bytes", "always") });
+    await expectFailure(h, "integrity");
+    expect(h.backend.reportCounts.get(2)).toBeUndefined();
+  });
+
+  it("fails with storage_rejected when the multipart upload is gone", async () => {
+    const h = harness({ parts: 4 });
+    h.storage.aborted = true;
+    const error = await expectFailure(h, "storage_rejected");
+    expect(error.message).toMatch(/no longer exists/);
+  });
+
+  it("fails with backend when signing fails, keeping the server's reason", async () => {
+    const h = harness({ parts: 4 });
+    h.backend.failures.set("getUploadPartUrls", new Error("R2 credentials missing"));
+    const error = await expectFailure(h, "backend");
+    expect(error.message).toMatch(/R2 credentials missing/);
+    expect(h.transport.totalAttempts).toBe(0);
+  });
+
+  it("keeps the code of an UploadError the backend adapter raised", async () => {
+    const h = harness({ parts: 4 });
+    h.backend.failures.set("reportUploadedPart", new UploadError("no_session", "The job was canceled elsewhere."));
+    const error = await expectFailure(h, "no_session");
+    expect(error.message).toBe("The job was canceled elsewhere.");
+  });
+
+  it("refuses a plan whose part size differs from the one announced for the fingerprint", async () => {
+    const h = harness({ parts: 4, announcedPartSize: 2048 });
+    const error = await expectFailure(h, "backend");
+    expect(error.retryable).toBe(false);
+    expect(h.transport.totalAttempts).toBe(0);
+  });
+
+  it("fails with file_unreadable when the file cannot be hashed", async () => {
+    let calls = 0;
+    const fileHasher: FileHasher = {
+      sha256Hex: (blob, options) =>
+        ++calls === 1 ? new InProcessFileHasher().sha256Hex(blob, options) : Promise.reject(new Error("NotReadableError")),
+    };
+    const h = harness({ parts: 4, fileHasher });
+    await expectFailure(h, "file_unreadable");
+  });
+});
+
+describe("ResumableUpload: pause, resume and cancel", { timeout: 10_000 }, () => {
+  it("pauses (cutting in-flight parts), sends nothing while paused, and finishes after resume", async () => {
+    const h = harness({ parts: 20, options: { concurrency: 3 } });
+    const done = h.upload.start();
+    await when(h.upload, (snapshot) => snapshot.bytesInFlight > 0 && snapshot.partsConfirmed >= 1);
+    h.upload.pause();
+    expect(h.upload.getSnapshot()).toMatchObject({ status: "paused", bytesPerSecond: 0, etaSeconds: null });
+    await delay(5);
+    expect(h.transport.inFlight).toBe(0);
+    const attempts = h.transport.totalAttempts;
+    await delay(30);
+    expect(h.transport.totalAttempts).toBe(attempts);
+    h.upload.resume();
+    await done;
+    await expectCompleted(h);
+    const statuses = h.snapshots.map((snapshot) => snapshot.status);
+    expect(statuses.indexOf("paused")).toBeLessThan(statuses.lastIndexOf("uploading"));
+  });
+
+  it("cancels mid-upload: start() rejects with canceled, the server aborts, nothing more is sent", async () => {
+    const h = harness({ parts: 20, options: { concurrency: 2 } });
+    const done = h.upload.start();
+    await when(h.upload, (snapshot) => snapshot.partsConfirmed >= 2);
+    const canceling = h.upload.cancel();
+    expect(h.upload.cancel()).toBe(canceling);
+    await expectFailure(h, "canceled");
+    await canceling;
+    await expect(done).rejects.toMatchObject({ code: "canceled" });
+    expect(h.backend.callsTo("abortUpload")).toHaveLength(1);
+    const attempts = h.transport.totalAttempts;
+    await delay(20);
+    expect(h.transport.totalAttempts).toBe(attempts);
+    expect(h.transport.inFlight).toBe(0);
+    expect(h.backend.callsTo("completeUpload")).toHaveLength(0);
+  });
+
+  it("cancels while paused", async () => {
+    const h = harness({ parts: 10 });
+    const outcome = h.upload.start().catch((error: unknown) => error);
+    await when(h.upload, (snapshot) => snapshot.partsConfirmed >= 1);
+    h.upload.pause();
+    await h.upload.cancel();
+    expect(await outcome).toMatchObject({ code: "canceled" });
+    expect(h.upload.getSnapshot().status).toBe("canceled");
+  });
+
+  it("cancels before prepareUpload without asking the server to abort anything", async () => {
+    const h = harness({ parts: 4 });
+    const outcome = h.upload.start().catch((error: unknown) => error);
+    await h.upload.cancel();
+    expect(await outcome).toMatchObject({ code: "canceled" });
+    expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
+    expect(h.transport.totalAttempts).toBe(0);
+  });
+
+  it("cancels an upload that was never started", async () => {
+    const h = harness({ parts: 4 });
+    await h.upload.cancel();
+    await expect(h.upload.start()).rejects.toMatchObject({ code: "canceled" });
+  });
+
+  it("ignores cancel after done", async () => {
+    const h = harness({ parts: 2 });
+    await h.upload.start();
+    await h.upload.cancel();
+    expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
+    expect(h.upload.getSnapshot().status).toBe("done");
+  });
+});
+
+describe("resumeUpload", { timeout: 10_000 }, () => {
+  const RECORDED = [1, 2, 5];
+
+  /** A session in which parts 1, 2 and 5 of `file` are already stored and recorded. */
+  function sessionFor(storageRef: { storage?: FakeStorage }, overrides: Partial<UploadSession["fingerprint"]> = {}) {
+    return (file: File): UploadSession => ({
+      status: "UPLOADING",
+      partSize: PART_SIZE,
+      partCount: Math.ceil(file.size / PART_SIZE),
+      fingerprint: { name: file.name, size: file.size, lastModified: file.lastModified, ...overrides },
+      parts: RECORDED.map((partNumber) => ({ partNumber, size: PART_SIZE, etag: `"recorded-${partNumber}"` })),
+    });
+  }
+
+  async function storeRecordedParts(h: Harness): Promise<void> {
+    const bytes = await fileBytes(h.file);
+    for (const partNumber of RECORDED) {
+      const start = (partNumber - 1) * PART_SIZE;
+      h.storage.parts.set(partNumber, { bytes: bytes.slice(start, start + PART_SIZE), etag: `"recorded-${partNumber}"` });
+    }
+  }
+
+  it("uploads only the parts the session lacks, counting the recorded ones as confirmed from the start", async () => {
+    const file = randomFile(8 * PART_SIZE + 100, 3);
+    const firstPartSha256 = sha256Hex((await fileBytes(file)).subarray(0, PART_SIZE));
+    const h = harness({ file, mode: "resume", session: sessionFor({}, { firstPartSha256 }) });
+    await storeRecordedParts(h);
+    await h.upload.start();
+    await expectCompleted(h);
+    expect([...h.transport.attemptsByPart.keys()].sort((a, b) => a - b)).toEqual([3, 4, 6, 7, 8, 9]);
+    expect([...h.backend.reportCounts.keys()].sort((a, b) => a - b)).toEqual([3, 4, 6, 7, 8, 9]);
+    const firstUploading = h.snapshots.find((snapshot) => snapshot.status === "uploading")!;
+    expect(firstUploading.bytesConfirmed).toBe(3 * PART_SIZE);
+    expect(firstUploading.partsConfirmed).toBe(3);
+    expect(h.backend.callsTo("prepareUpload")).toHaveLength(0);
+  });
+
+  it("refuses a file with another name, size or date", async () => {
+    const h = harness({ mode: "resume", session: sessionFor({}, { name: "other.mp4" }) });
+    const error = await expectFailure(h, "file_mismatch");
+    expect(error.message).toMatch(/other\.mp4/);
+    expect(h.transport.totalAttempts).toBe(0);
+    expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
+  });
+
+  it("refuses a file with the same name, size and date but a different first part", async () => {
+    const h = harness({ mode: "resume", session: sessionFor({}, { firstPartSha256: "0".repeat(64) }) });
+    const error = await expectFailure(h, "file_mismatch");
+    expect(error.message).toMatch(/different contents/);
+    expect(h.transport.totalAttempts).toBe(0);
+  });
+
+  it("fails with no_session when there is nothing to resume", async () => {
+    const h = harness({ mode: "resume", session: () => null });
+    await expectFailure(h, "no_session");
+  });
+
+  it("fails with no_session when the job no longer waits for its file", async () => {
+    const h = harness({
+      mode: "resume",
+      session: (file) => ({ ...sessionFor({})(file), status: "UPLOADED" }),
+    });
+    const error = await expectFailure(h, "no_session");
+    expect(error.message).toMatch(/UPLOADED/);
+  });
+
+  it("completes without sending anything when every part is recorded", async () => {
+    const file = randomFile(3 * PART_SIZE, 4);
+    const bytes = await fileBytes(file);
+    const h = harness({
+      file,
+      mode: "resume",
+      session: () => ({
+        status: "UPLOADING",
+        partSize: PART_SIZE,
+        partCount: 3,
+        fingerprint: { name: file.name, size: file.size, lastModified: file.lastModified },
+        parts: [1, 2, 3].map((partNumber) => ({ partNumber, size: PART_SIZE, etag: `"p${partNumber}"` })),
+      }),
+    });
+    for (const partNumber of [1, 2, 3]) {
+      const start = (partNumber - 1) * PART_SIZE;
+      h.storage.parts.set(partNumber, { bytes: bytes.slice(start, start + PART_SIZE), etag: `"p${partNumber}"` });
+    }
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.totalAttempts).toBe(0);
+    expect(h.backend.callsTo("getUploadPartUrls")).toHaveLength(0);
+  });
+});

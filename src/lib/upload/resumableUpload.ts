@@ -1,0 +1,444 @@
+/**
+ * One upload of one file for one job, from fingerprint to `completeUpload`: the lifecycle,
+ * pause/resume/cancel, offline handling and the observable snapshot. The parts themselves go
+ * through `partUploadPool.ts`.
+ *
+ *   idle → hashing → uploading ⇄ paused / offline → completing → done
+ *   failed and canceled from anywhere before done.
+ */
+import { untilAborted } from "./abortable";
+import { createFileHasher, type FileHasher } from "./fileHasher";
+import { browserNetworkStatus, type NetworkStatus } from "./networkStatus";
+import { resolveUploadOptions, type UploadOptions } from "./options";
+import { describePlanProblem, partByteRange } from "./partLayout";
+import type { PartTransport } from "./partTransport";
+import { uploadParts } from "./partUploadPool";
+import { ProgressTracker, type ProgressFigures } from "./progressTracker";
+import type { PartPlan, UploadBackend, UploadSession } from "./uploadBackend";
+import { asUploadError, toBackendError, UploadError } from "./uploadError";
+import { XhrPartTransport } from "./xhrPartTransport";
+
+export type UploadStatus =
+  | "idle"
+  | "hashing"
+  | "uploading"
+  | "paused"
+  | "offline"
+  | "completing"
+  | "done"
+  | "failed"
+  | "canceled";
+
+export interface UploadSnapshot extends ProgressFigures {
+  status: UploadStatus;
+  /** 0 until the server's plan is known. */
+  partsTotal: number;
+  partsConfirmed: number;
+  /** Why the upload failed or was canceled. */
+  error: UploadError | null;
+}
+
+/** A `File`, or anything else with a name and a modification time. */
+export interface UploadableFile extends Blob {
+  readonly name: string;
+  readonly lastModified: number;
+}
+
+export interface UploadDependencies {
+  backend: UploadBackend;
+  /** Default: XMLHttpRequest. */
+  transport?: PartTransport;
+  /** Default: a Web Worker, or in-process where there are no workers. */
+  fileHasher?: FileHasher;
+  /** Default: `navigator.onLine` and the window's online/offline events. */
+  networkStatus?: NetworkStatus;
+  options?: Partial<UploadOptions>;
+  /** Clock for URL expiry and speed; default `Date.now`. */
+  now?: () => number;
+  /** Source of retry jitter; default `Math.random`. */
+  random?: () => number;
+}
+
+export interface UploadResult {
+  /** Hex SHA-256 of the whole file, as recorded on the server. */
+  sha256: string;
+}
+
+/** A new upload: fingerprints the file, asks the server for a plan, sends every part. */
+export function createUpload(file: UploadableFile, jobId: string, dependencies: UploadDependencies): ResumableUpload {
+  return new ResumableUpload("fresh", file, jobId, dependencies);
+}
+
+/**
+ * Continues the job's unfinished upload with the file the user selected again: refuses a
+ * different file with `file_mismatch`, then sends only the parts the server has not recorded.
+ */
+export function resumeUpload(file: UploadableFile, jobId: string, dependencies: UploadDependencies): ResumableUpload {
+  return new ResumableUpload("resume", file, jobId, dependencies);
+}
+
+type Phase = "idle" | "hashing" | "uploading" | "completing" | "done" | "failed" | "canceled";
+
+export class ResumableUpload {
+  private readonly backend: UploadBackend;
+  private readonly transport: PartTransport;
+  private readonly fileHasher: FileHasher;
+  private readonly network: NetworkStatus;
+  private readonly options: UploadOptions;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  private phase: Phase = "idle";
+  private paused = false;
+  private online: boolean;
+  /** Aborted with the ending UploadError when the upload fails or is canceled. */
+  private readonly lifetime = new AbortController();
+  /** Aborted when the upload pauses or goes offline, which cuts in-flight PUTs. */
+  private activity = new AbortController();
+  private readonly wakeWaiters = new Set<() => void>();
+  private plan: PartPlan | null = null;
+  private tracker: ProgressTracker;
+  private partsConfirmed = 0;
+  private startPromise: Promise<UploadResult> | null = null;
+  private cancelPromise: Promise<void> | null = null;
+  /** The prepareUpload call in flight; cancel waits for it so it can abort what it created. */
+  private preparing: Promise<unknown> = Promise.resolve();
+  /** False until prepareUpload is called on a fresh upload: before that there is nothing to abort. */
+  private serverUploadMayExist: boolean;
+  private readonly listeners = new Set<(snapshot: UploadSnapshot) => void>();
+  private snapshot: UploadSnapshot;
+
+  constructor(
+    private readonly mode: "fresh" | "resume",
+    private readonly file: UploadableFile,
+    private readonly jobId: string,
+    dependencies: UploadDependencies,
+  ) {
+    this.backend = dependencies.backend;
+    this.transport = dependencies.transport ?? new XhrPartTransport();
+    this.fileHasher = dependencies.fileHasher ?? createFileHasher();
+    this.network = dependencies.networkStatus ?? browserNetworkStatus();
+    this.options = resolveUploadOptions(dependencies.options);
+    this.now = dependencies.now ?? Date.now;
+    this.random = dependencies.random ?? Math.random;
+    this.online = this.network.isOnline();
+    this.serverUploadMayExist = mode === "resume";
+    this.tracker = new ProgressTracker(file.size, 0, this.now, this.options.speedSmoothingMs);
+    this.snapshot = this.buildSnapshot();
+  }
+
+  /** Runs the upload; resolves when the server has completed it, rejects with an UploadError. Idempotent. */
+  start(): Promise<UploadResult> {
+    this.startPromise ??= this.run();
+    return this.startPromise;
+  }
+
+  /** Stops sending (in-flight parts are cut and later re-sent); no-op once completing or ended. */
+  pause(): void {
+    if (this.paused || !this.isPausablePhase()) return;
+    this.paused = true;
+    this.activity.abort(new Error("Upload paused"));
+    this.tracker.restartSpeedClock();
+    this.emit();
+  }
+
+  resume(): void {
+    if (!this.paused || !this.isPausablePhase()) return;
+    this.paused = false;
+    this.reopenActivity();
+    this.wake();
+    this.emit();
+  }
+
+  /**
+   * Stops everything and aborts the multipart upload on the server; `start()` rejects with
+   * `canceled`. Resolves when the server has aborted it. No-op after `done`.
+   */
+  cancel(): Promise<void> {
+    if (this.phase === "done") return Promise.resolve();
+    this.cancelPromise ??= this.cancelNow();
+    return this.cancelPromise;
+  }
+
+  /** Calls `listener` with every new snapshot; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: UploadSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The latest snapshot; the same object until something changes (fits React's useSyncExternalStore). */
+  getSnapshot(): UploadSnapshot {
+    return this.snapshot;
+  }
+
+  private async run(): Promise<UploadResult> {
+    this.lifetime.signal.throwIfAborted();
+    const stopWatchingNetwork = this.network.onChange((online) => this.setOnline(online));
+    this.setOnline(this.network.isOnline());
+    try {
+      const { plan, recordedPartNumbers } =
+        this.mode === "fresh" ? await this.prepareFreshUpload() : await this.readSessionToResume();
+      const sha256 = await this.sendMissingParts(plan, recordedPartNumbers);
+      this.setPhase("completing");
+      await this.callBackend(this.backend.recordFileSha256({ jobId: this.jobId, sha256 }), "record the file's checksum");
+      await this.callBackend(this.backend.completeUpload({ jobId: this.jobId }), "complete the upload");
+      this.lifetime.signal.throwIfAborted();
+      this.setPhase("done");
+      return { sha256 };
+    } catch (error) {
+      this.end(asUploadError(error));
+      throw this.lifetime.signal.reason;
+    } finally {
+      stopWatchingNetwork();
+    }
+  }
+
+  private async prepareFreshUpload(): Promise<{ plan: PartPlan; recordedPartNumbers: Set<number> }> {
+    this.setPhase("hashing");
+    const { file } = this;
+    // The fingerprint must be sent with prepareUpload, before the server's plan exists.
+    const expectedPartSize = this.backend.expectedPartSize(file.size);
+    const firstPartSha256 = await this.sha256(file.slice(0, Math.min(expectedPartSize, file.size)));
+    this.setPhase("uploading");
+    const preparing = this.backend.prepareUpload({
+      jobId: this.jobId,
+      file: { name: file.name, size: file.size, type: file.type, lastModified: file.lastModified, firstPartSha256 },
+    });
+    this.serverUploadMayExist = true;
+    this.preparing = preparing.catch(() => {});
+    const answer = await this.callBackend(preparing, "prepare the upload");
+    const plan = { partSize: answer.partSize, partCount: answer.partCount };
+    this.requireUsablePlan(plan);
+    if (plan.partSize !== expectedPartSize) {
+      throw new UploadError(
+        "backend",
+        `The server split the file into parts of ${plan.partSize} bytes instead of the announced ${expectedPartSize}, ` +
+          "so the upload could not be resumed later. Reload the page and try again.",
+        { retryable: false },
+      );
+    }
+    return { plan, recordedPartNumbers: new Set() };
+  }
+
+  private async readSessionToResume(): Promise<{ plan: PartPlan; recordedPartNumbers: Set<number> }> {
+    this.setPhase("hashing");
+    const session = await this.callBackend(this.backend.uploadSession({ jobId: this.jobId }), "read the unfinished upload");
+    if (!session) {
+      throw new UploadError("no_session", "This job has no unfinished upload to resume. Start a new upload instead.");
+    }
+    if (session.status !== "UPLOAD_READY" && session.status !== "UPLOADING") {
+      throw new UploadError("no_session", `This job is no longer waiting for its file (it is ${session.status}).`);
+    }
+    this.requireSameFileDetails(session);
+    const plan = { partSize: session.partSize, partCount: session.partCount };
+    this.requireUsablePlan(plan);
+    const expectedFirstPart = session.fingerprint.firstPartSha256;
+    if (expectedFirstPart !== undefined) {
+      const { end } = partByteRange(1, plan.partSize, this.file.size);
+      const actual = await this.sha256(this.file.slice(0, end));
+      if (actual !== expectedFirstPart.toLowerCase()) {
+        throw new UploadError(
+          "file_mismatch",
+          `"${this.file.name}" has the same name, size and date as the file you started uploading, but different contents. ` +
+            "Select the original file.",
+        );
+      }
+    }
+    const recordedPartNumbers = new Set(
+      session.parts.map((part) => part.partNumber).filter((n) => Number.isInteger(n) && n >= 1 && n <= plan.partCount),
+    );
+    return { plan, recordedPartNumbers };
+  }
+
+  private requireSameFileDetails(session: UploadSession): void {
+    const expected = session.fingerprint;
+    const { file } = this;
+    const differences: string[] = [];
+    if (file.name !== expected.name) differences.push(`it is named "${file.name}", not "${expected.name}"`);
+    if (file.size !== expected.size) differences.push(`it has ${file.size} bytes, not ${expected.size}`);
+    if (file.lastModified !== expected.lastModified) differences.push("it was modified since the upload started");
+    if (differences.length > 0) {
+      throw new UploadError(
+        "file_mismatch",
+        `This is not the file you started uploading: ${differences.join("; ")}. Select "${expected.name}" to continue.`,
+      );
+    }
+  }
+
+  /** Sends what the server lacks while hashing the whole file; resolves with the file's SHA-256. */
+  private async sendMissingParts(plan: PartPlan, recordedPartNumbers: ReadonlySet<number>): Promise<string> {
+    const { file } = this;
+    const partBytes = (partNumber: number) => {
+      const { start, end } = partByteRange(partNumber, plan.partSize, file.size);
+      return end - start;
+    };
+    const partNumbers: number[] = [];
+    let confirmedBytes = 0;
+    for (let partNumber = 1; partNumber <= plan.partCount; partNumber++) {
+      if (recordedPartNumbers.has(partNumber)) confirmedBytes += partBytes(partNumber);
+      else partNumbers.push(partNumber);
+    }
+    this.plan = plan;
+    this.partsConfirmed = recordedPartNumbers.size;
+    this.tracker = new ProgressTracker(file.size, confirmedBytes, this.now, this.options.speedSmoothingMs);
+    this.setPhase("uploading");
+
+    const fileSha256 = this.sha256(file);
+    // A file that cannot be read fails the upload now rather than after every part is sent.
+    fileSha256.catch((error: unknown) => this.end(asUploadError(error)));
+
+    await uploadParts({
+      file,
+      jobId: this.jobId,
+      plan,
+      partNumbers,
+      backend: this.backend,
+      transport: this.transport,
+      options: this.options,
+      now: this.now,
+      random: this.random,
+      lifetime: this.lifetime.signal,
+      activitySignal: () => this.activity.signal,
+      waitUntilRunnable: () => this.waitUntilRunnable(),
+      isOnline: () => this.online,
+      onBytesSent: (partNumber, loadedBytes, bytes) => {
+        if (this.tracker.recordSent(partNumber, loadedBytes, bytes)) this.emit();
+      },
+      onPartConfirmed: (partNumber, bytes) => {
+        this.tracker.confirm(partNumber, bytes);
+        this.partsConfirmed += 1;
+        this.emit();
+      },
+      fail: (error) => this.end(error),
+    });
+    return await untilAborted(fileSha256, this.lifetime.signal);
+  }
+
+  private async sha256(blob: Blob): Promise<string> {
+    const signal = this.lifetime.signal;
+    try {
+      return await untilAborted(this.fileHasher.sha256Hex(blob, { signal }), signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (error instanceof UploadError) throw error;
+      throw new UploadError("file_unreadable", "The file could not be read to compute its checksum. Select it again.", {
+        cause: error,
+      });
+    }
+  }
+
+  private async callBackend<T>(call: Promise<T>, doing: string): Promise<T> {
+    const signal = this.lifetime.signal;
+    try {
+      return await untilAborted(call, signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw toBackendError(error, doing);
+    }
+  }
+
+  private requireUsablePlan(plan: PartPlan): void {
+    const problem = describePlanProblem(plan, this.file.size);
+    if (problem) throw new UploadError("backend", `The server's upload plan is unusable: ${problem}.`, { retryable: false });
+  }
+
+  private async cancelNow(): Promise<void> {
+    this.end(new UploadError("canceled", "The upload was canceled."));
+    if (!this.serverUploadMayExist) return;
+    await this.preparing;
+    try {
+      await this.backend.abortUpload({ jobId: this.jobId });
+    } catch (error) {
+      throw toBackendError(error, "cancel the upload");
+    }
+  }
+
+  /** Ends the upload with `error` (the first ending wins) and wakes everything that waits. */
+  private end(error: UploadError): void {
+    if (this.lifetime.signal.aborted || this.phase === "done") return;
+    this.phase = error.code === "canceled" ? "canceled" : "failed";
+    this.lifetime.abort(error);
+    this.activity.abort(error);
+    this.wake();
+    this.emit();
+  }
+
+  private async waitUntilRunnable(): Promise<void> {
+    for (;;) {
+      this.lifetime.signal.throwIfAborted();
+      if (!this.paused && this.online) return;
+      await new Promise<void>((resolve) => this.wakeWaiters.add(resolve));
+    }
+  }
+
+  private setOnline(online: boolean): void {
+    if (online === this.online) return;
+    this.online = online;
+    if (online) {
+      this.reopenActivity();
+      this.wake();
+    } else {
+      this.activity.abort(new Error("The browser went offline"));
+      this.tracker.restartSpeedClock();
+    }
+    this.emit();
+  }
+
+  private reopenActivity(): void {
+    if (this.activity.signal.aborted && !this.paused && this.online && !this.lifetime.signal.aborted) {
+      this.activity = new AbortController();
+    }
+  }
+
+  private wake(): void {
+    const waiters = [...this.wakeWaiters];
+    this.wakeWaiters.clear();
+    waiters.forEach((wake) => wake());
+  }
+
+  private isPausablePhase(): boolean {
+    return this.phase === "idle" || this.phase === "hashing" || this.phase === "uploading";
+  }
+
+  private setPhase(phase: Phase): void {
+    if (this.lifetime.signal.aborted) return;
+    this.phase = phase;
+    this.emit();
+  }
+
+  private status(): UploadStatus {
+    if (this.isPausablePhase()) {
+      if (this.paused) return "paused";
+      if (!this.online && this.phase !== "idle") return "offline";
+    }
+    return this.phase;
+  }
+
+  private buildSnapshot(): UploadSnapshot {
+    const status = this.status();
+    const figures = this.tracker.figures(status === "uploading");
+    const error = this.lifetime.signal.aborted ? (this.lifetime.signal.reason as UploadError) : null;
+    return {
+      ...figures,
+      percent: status === "done" ? 100 : figures.percent,
+      status,
+      partsTotal: this.plan?.partCount ?? 0,
+      partsConfirmed: this.partsConfirmed,
+      error,
+    };
+  }
+
+  private emit(): void {
+    this.snapshot = this.buildSnapshot();
+    for (const listener of this.listeners) {
+      try {
+        listener(this.snapshot);
+      } catch (error) {
+        // A broken listener must not break the upload; report it without interrupting.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
