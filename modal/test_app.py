@@ -1,0 +1,83 @@
+"""Imports modal/app.py with the real ``modal`` package and runs ``drain.local()`` against a
+local stack (offline Convex backend, embedded S3, real FFmpeg), ending with a job in READY."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def load_app_module():
+    spec = importlib.util.spec_from_file_location("reeldrop_modal_app", REPO / "modal" / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def worker_bundle() -> Path:
+    subprocess.run(["npm", "run", "--silent", "build:worker"], cwd=REPO, check=True, timeout=120)
+    return REPO / "modal" / "dist" / "worker.cjs"
+
+
+@pytest.fixture()
+def uploaded_job():
+    fixture = subprocess.Popen(
+        ["npx", "tsx", "modal/worker/testing/drainFixture.ts"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert fixture.stdout and fixture.stdin
+        first_line = fixture.stdout.readline()
+        assert first_line, "the stack fixture exited before uploading a job"
+        details = json.loads(first_line)
+
+        def job_state() -> dict:
+            fixture.stdin.write("status\n")
+            fixture.stdin.flush()
+            return json.loads(fixture.stdout.readline())
+
+        yield details, job_state
+    finally:
+        if fixture.stdin:
+            fixture.stdin.close()
+        fixture.wait(timeout=60)
+
+
+def test_app_declares_the_drain_and_sweep_functions():
+    module = load_app_module()
+    assert module.app.name == "reeldrop-worker"
+    assert callable(module.drain.local)
+    assert callable(module.sweep.local)
+
+
+def test_drain_local_processes_an_uploaded_job_to_ready(worker_bundle, uploaded_job, monkeypatch):
+    assert worker_bundle.exists()
+    details, job_state = uploaded_job
+    assert job_state()["status"] == "UPLOADED"
+    monkeypatch.setenv("CONVEX_SITE_URL", details["convexSiteUrl"])
+    monkeypatch.setenv("WORKER_SECRET", details["workerSecret"])
+
+    load_app_module().drain.local()
+
+    state = job_state()
+    assert state["status"] == "READY"
+    assert state["artifacts"] >= 10
+
+
+def test_drain_without_settings_fails_clearly(worker_bundle, monkeypatch):
+    monkeypatch.delenv("CONVEX_SITE_URL", raising=False)
+    monkeypatch.delenv("WORKER_SECRET", raising=False)
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        load_app_module().drain.local()
+    assert failure.value.returncode == 2
