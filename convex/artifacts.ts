@@ -7,20 +7,18 @@ import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalQuery } from "./_generated/server";
 import { appError } from "./lib/appErrors";
-import { artifactKind } from "./lib/validators";
+import { artifactFields, artifactKind, artifactMeasurements } from "./lib/validators";
 import { userAction, userQuery } from "./model/authedFunctions";
 import { getOwnedJob } from "./model/jobAccess";
 
+/** What the owner sees of an artifact: no storage key. */
 const artifactView = v.object({
   _id: v.id("video_artifacts"),
   kind: artifactKind,
   index: v.number(),
   contentType: v.string(),
   bytes: v.number(),
-  width: v.optional(v.number()),
-  height: v.optional(v.number()),
-  durationSec: v.optional(v.number()),
-  startSec: v.optional(v.number()),
+  ...artifactMeasurements,
   createdAt: v.number(),
 });
 
@@ -70,21 +68,7 @@ export const getDownloadUrl = userAction({
 export const ownedArtifact = internalQuery({
   args: { userId: v.id("users"), artifactId: v.id("video_artifacts") },
   returns: v.union(
-    v.object({
-      _id: v.id("video_artifacts"),
-      _creationTime: v.number(),
-      jobId: v.id("video_jobs"),
-      kind: artifactKind,
-      index: v.number(),
-      r2Key: v.string(),
-      contentType: v.string(),
-      bytes: v.number(),
-      width: v.optional(v.number()),
-      height: v.optional(v.number()),
-      durationSec: v.optional(v.number()),
-      startSec: v.optional(v.number()),
-      createdAt: v.number(),
-    }),
+    v.object({ _id: v.id("video_artifacts"), _creationTime: v.number(), ...artifactFields }),
     v.null(),
   ),
   handler: async (ctx, { userId, artifactId }) => {

@@ -41,19 +41,7 @@ export default defineSchema({
     reportedAt: v.number(),
   }).index("by_job_and_part", ["jobId", "partNumber"]),
 
-  video_artifacts: defineTable({
-    jobId: v.id("video_jobs"),
-    kind: vv.artifactKind,
-    index: v.number(),
-    r2Key: v.string(),
-    contentType: v.string(),
-    bytes: v.number(),
-    width: v.optional(v.number()),
-    height: v.optional(v.number()),
-    durationSec: v.optional(v.number()),
-    startSec: v.optional(v.number()),
-    createdAt: v.number(),
-  }).index("by_job_kind_index", ["jobId", "kind", "index"]),
+  video_artifacts: defineTable(vv.artifactFields).index("by_job_kind_index", ["jobId", "kind", "index"]),
 
   /** The audit timeline: one row per status change. */
   job_events: defineTable({

@@ -1,9 +1,9 @@
 // @vitest-environment node
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import type { EmbeddedS3 } from "../scripts/s3/embeddedS3";
-import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { newConvexTest, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { insertUploadedJob } from "./testing/jobFixtures.testing";
 import { startTestStorage, useStorage } from "./testing/uploadFixtures.testing";
-import { insertCreatedJob } from "./model/jobTransitions";
 import { WORKER_ROUTES } from "./lib/workerProtocol";
 
 const SECRET = "worker-secret-for-tests-0123456789";
@@ -18,35 +18,6 @@ afterAll(async () => {
 afterEach(() => {
   vi.unstubAllEnvs();
 });
-
-async function insertUploadedJob(t: ConvexTestHarness) {
-  const { userId } = await signInAsNewUser(t);
-  return await t.run(async (ctx) => {
-    const jobId = await insertCreatedJob(
-      ctx,
-      { ownerId: userId, sourceUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", videoId: "dQw4w9WgXcQ" },
-      "user",
-    );
-    await ctx.db.patch("video_jobs", jobId, {
-      status: "UPLOADED",
-      notBefore: Date.now() - 1,
-      r2SourceKey: `sources/${jobId}/source`,
-      upload: {
-        uploadId: "u",
-        key: `sources/${jobId}/source`,
-        partSize: 8 * 1024 * 1024,
-        partCount: 1,
-        fileName: "a.mp4",
-        fileSize: 1234,
-        fileType: "video/mp4",
-        lastModified: 0,
-        sha256: "a".repeat(64),
-        startedAt: 0,
-      },
-    });
-    return jobId;
-  });
-}
 
 function post(t: ConvexTestHarness, route: string, body: unknown, secret: string | null = SECRET) {
   return t.fetch(route, {
@@ -105,7 +76,7 @@ describe("malformed bodies get 400 with a reason", () => {
 describe("the claimed job's life through the API", () => {
   test("claim returns a presigned source URL; stale tokens get 409; complete ends it", async () => {
     const t = configured();
-    const jobId = await insertUploadedJob(t);
+    const jobId = await insertUploadedJob(t, { fileSize: 1234, sha256: "a".repeat(64) });
     const claimResponse = await post(t, WORKER_ROUTES.claim, { workerId: "w1" });
     expect(claimResponse.status).toBe(200);
     const { job } = await claimResponse.json();

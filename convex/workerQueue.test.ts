@@ -2,37 +2,8 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { ConvexError } from "convex/values";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
-import { insertCreatedJob } from "./model/jobTransitions";
-
-async function insertUploadedJob(t: ConvexTestHarness, notBefore: number) {
-  const { userId } = await signInAsNewUser(t);
-  return await t.run(async (ctx) => {
-    const jobId = await insertCreatedJob(
-      ctx,
-      { ownerId: userId, sourceUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", videoId: "dQw4w9WgXcQ" },
-      "user",
-    );
-    // Fixture data: a job whose upload has finished.
-    await ctx.db.patch("video_jobs", jobId, {
-      status: "UPLOADED",
-      notBefore,
-      r2SourceKey: `sources/${jobId}/source.mp4`,
-      upload: {
-        uploadId: "u",
-        key: `sources/${jobId}/source.mp4`,
-        partSize: 5 * 1024 * 1024,
-        partCount: 1,
-        fileName: "a.mp4",
-        fileSize: 1000,
-        fileType: "video/mp4",
-        lastModified: 0,
-        startedAt: 0,
-      },
-    });
-    return jobId;
-  });
-}
+import { newConvexTest, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { insertUploadedJob } from "./testing/jobFixtures.testing";
 
 async function codeOf(promise: Promise<unknown>) {
   const error = await promise.then(() => null, (e: unknown) => e);
@@ -51,15 +22,15 @@ describe("claimJob", () => {
   test("claims the oldest claimable job, skips ones still backing off, and returns null when empty", async () => {
     const t = newConvexTest();
     const now = Date.now();
-    const later = await insertUploadedJob(t, now + 60_000);
-    const older = await insertUploadedJob(t, now - 2_000);
-    const newer = await insertUploadedJob(t, now - 1_000);
+    const later = await insertUploadedJob(t, { notBefore: now + 60_000 });
+    const older = await insertUploadedJob(t, { notBefore: now - 2_000 });
+    const newer = await insertUploadedJob(t, { notBefore: now - 1_000 });
 
     const first = await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
     const second = await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
     const third = await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
     expect([first?.jobId, second?.jobId, third]).toEqual([older, newer, null]);
-    expect(first).toMatchObject({ attempt: 1, sourceKey: `sources/${older}/source.mp4`, sourceBytes: 1000 });
+    expect(first).toMatchObject({ attempt: 1, sourceKey: `sources/${older}/source`, sourceBytes: 1000 });
     expect((await job(t, older))!.status).toBe("PROCESSING");
     expect((await job(t, later))!.status).toBe("UPLOADED");
   });
@@ -67,7 +38,7 @@ describe("claimJob", () => {
   test("8 workers racing over 50 jobs: every job claimed exactly once", async () => {
     const t = newConvexTest();
     const jobIds = new Set<string>();
-    for (let i = 0; i < 50; i++) jobIds.add(await insertUploadedJob(t, Date.now() - 1000));
+    for (let i = 0; i < 50; i++) jobIds.add(await insertUploadedJob(t, { notBefore: Date.now() - 1000 }));
     const claimedBy = new Map<string, string>();
     const duplicates: string[] = [];
     await Promise.all(
@@ -90,7 +61,7 @@ describe("claimJob", () => {
 describe("fencing", () => {
   test("a stale token can neither heartbeat, record, complete nor fail", async () => {
     const t = newConvexTest();
-    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
     const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" }))!;
     const stale = { jobId, claimToken: "not-the-token" };
     expect(await codeOf(t.mutation(internal.workerQueue.heartbeat, { ...stale, stage: "x", pct: 1 }))).toBe("stale_claim");
@@ -121,7 +92,7 @@ describe("fencing", () => {
   test("after its lease expires and the job is requeued, the first worker's token is refused", async () => {
     vi.useFakeTimers();
     const t = newConvexTest();
-    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
     const first = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" }))!;
     vi.advanceTimersByTime(121_000);
     expect(await t.mutation(internal.workerQueue.sweepExpiredLeases, {})).toBe(1);
@@ -144,7 +115,7 @@ describe("retries and failures", () => {
   test("lost leases requeue with growing backoff, then fail with worker_lost", async () => {
     vi.useFakeTimers();
     const t = newConvexTest();
-    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
       vi.advanceTimersByTime(10 * 60_000);
@@ -167,8 +138,8 @@ describe("retries and failures", () => {
 
   test("a permanent failure ends the job at once; a retryable one requeues it", async () => {
     const t = newConvexTest();
-    const permanent = await insertUploadedJob(t, Date.now() - 2);
-    const retryable = await insertUploadedJob(t, Date.now() - 1);
+    const permanent = await insertUploadedJob(t, { notBefore: Date.now() - 2 });
+    const retryable = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
     const a = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
     const b = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
     expect(a.jobId).toBe(permanent);
@@ -200,7 +171,7 @@ describe("retries and failures", () => {
 describe("artifacts", () => {
   test("recording the same (kind, index) twice keeps one row with the latest facts", async () => {
     const t = newConvexTest();
-    const jobId = await insertUploadedJob(t, Date.now() - 1);
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
     const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
     const artifact = { kind: "thumbnail" as const, index: 2, bytes: 10 };
     const id1 = await t.mutation(internal.workerQueue.recordArtifact, { jobId, claimToken: claimed.claimToken, artifact });
@@ -223,8 +194,8 @@ describe("nextClaimableAt", () => {
     vi.stubEnv("WORKER_SECRET", "s3cret-value");
     expect(await codeOf(t.query(api.workerQueue.nextClaimableAt, { workerSecret: "wrong" }))).toBe("unauthenticated");
     expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: "s3cret-value" })).toBeNull();
-    await insertUploadedJob(t, 5_000);
-    await insertUploadedJob(t, 3_000);
+    await insertUploadedJob(t, { notBefore: 5_000 });
+    await insertUploadedJob(t, { notBefore: 3_000 });
     expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: "s3cret-value" })).toBe(3_000);
   });
 });

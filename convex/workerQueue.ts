@@ -8,7 +8,7 @@ import { internalMutation, internalQuery, query } from "./_generated/server";
 import { makeFailure } from "./lib/failures";
 import { literals } from "convex-helpers/validators";
 import { WORKER_FAILURE_CODES } from "./lib/workerProtocol";
-import { artifactKind, media } from "./lib/validators";
+import { artifactKind, artifactMeasurements, media } from "./lib/validators";
 import { ARTIFACT_CONTENT_TYPES, artifactKey } from "./lib/artifactKinds";
 import { appError } from "./lib/appErrors";
 import { claimNextJob, releaseForRetry, requeueExpiredLeases, requireActiveClaim } from "./model/workerClaims";
@@ -86,15 +86,7 @@ export const recordArtifact = internalMutation({
   args: {
     jobId: v.string(),
     claimToken: v.string(),
-    artifact: v.object({
-      kind: artifactKind,
-      index: v.number(),
-      bytes: v.number(),
-      width: v.optional(v.number()),
-      height: v.optional(v.number()),
-      durationSec: v.optional(v.number()),
-      startSec: v.optional(v.number()),
-    }),
+    artifact: v.object({ kind: artifactKind, index: v.number(), bytes: v.number(), ...artifactMeasurements }),
   },
   returns: v.id("video_artifacts"),
   handler: async (ctx, { jobId, claimToken, artifact }) => {

@@ -79,6 +79,26 @@ export const progress = v.object({
   updatedAt: v.number(),
 });
 
+/** What the worker measures of an artifact (each optional: a VTT file has no size). */
+export const artifactMeasurements = {
+  width: v.optional(v.number()),
+  height: v.optional(v.number()),
+  durationSec: v.optional(v.number()),
+  startSec: v.optional(v.number()),
+};
+
+/** A `video_artifacts` row. */
+export const artifactFields = {
+  jobId: v.id("video_jobs"),
+  kind: artifactKind,
+  index: v.number(),
+  r2Key: v.string(),
+  contentType: v.string(),
+  bytes: v.number(),
+  ...artifactMeasurements,
+  createdAt: v.number(),
+};
+
 export const eventActor = v.union(
   v.literal("user"),
   v.literal("system"),
