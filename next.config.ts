@@ -2,9 +2,8 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   reactStrictMode: true,
-  // The Convex functions live beside the app; the app imports only their generated API and
-  // pure modules.
-  typedRoutes: false,
+  // The dev-mode badge sits over the page's bottom-left controls on a phone-sized screen.
+  devIndicators: false,
 };
 
 export default nextConfig;
