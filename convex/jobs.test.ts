@@ -118,6 +118,17 @@ describe("reading jobs", () => {
     expect(second.page.map((j) => j._id)).toEqual([ids[1], ids[0]]);
   });
 
+  test.each([
+    ["a page size of 0", { numItems: 0, cursor: null }],
+    ["a fractional page size", { numItems: 2.5, cursor: null }],
+    ["a page size over 100", { numItems: 101, cursor: null }],
+    ["a cursor it never handed out", { numItems: 3, cursor: "not-a-cursor" }],
+  ])("listMine rejects %s with invalid_argument", async (_name, paginationOpts) => {
+    const t = newConvexTest();
+    const { as } = await signInAsNewUser(t);
+    expect(await errorCodeOf(as.query(api.jobs.listMine, { paginationOpts }))).toBe("invalid_argument");
+  });
+
   test("timeline lists every status change in order", async () => {
     const t = newConvexTest();
     const { userId, as } = await signInAsNewUser(t);

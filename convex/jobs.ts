@@ -82,15 +82,27 @@ export const get = userQuery({
   },
 });
 
+const MAX_JOBS_PER_PAGE = 100;
+
 export const listMine = userQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(jobView),
   handler: async (ctx, { paginationOpts }) => {
-    const page = await ctx.db
+    const { numItems } = paginationOpts;
+    if (!Number.isInteger(numItems) || numItems < 1 || numItems > MAX_JOBS_PER_PAGE) {
+      throw appError("invalid_argument", `Ask for between 1 and ${MAX_JOBS_PER_PAGE} jobs per page.`);
+    }
+    const jobs = ctx.db
       .query("video_jobs")
       .withIndex("by_owner", (q) => q.eq("ownerId", ctx.userId))
-      .order("desc")
-      .paginate(paginationOpts);
+      .order("desc");
+    let page;
+    try {
+      page = await jobs.paginate(paginationOpts);
+    } catch {
+      // A cursor that is not one this query handed out (edited, from another query).
+      throw appError("invalid_argument", "That page cursor is not valid.");
+    }
     return { ...page, page: page.page.map(toJobView) };
   },
 });

@@ -3,44 +3,29 @@
  * `npm run worker` as a real process against the local stack: woken by its Convex
  * subscription (no polling), and handing its job back when stopped.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { createTestVideoLibrary, type TestVideoLibrary } from "./testing/generateTestVideos";
+import { startLocalWorkerProcess, type LocalWorkerProcess } from "./testing/localWorkerProcess";
 import { signInAsGuest, startLocalStack, uploadVideoAsGuest, waitForStatus, type LocalStack } from "./testing/localStack";
 
 let stack: LocalStack;
 let videos: TestVideoLibrary;
-let worker: ChildProcess | undefined;
-let workerLog = "";
+let worker: LocalWorkerProcess | undefined;
 
 beforeAll(async () => {
   [stack, videos] = await Promise.all([startLocalStack(), createTestVideoLibrary()]);
 }, 120_000);
 
 afterAll(async () => {
-  worker?.kill("SIGKILL");
+  worker?.child.kill("SIGKILL");
   await Promise.all([stack?.stop(), videos?.dispose()]);
 });
 
-function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "modal/worker/main.ts"], {
-    env: {
-      ...process.env,
-      CONVEX_SITE_URL: stack.endpoints.convexSiteUrl,
-      WORKER_SECRET: stack.endpoints.workerSecret,
-      WORKER_SHUTDOWN_GRACE_SECONDS: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr!.on("data", (chunk: Buffer) => (workerLog += chunk.toString()));
-  return child;
-}
-
 describe("npm run worker", { timeout: 180_000 }, () => {
   test("claims an uploaded job through its subscription and finishes it", async () => {
-    worker = startWorker();
-    await expect.poll(() => workerLog, { timeout: 30_000 }).toContain('"event":"worker started"');
+    worker = startLocalWorkerProcess(stack);
+    await worker.started;
     const guest = await signInAsGuest(stack.endpoints.convexUrl);
     const jobId = await uploadVideoAsGuest(guest, await videos.path("oneSecond"));
     const uploadedAt = Date.now();
@@ -55,9 +40,8 @@ describe("npm run worker", { timeout: 180_000 }, () => {
     const guest = await signInAsGuest(stack.endpoints.convexUrl);
     const jobId = await uploadVideoAsGuest(guest, await videos.path("tenMinutes"));
     await waitForStatus(guest, jobId, ["PROCESSING"]);
-    const exited = new Promise<number | null>((resolve) => worker!.once("exit", (code) => resolve(code)));
-    worker!.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    worker!.child.kill("SIGTERM");
+    expect((await worker!.exited).code).toBe(0);
     worker = undefined;
     const job = await guest.query(api.jobs.get, { jobId });
     expect(job).toMatchObject({ status: "UPLOADED", attempt: 1 });

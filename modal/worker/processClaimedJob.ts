@@ -1,8 +1,9 @@
 /**
  * Runs one claimed job from source to READY: download through the presigned GET, verify the
  * browser's SHA-256, probe, produce every artifact, upload each through a presigned PUT and
- * record it, then complete. A heartbeat keeps the lease alive and carries the stage; when it
- * reports the job canceled (or the lease lost), the work stops and nothing more is written.
+ * record it, then complete. A heartbeat (`jobHeartbeat.ts`) keeps the lease alive and carries
+ * the progress; when it reports the job canceled (or the lease lost), the work stops and nothing
+ * more is written.
  * The temporary folder is removed in every outcome.
  */
 import { createWriteStream } from "node:fs";
@@ -12,11 +13,11 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { WORKER_FAILURE_CODES, type ClaimedJob, type WorkerFailureCode } from "../../convex/lib/workerProtocol";
-import type { Media } from "../../convex/lib/validators";
 import { PipelineError } from "./pipeline/pipelineError";
 import { probeVideo } from "./pipeline/probeVideo";
 import { produceArtifacts, type ProducedArtifact } from "./pipeline/produceArtifacts";
 import { sha256File } from "./pipeline/sha256File";
+import { JobStopped, startJobHeartbeat } from "./jobHeartbeat";
 import { StaleClaimError, type WorkerApi } from "./workerApiClient";
 import type { WorkerLog } from "./workerLog";
 
@@ -31,12 +32,6 @@ export type ProcessJobDeps = {
   fetch?: typeof fetch;
 };
 
-class JobStopped extends Error {
-  constructor(readonly outcome: "canceled" | "lost" | "interrupted") {
-    super(outcome);
-  }
-}
-
 export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): Promise<JobOutcome> {
   const { api, log } = deps;
   const send = deps.fetch ?? fetch;
@@ -46,7 +41,7 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
   deps.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
   if (deps.shutdownSignal.aborted) onShutdown();
 
-  const heartbeat = startHeartbeat(api, claim, job.leaseSeconds, stop, log);
+  const heartbeat = startJobHeartbeat({ api, claim, leaseSeconds: job.leaseSeconds, stop, log });
   const workDir = await mkdtemp(join(deps.workRoot ?? tmpdir(), `reeldrop-${job.jobId}-`));
   try {
     heartbeat.report("download", 0);
@@ -122,46 +117,6 @@ function workerFailureCode(error: PipelineError): WorkerFailureCode {
   return (WORKER_FAILURE_CODES as readonly string[]).includes(error.code)
     ? (error.code as WorkerFailureCode)
     : "processing_error";
-}
-
-function startHeartbeat(
-  api: WorkerApi,
-  claim: { jobId: string; claimToken: string },
-  leaseSeconds: number,
-  stop: AbortController,
-  log: WorkerLog,
-) {
-  let stage = "claimed";
-  let pct = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const beat = (media?: Media) => {
-    inFlight = inFlight.then(async () => {
-      if (stop.signal.aborted) return;
-      try {
-        const answer = await api.heartbeat({ ...claim, stage, pct: Math.round(pct), ...(media ? { media } : {}) });
-        if (answer.state === "canceled") stop.abort(new JobStopped("canceled"));
-      } catch (error) {
-        if (error instanceof StaleClaimError) stop.abort(new JobStopped("lost"));
-        else log.warn("heartbeat failed", { jobId: claim.jobId, cause: describe(error) });
-      }
-    });
-    return inFlight;
-  };
-  const timer = setInterval(() => void beat(), Math.max(1000, (leaseSeconds * 1000) / 3));
-  let lastStage = stage;
-  return {
-    /** Records progress; a new stage is sent at once, percent changes ride the next beat. */
-    report(nextStage: string, nextPct: number) {
-      stage = nextStage;
-      pct = nextPct;
-      if (nextStage !== lastStage) {
-        lastStage = nextStage;
-        void beat();
-      }
-    },
-    beatNow: (media?: Media) => beat(media),
-    stop: () => clearInterval(timer),
-  };
 }
 
 async function downloadSource(

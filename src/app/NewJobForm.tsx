@@ -6,10 +6,11 @@ import { useId, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import { describeError } from "@/lib/errorMessages";
 
-export function NewJobForm() {
+/** `initialUrl` prefills the link, for starting again from a failed job. */
+export function NewJobForm({ initialUrl = "" }: { initialUrl?: string }) {
   const createJob = useMutation(api.jobs.createJobFromYouTubeUrl);
   const router = useRouter();
-  const [url, setUrl] = useState("");
+  const [url, setUrl] = useState(initialUrl);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const inputId = useId();

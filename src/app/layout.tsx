@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { ConvexClientProvider } from "@/components/ConvexClientProvider";
 import "./globals.css";
@@ -18,6 +19,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/" className="brand">
             Reeldrop
           </a>
+          <nav aria-label="Main" className="site-nav">
+            <Link href="/jobs">My jobs</Link>
+          </nav>
         </header>
         <main className="page">
           <ConvexClientProvider>{children}</ConvexClientProvider>

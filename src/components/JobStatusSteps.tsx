@@ -1,41 +1,60 @@
-import { HAPPY_PATH, type JobStatus } from "../../convex/lib/jobStatus";
-import type { JobFailure } from "../../convex/lib/failures";
+"use client";
 
-const STEP_LABELS: Record<JobStatus, string> = {
-  CREATED: "Link received",
-  META_READY: "Video found",
-  UPLOAD_READY: "Ready to upload",
-  UPLOADING: "Uploading",
-  UPLOADED: "Uploaded",
-  PROCESSING: "Processing",
-  READY: "Ready",
-  FAILED: "Failed",
+import { useQuery } from "convex/react";
+import { api } from "../../convex/_generated/api";
+import type { JobView } from "../../convex/lib/validators";
+import { describeSteps, type StepState } from "@/lib/jobs/jobSteps";
+import { formatTimeOfDay } from "@/lib/format";
+import { FailureNotice } from "./FailureNotice";
+import { JobTimeline } from "./JobTimeline";
+import { StatusBadge } from "./StatusBadge";
+
+const STATE_TEXT: Readonly<Record<StepState, string>> = {
+  done: "done",
+  current: "current step",
+  failed: "failed here",
+  pending: "not reached yet",
 };
 
-/** The job's progress along the happy path; the current step is announced to screen readers. */
-export function JobStatusSteps({ status, failure }: { status: JobStatus; failure?: JobFailure }) {
-  const currentIndex = HAPPY_PATH.indexOf(status);
+/**
+ * The live stepper: every happy-path step with the time the job reached it, FAILED marked at
+ * the step it failed from, what to do after a failure, and the full timeline one click away.
+ * Status changes are announced politely.
+ */
+export function JobStatusSteps({ job }: { job: JobView }) {
+  const timeline = useQuery(api.jobs.timeline, { jobId: job._id }) ?? undefined;
+  const steps = describeSteps(job.status, timeline);
+
   return (
     <section className="card" aria-labelledby="status-heading">
-      <h2 id="status-heading">Status</h2>
-      <p className="visually-hidden" aria-live="polite" data-testid="job-status">
-        {STEP_LABELS[status]}
-      </p>
-      <ol className="steps">
-        {HAPPY_PATH.map((step, index) => {
-          const state = status === "FAILED" ? "pending" : index < currentIndex ? "done" : index === currentIndex ? "current" : "pending";
-          return (
-            <li key={step} className={`step step-${state}`} aria-current={state === "current" ? "step" : undefined}>
-              {STEP_LABELS[step]}
-            </li>
-          );
-        })}
-      </ol>
-      {status === "FAILED" && failure && (
-        <p role="alert" className="notice notice-error" data-failure-code={failure.code}>
-          {failure.message}
+      <div className="status-header">
+        <h2 id="status-heading">Status</h2>
+        <p className="status-current" aria-live="polite" aria-atomic="true">
+          <span className="visually-hidden">Current step: </span>
+          <StatusBadge status={job.status} testId="job-status" />
         </p>
-      )}
+      </div>
+      <ol className="steps">
+        {steps.map((step) => (
+          <li
+            key={step.status}
+            className={`step step-${step.state}`}
+            aria-current={step.status === job.status || step.state === "failed" ? "step" : undefined}
+          >
+            <span className="step-marker" aria-hidden="true" />
+            <span className="step-label">
+              {step.label}
+              {step.state === "failed" && <span className="step-failed-tag">Failed</span>}
+              <span className="visually-hidden"> ({STATE_TEXT[step.state]})</span>
+            </span>
+            <span className="step-time">
+              {step.at !== undefined && <time dateTime={new Date(step.at).toISOString()}>{formatTimeOfDay(step.at)}</time>}
+            </span>
+          </li>
+        ))}
+      </ol>
+      {job.status === "FAILED" && job.failure && <FailureNotice failure={job.failure} sourceUrl={job.sourceUrl} />}
+      {timeline && timeline.length > 0 && <JobTimeline events={timeline} />}
     </section>
   );
 }

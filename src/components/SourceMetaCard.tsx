@@ -1,4 +1,5 @@
 import type { SourceMeta } from "../../convex/lib/validators";
+import { VideoThumbnail } from "./VideoThumbnail";
 
 type Props = { videoId: string; sourceUrl: string; meta: SourceMeta | undefined };
 
@@ -6,14 +7,7 @@ export function SourceMetaCard({ videoId, sourceUrl, meta }: Props) {
   const title = meta?.title;
   return (
     <section className="card source-card" aria-label="YouTube video">
-      <div className="thumbnail-frame">
-        {meta ? (
-          // A plain img: thumbnails come from YouTube's image host and are not optimized here.
-          <img src={meta.thumbnailUrl} alt="" width={480} height={360} loading="lazy" />
-        ) : (
-          <div className="thumbnail-placeholder" aria-hidden="true" />
-        )}
-      </div>
+      <VideoThumbnail src={meta?.thumbnailUrl} />
       <div>
         <h1 className="source-title">{title ?? (meta ? "Title unavailable" : "Looking up the video…")}</h1>
         {meta?.authorName && <p className="muted">{meta.authorName}</p>}

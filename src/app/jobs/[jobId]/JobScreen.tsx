@@ -3,10 +3,15 @@
 import { useQuery } from "convex/react";
 import { api } from "../../../../convex/_generated/api";
 import type { Id } from "../../../../convex/_generated/dataModel";
+import { isTerminal } from "../../../../convex/lib/jobStatus";
+import { ArtifactGallery } from "@/components/artifacts/ArtifactGallery";
+import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { JobNotFound } from "./JobNotFoundBoundary";
 import { JobStatusSteps } from "@/components/JobStatusSteps";
 import { SourceMetaCard } from "@/components/SourceMetaCard";
+import { CancelJobButton } from "./CancelJobButton";
 import { RightsConfirmation } from "./RightsConfirmation";
+import { UploadPanel } from "./UploadPanel";
 
 export function JobScreen({ jobId }: { jobId: string }) {
   const job = useQuery(api.jobs.get, { jobId: jobId as Id<"video_jobs"> });
@@ -16,10 +21,19 @@ export function JobScreen({ jobId }: { jobId: string }) {
   return (
     <div className="job-layout">
       <SourceMetaCard videoId={job.videoId} sourceUrl={job.sourceUrl} meta={job.sourceMeta} />
-      <JobStatusSteps status={job.status} failure={job.failure} />
+      <JobStatusSteps job={job} />
       {job.status === "META_READY" && (
         <RightsConfirmation jobId={job._id} confirmedVersion={job.rights?.statementVersion} />
       )}
+      <UploadPanel job={job} />
+      {(job.status === "UPLOADED" || job.status === "PROCESSING") && (
+        <section className="card" aria-labelledby="processing-heading">
+          <h2 id="processing-heading">Processing</h2>
+          <ProcessingProgress status={job.status} progress={job.progress} attempt={job.attempt} />
+        </section>
+      )}
+      <ArtifactGallery jobId={job._id} />
+      {!isTerminal(job.status) && <CancelJobButton jobId={job._id} />}
     </div>
   );
 }

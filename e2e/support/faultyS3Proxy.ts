@@ -1,0 +1,324 @@
+/**
+ * A fault-injecting HTTP proxy in front of the embedded S3 server. The stack's `R2_ENDPOINT` is
+ * this proxy's URL, so presigned URLs are signed for its host; requests go on to s3rver with the
+ * Host header unchanged, and the SigV4 signatures still verify.
+ *
+ * It is transparent until a spec says otherwise through the control endpoint. Only UploadPart
+ * PUTs (`?partNumber=…&uploadId=…`) are ever disturbed: the browser's part uploads. Everything
+ * else (CORS preflights, Convex's S3 calls, the worker's download) always passes.
+ *
+ * Control (JSON over HTTP, on its own port):
+ *   POST /mode    {"mode":"pass","throttleBytesPerSecond"?:n}
+ *                 {"mode":"cut-random","probability":p,"seed":s,"throttleBytesPerSecond"?:n}
+ *                   each part PUT is cut with probability p: mostly part-way through the body,
+ *                   sometimes after storage stored it but before the browser hears back
+ *                 {"mode":"corrupt-next-part-put","partNumber"?:n,"respond"?:"store"|"bad-digest"}
+ *                   one-shot, on top of the current mode: flips one byte of the next part PUT
+ *                   (of that part). "store" (default) lets s3rver store the altered bytes, so its
+ *                   ETag (the MD5 of what it stored) differs from the part's MD5; "bad-digest"
+ *                   answers 400 BadDigest like R2, which checks the body against Content-MD5
+ *                   (s3rver 4.0.4 does not).
+ *   GET  /stats   what happened to every part PUT, and totals
+ *   POST /reset   back to "pass", counters cleared
+ */
+import { createHash } from "node:crypto";
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { seededRandom } from "../../src/lib/upload/testing/seededRandom";
+
+export type ProxyMode =
+  | { mode: "pass"; throttleBytesPerSecond?: number }
+  | { mode: "cut-random"; probability: number; seed: number; throttleBytesPerSecond?: number }
+  | { mode: "corrupt-next-part-put"; partNumber?: number; respond?: "store" | "bad-digest" };
+
+type BaseMode = Exclude<ProxyMode, { mode: "corrupt-next-part-put" }>;
+type PendingCorruption = { partNumber?: number; respond: "store" | "bad-digest" };
+
+export type PartPutOutcome =
+  /** Storage answered and the answer reached the browser. */
+  | "forwarded"
+  /** The proxy dropped the connection part-way through the body. */
+  | "cut-mid-body"
+  /** Storage stored the part, then the proxy dropped the connection before the browser heard. */
+  | "cut-after-stored"
+  /** One byte flipped, stored by s3rver: its ETag is not the part's MD5. */
+  | "corrupted-stored"
+  /** One byte flipped and refused with 400 BadDigest, as R2 would. */
+  | "corrupted-bad-digest"
+  /** The browser abandoned the request (pause, reload, cancel) or storage could not be reached. */
+  | "abandoned";
+
+export type PartPutRecord = {
+  seq: number;
+  uploadId: string;
+  partNumber: number;
+  /** Body bytes the proxy received from the browser. */
+  bytesReceived: number;
+  outcome: PartPutOutcome;
+  /** Storage's HTTP status, when it answered. */
+  status?: number;
+  /** Storage's ETag, when it answered one. */
+  etag?: string;
+  /** The Content-MD5 the browser sent (base64). */
+  contentMd5?: string;
+  startedAt: number;
+  endedAt: number;
+};
+
+export type ProxyStats = {
+  mode: BaseMode;
+  partPuts: PartPutRecord[];
+  /** Part PUTs in progress right now. */
+  inFlight: number;
+  cuts: number;
+  corruptions: number;
+  /** Part body bytes forwarded to storage. */
+  bytesForwarded: number;
+};
+
+export type FaultyS3Proxy = {
+  /** Use as `R2_ENDPOINT`. */
+  endpoint: string;
+  controlUrl: string;
+  stop(): Promise<void>;
+};
+
+/** Share of cuts that happen after storage stored the part rather than part-way through. */
+const CUT_AFTER_STORED_SHARE = 0.25;
+
+export async function startFaultyS3Proxy(options: { target: string }): Promise<FaultyS3Proxy> {
+  const target = new URL(options.target);
+  let mode: BaseMode = { mode: "pass" };
+  let random = () => 1;
+  let pendingCorruptions: PendingCorruption[] = [];
+  let stats = freshStats();
+  /** Counted from the records, so requests from before a reset do not skew it. */
+  const inFlight = () => stats.partPuts.filter((put) => put.endedAt === 0).length;
+  let seq = 0;
+
+  function freshStats(): Omit<ProxyStats, "mode" | "inFlight"> {
+    return { partPuts: [], cuts: 0, corruptions: 0, bytesForwarded: 0 };
+  }
+
+  function setMode(next: ProxyMode): void {
+    if (next.mode === "corrupt-next-part-put") {
+      pendingCorruptions.push({ partNumber: next.partNumber, respond: next.respond ?? "store" });
+      return;
+    }
+    mode = next;
+    random = next.mode === "cut-random" ? seededRandom(next.seed) : () => 1;
+  }
+
+  const upstream = (req: IncomingMessage, onResponse: (response: IncomingMessage) => void) =>
+    httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      onResponse,
+    );
+
+  function passThrough(req: IncomingMessage, res: ServerResponse): void {
+    const forward = upstream(req, (response) => {
+      res.writeHead(response.statusCode ?? 502, response.headers);
+      response.pipe(res);
+    });
+    forward.on("error", () => res.destroy());
+    res.on("close", () => {
+      if (!res.writableFinished) forward.destroy();
+    });
+    req.pipe(forward);
+  }
+
+  function handlePartPut(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+    const partNumber = Number(query.get("partNumber"));
+    const record: PartPutRecord = {
+      seq: ++seq,
+      uploadId: query.get("uploadId") ?? "",
+      partNumber,
+      bytesReceived: 0,
+      outcome: "abandoned",
+      contentMd5: header(req, "content-md5"),
+      startedAt: Date.now(),
+      endedAt: 0,
+    };
+    stats.partPuts.push(record);
+    let ended = false;
+    const finish = (outcome: PartPutOutcome) => {
+      if (ended) return;
+      ended = true;
+      record.outcome = outcome;
+      record.endedAt = Date.now();
+    };
+
+    const corruptionIndex = pendingCorruptions.findIndex((c) => c.partNumber === undefined || c.partNumber === partNumber);
+    if (corruptionIndex >= 0) {
+      const [corruption] = pendingCorruptions.splice(corruptionIndex, 1);
+      corruptPart(req, res, record, corruption!, finish);
+      return;
+    }
+
+    const contentLength = Number(header(req, "content-length") ?? 0);
+    const cut = random() < (mode.mode === "cut-random" ? mode.probability : 0);
+    const cutAfterStored = cut && random() < CUT_AFTER_STORED_SHARE;
+    const cutAt = cut && !cutAfterStored ? Math.floor(random() * contentLength) : Infinity;
+    const throttle = mode.throttleBytesPerSecond;
+
+    const forward = upstream(req, (response) => {
+      record.status = response.statusCode;
+      record.etag = response.headers.etag;
+      if (cutAfterStored) {
+        response.resume();
+        stats.cuts += 1;
+        finish("cut-after-stored");
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(response.statusCode ?? 502, response.headers);
+      response.pipe(res);
+      res.on("finish", () => finish("forwarded"));
+    });
+    forward.on("error", () => {
+      finish("abandoned");
+      res.destroy();
+    });
+    // The browser went away (pause, reload, cancel) before hearing the answer.
+    res.on("close", () => {
+      if (ended) return;
+      finish("abandoned");
+      forward.destroy();
+    });
+    req.on("data", (chunk: Buffer) => {
+      if (ended) return;
+      const room = cutAt - record.bytesReceived;
+      if (chunk.length >= room) {
+        forward.write(chunk.subarray(0, room));
+        record.bytesReceived += room;
+        stats.bytesForwarded += room;
+        stats.cuts += 1;
+        finish("cut-mid-body");
+        forward.destroy();
+        req.socket.destroy();
+        return;
+      }
+      record.bytesReceived += chunk.length;
+      stats.bytesForwarded += chunk.length;
+      const drained = forward.write(chunk);
+      if (!drained || throttle) {
+        req.pause();
+        let waits = (drained ? 0 : 1) + (throttle ? 1 : 0);
+        const resume = () => {
+          if (--waits === 0 && !ended) req.resume();
+        };
+        if (!drained) forward.once("drain", resume);
+        if (throttle) setTimeout(resume, (chunk.length / throttle) * 1000);
+      }
+    });
+    req.on("end", () => {
+      if (!ended) forward.end();
+    });
+  }
+
+  function corruptPart(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: PartPutRecord,
+    corruption: PendingCorruption,
+    finish: (outcome: PartPutOutcome) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("close", () => finish("abandoned"));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      record.bytesReceived = body.length;
+      if (body.length > 0) body[body.length >> 1]! ^= 0xff;
+      stats.corruptions += 1;
+      if (corruption.respond === "bad-digest") {
+        const md5 = createHash("md5").update(body).digest("base64");
+        // Flipping a byte always changes the MD5; this is R2's answer for a body that does not match.
+        if (md5 !== record.contentMd5) {
+          record.status = 400;
+          res.writeHead(400, { "content-type": "application/xml", ...corsHeaders(req) });
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>BadDigest</Code>' +
+              "<Message>The Content-MD5 you specified did not match what was received.</Message></Error>",
+          );
+          finish("corrupted-bad-digest");
+          return;
+        }
+      }
+      const forward = upstream(req, (response) => {
+        record.status = response.statusCode;
+        record.etag = response.headers.etag;
+        res.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(res);
+        res.on("finish", () => finish("corrupted-stored"));
+      });
+      forward.on("error", () => {
+        finish("abandoned");
+        res.destroy();
+      });
+      stats.bytesForwarded += body.length;
+      forward.end(body);
+    });
+  }
+
+  const proxy: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://proxy.invalid");
+    const isPartPut = req.method === "PUT" && url.searchParams.has("partNumber") && url.searchParams.has("uploadId");
+    if (isPartPut) handlePartPut(req, res, url.searchParams);
+    else passThrough(req, res);
+  });
+
+  const control: Server = createServer((req, res) => {
+    const reply = (status: number, body: unknown) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (req.method === "GET" && req.url === "/stats") return reply(200, { mode, inFlight: inFlight(), ...stats });
+    if (req.method === "POST" && req.url === "/reset") {
+      setMode({ mode: "pass" });
+      pendingCorruptions = [];
+      stats = freshStats();
+      return reply(200, { ok: true });
+    }
+    if (req.method === "POST" && req.url === "/mode") {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        try {
+          setMode(JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProxyMode);
+          reply(200, { ok: true });
+        } catch (error) {
+          reply(400, { error: String(error) });
+        }
+      });
+      return;
+    }
+    reply(404, { error: "POST /mode, GET /stats or POST /reset" });
+  });
+
+  const listen = (server: Server) =>
+    new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  const proxyPort = await listen(proxy);
+  const controlPort = await listen(control);
+  const close = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return {
+    endpoint: `http://127.0.0.1:${proxyPort}`,
+    controlUrl: `http://127.0.0.1:${controlPort}`,
+    stop: async () => {
+      await Promise.all([close(proxy), close(control)]);
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** What s3rver's CORS rule would add to an answer for this origin. */
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  const origin = header(req, "origin");
+  return origin ? { "access-control-allow-origin": origin, "access-control-expose-headers": "ETag", vary: "Origin" } : {};
+}

@@ -1,0 +1,335 @@
+/**
+ * The browser upload end to end: the real engine in Chromium, real presigned URLs, real S3
+ * writes (s3rver), with the fault-injecting proxy between the browser and storage.
+ */
+import { utimes } from "node:fs/promises";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { proxyStats, putsPerPart, resetProxy, setProxyMode, storedParts } from "./support/proxyControl";
+import { sourceKey, storedObjectDigest } from "./support/storedObject";
+import { MiB, tempFolder, writeSeededFile, type TestFile } from "./support/testFiles";
+import {
+  fileInput,
+  jobTimeline,
+  openJobAwaitingFile,
+  recordedSessionParts,
+  panelState,
+  recordedProgressValues,
+  recordProgressValues,
+  uploadPanel,
+} from "./support/uploadPage";
+
+test.use({ baseURL: process.env.E2E_APP_URL });
+
+/** The engine's default pool size (`src/lib/upload/options.ts`). */
+const CONCURRENCY = 4;
+const SCREENSHOTS = "e2e/screenshots";
+
+let folder: Awaited<ReturnType<typeof tempFolder>>;
+test.beforeAll(async () => {
+  folder = await tempFolder();
+});
+test.afterAll(async () => {
+  await folder.remove();
+});
+test.beforeEach(async () => {
+  await resetProxy();
+});
+test.afterEach(async () => {
+  await resetProxy();
+});
+
+async function expectStoredCopyOf(jobId: string, file: TestFile): Promise<void> {
+  const stored = await storedObjectDigest(sourceKey(jobId));
+  expect(stored.size).toBe(file.size);
+  expect(stored.sha256).toBe(file.sha256);
+}
+
+async function expectJobReachedUploaded(page: Page, jobId: string): Promise<void> {
+  await expect.poll(async () => (await jobTimeline(page, jobId)).map((event) => event.to)).toContain("UPLOADED");
+}
+
+async function waitForPartsConfirmed(page: Page, atLeast: number, timeout = 60_000): Promise<void> {
+  await expect.poll(async () => (await panelState(page)).partsConfirmed, { timeout }).toBeGreaterThanOrEqual(atLeast);
+}
+
+/** Figures worth reading after a run: in the report's annotations and on the console. */
+function report(testInfo: TestInfo, label: string, figures: Record<string, unknown>): void {
+  testInfo.annotations.push({ type: label, description: JSON.stringify(figures) });
+  console.log(`[upload ${label}] ${JSON.stringify(figures)}`);
+}
+
+const md5HexOfBase64 = (base64: string) => Buffer.from(base64, "base64").toString("hex");
+const unquote = (etag: string) => etag.replace(/"/g, "");
+
+test("a 200 MiB file uploads while the connection is cut at random, and storage holds it byte for byte", async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const file = await writeSeededFile(folder.path, "long-take.mp4", 200 * MiB, "A");
+  await recordProgressValues(page);
+  const jobId = await openJobAwaitingFile(page);
+
+  await setProxyMode({ mode: "cut-random", probability: 0.3, seed: 5 });
+  const pickedAt = Date.now();
+  await fileInput(page).setInputFiles(file.path);
+  await expect(page.getByTestId("upload-done")).toBeVisible({ timeout: 240_000 });
+  const doneAt = Date.now();
+  const stats = await proxyStats();
+  await setProxyMode({ mode: "pass" });
+
+  await expect(page.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "100");
+  const state = await panelState(page);
+  expect(state.partsConfirmed).toBe(25);
+  // The whole-file SHA-256 ran in the engine's Web Worker, bundled by `next dev`.
+  expect(state.hashingPath).toBe("worker");
+
+  const progress = await recordedProgressValues(page);
+  expect(progress.length).toBeGreaterThan(10);
+  for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThanOrEqual(progress[i - 1]!);
+  expect(progress.at(-1)).toBe(file.size);
+
+  expect(stats.cuts).toBeGreaterThan(0);
+  const cutKinds = stats.partPuts.reduce<Record<string, number>>((counts, put) => {
+    counts[put.outcome] = (counts[put.outcome] ?? 0) + 1;
+    return counts;
+  }, {});
+  expect(storedParts(stats.partPuts).size).toBe(25);
+
+  await expectJobReachedUploaded(page, jobId);
+  await expectStoredCopyOf(jobId, file);
+
+  const firstPut = Math.min(...stats.partPuts.map((put) => put.startedAt));
+  const lastPut = Math.max(...stats.partPuts.map((put) => put.endedAt));
+  const mib = file.size / MiB;
+  const summary = {
+    partPuts: stats.partPuts.length,
+    outcomes: cutKinds,
+    cuts: stats.cuts,
+    bytesForwardedMiB: +(stats.bytesForwarded / MiB).toFixed(1),
+    transferMiBPerSecond: +(mib / ((lastPut - firstPut) / 1000)).toFixed(1),
+    pickToDoneMiBPerSecond: +(mib / ((doneAt - pickedAt) / 1000)).toFixed(1),
+    pickToDoneSeconds: +((doneAt - pickedAt) / 1000).toFixed(1),
+  };
+  report(testInfo, "200 MiB", summary);
+});
+
+test("after a reload half-way, the same file continues with only the parts storage lacks", async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const file = await writeSeededFile(folder.path, "interview.mp4", 64 * MiB, "B");
+  const jobId = await openJobAwaitingFile(page);
+
+  // Slow enough that the reload lands while parts are in flight.
+  await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1.5 * MiB });
+  await fileInput(page).setInputFiles(file.path);
+  await waitForPartsConfirmed(page, Math.ceil(0.4 * 8));
+  await expect.poll(async () => (await proxyStats()).partPuts.some((put) => put.endedAt === 0 && put.bytesReceived > 0)).toBe(true);
+  await page.reload();
+  // Read after the reload: the old page's requests are all in it, and the new page sends nothing yet.
+  const before = await proxyStats();
+  const reloadSeq = Math.max(...before.partPuts.map((put) => put.seq));
+  await setProxyMode({ mode: "pass" });
+
+  const prompt = page.getByTestId("resume-prompt");
+  await expect(prompt).toContainText("Pick the same file again to continue");
+  await expect(prompt).toContainText("interview.mp4");
+  const recordedBefore = Number(await prompt.getAttribute("data-parts-uploaded"));
+  expect(recordedBefore).toBeGreaterThanOrEqual(4);
+  await expect(prompt).toContainText(`${recordedBefore} of 8 parts are already uploaded`);
+  const recorded = new Set(await recordedSessionParts(page, jobId));
+  expect(recorded.size).toBeGreaterThanOrEqual(recordedBefore);
+
+  await fileInput(page).setInputFiles(file.path);
+  await expect(page.getByTestId("upload-done")).toBeVisible({ timeout: 60_000 });
+
+  const after = (await proxyStats()).partPuts.filter((put) => put.seq > reloadSeq);
+  const resent = [...putsPerPart(after).keys()];
+  // Parts the server had recorded were not sent again…
+  expect(resent.filter((partNumber) => recorded.has(partNumber))).toEqual([]);
+  expect(resent.length).toBeLessThanOrEqual(8 - recorded.size);
+  // …and of the parts storage had already stored, only those whose report the reload cut off were.
+  const storedBefore = storedParts(before.partPuts);
+  const storedButUnrecorded = resent.filter((partNumber) => storedBefore.has(partNumber));
+  expect(storedButUnrecorded.length).toBeLessThanOrEqual(CONCURRENCY);
+
+  await expectJobReachedUploaded(page, jobId);
+  await expectStoredCopyOf(jobId, file);
+  report(testInfo, "reload", {
+    cutOffByReload: before.partPuts.filter((put) => put.outcome === "abandoned").map((put) => put.partNumber),
+    recordedAtReload: [...recorded].sort((a, b) => a - b),
+    storedAtReload: [...storedBefore].sort((a, b) => a - b),
+    sentAfterReload: resent.sort((a, b) => a - b),
+    storedButUnrecorded,
+  });
+});
+
+test("a part altered on the way is detected and sent again, by its ETag and by BadDigest", async ({ page }, testInfo) => {
+  const file = await writeSeededFile(folder.path, "b-roll.mp4", 24 * MiB, "C");
+  const jobId = await openJobAwaitingFile(page);
+
+  // s3rver stores part 2 with a flipped byte (its ETag gives it away); part 3 is refused as R2 would.
+  await setProxyMode({ mode: "corrupt-next-part-put", partNumber: 2, respond: "store" });
+  await setProxyMode({ mode: "corrupt-next-part-put", partNumber: 3, respond: "bad-digest" });
+  await fileInput(page).setInputFiles(file.path);
+  await expect(page.getByTestId("upload-done")).toBeVisible({ timeout: 60_000 });
+
+  const { partPuts, corruptions } = await proxyStats();
+  expect(corruptions).toBe(2);
+  const putsOf = (partNumber: number) => partPuts.filter((put) => put.partNumber === partNumber);
+
+  const [altered, ...part2Rest] = putsOf(2);
+  expect(altered?.outcome).toBe("corrupted-stored");
+  expect(unquote(altered!.etag!)).not.toBe(md5HexOfBase64(altered!.contentMd5!));
+  const part2Good = part2Rest.find((put) => put.outcome === "forwarded" && put.status === 200);
+  expect(unquote(part2Good!.etag!)).toBe(md5HexOfBase64(part2Good!.contentMd5!));
+
+  const [refused, ...part3Rest] = putsOf(3);
+  expect(refused).toMatchObject({ outcome: "corrupted-bad-digest", status: 400 });
+  expect(part3Rest.some((put) => put.outcome === "forwarded" && put.status === 200)).toBe(true);
+
+  expect(putsOf(1)).toHaveLength(1);
+  await expectJobReachedUploaded(page, jobId);
+  await expectStoredCopyOf(jobId, file);
+  report(testInfo, "corruption", {
+    corruptions,
+    part2: putsOf(2).map((put) => `${put.outcome} ${put.status}`),
+    part3: putsOf(3).map((put) => `${put.outcome} ${put.status}`),
+  });
+});
+
+test("resuming with another file says which file is expected and how this one differs", async ({ page }) => {
+  test.setTimeout(180_000);
+  const original = await writeSeededFile(folder.path, "holiday.mp4", 20 * MiB, "D");
+  const other = await writeSeededFile(folder.path, "other.mp4", 12 * MiB, "D-other");
+  const twinFolder = await tempFolder();
+  try {
+    // Same name, size and date as the original, different bytes: only the fingerprint tells.
+    const twin = await writeSeededFile(twinFolder.path, "holiday.mp4", 20 * MiB, "D-twin");
+    // Whole seconds, so that no rounding of sub-millisecond times can tell the two apart.
+    const sameDate = new Date("2026-01-02T03:04:05Z");
+    await Promise.all([utimes(original.path, sameDate, sameDate), utimes(twin.path, sameDate, sameDate)]);
+    const jobId = await openJobAwaitingFile(page);
+
+    await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1 * MiB });
+    await fileInput(page).setInputFiles(original.path);
+    await waitForPartsConfirmed(page, 1);
+    await page.reload();
+    await setProxyMode({ mode: "pass" });
+    await expect(page.getByTestId("resume-prompt")).toContainText("holiday.mp4");
+
+    await fileInput(page).setInputFiles(other.path);
+    const mismatch = page.locator('[data-error-code="file_mismatch"]');
+    await expect(mismatch).toContainText('it is named "other.mp4", not "holiday.mp4"');
+    await expect(mismatch).toContainText(`it has ${other.size} bytes, not ${original.size}`);
+    await expect(mismatch).toContainText('Select "holiday.mp4" to continue');
+    await uploadPanel(page).screenshot({ path: `${SCREENSHOTS}/upload-file-mismatch-desktop.png` });
+
+    await fileInput(page).setInputFiles(twin.path);
+    await expect(mismatch).toContainText("same name, size and date");
+    await expect(mismatch).toContainText("different contents");
+
+    await fileInput(page).setInputFiles(original.path);
+    await expect(page.getByTestId("upload-done")).toBeVisible({ timeout: 60_000 });
+    await expectStoredCopyOf(jobId, original);
+  } finally {
+    await twinFolder.remove();
+  }
+});
+
+test("an unfinished upload can be canceled from the resume prompt, without the file", async ({ page }) => {
+  const file = await writeSeededFile(folder.path, "draft.mp4", 20 * MiB, "G");
+  await openJobAwaitingFile(page);
+  await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1 * MiB });
+  await fileInput(page).setInputFiles(file.path);
+  await waitForPartsConfirmed(page, 1);
+  await page.reload();
+  await expect(page.getByTestId("resume-prompt")).toContainText("1 of 3 parts is already uploaded");
+
+  await page.getByRole("button", { name: "Cancel upload" }).click();
+  await expect(page.locator('[data-failure-code="upload_aborted"]')).toBeVisible();
+  await expect(uploadPanel(page)).toHaveCount(0);
+});
+
+test("a file that is not a video is refused before anything is uploaded", async ({ page }) => {
+  const notes = await writeSeededFile(folder.path, "notes.txt", 1024, "E");
+  await openJobAwaitingFile(page);
+  await fileInput(page).setInputFiles(notes.path);
+  await expect(page.getByTestId("upload-refusal")).toHaveText(
+    "“notes.txt” is not a video file (it is text/plain). Choose a video, for example an MP4, MOV or WebM file.",
+  );
+  await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "none");
+  await expect(page.getByTestId("job-status")).toHaveText("Video found");
+  expect((await proxyStats()).partPuts).toHaveLength(0);
+});
+
+test("pause holds the upload, resume continues it, cancel stops the job; the panel does not jump and fits 375 px", async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const file = await writeSeededFile(folder.path, "keynote.mp4", 48 * MiB, "F");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openJobAwaitingFile(page);
+  await setProxyMode({ mode: "pass", throttleBytesPerSecond: 0.75 * MiB });
+  await fileInput(page).setInputFiles(file.path);
+
+  const panel = uploadPanel(page);
+  const bar = page.getByRole("progressbar", { name: "Upload progress" });
+  await expect(panel).toHaveAttribute("data-upload-status", "uploading");
+  await expect.poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 30_000 }).toBeGreaterThan(2);
+  await expect(panel.getByText(/\d+(\.\d)? (kB|MB)\/s/)).toBeVisible();
+  await expect(panel.getByText(/\d+ (s|min) left/)).toBeVisible();
+
+  // While the figures change, nothing in the panel moves.
+  const layouts = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    layouts.add(JSON.stringify(await panelLayout(page)));
+    await page.waitForTimeout(250);
+  }
+  expect(layouts.size).toBe(1);
+
+  await panel.screenshot({ path: `${SCREENSHOTS}/upload-uploading-desktop.png` });
+  await page.setViewportSize({ width: 375, height: 812 });
+  await expect.poll(() => horizontalOverflow(page)).toBe(0);
+  await page.screenshot({ path: `${SCREENSHOTS}/upload-uploading-375.png`, fullPage: true });
+
+  await page.getByRole("button", { name: "Pause" }).click();
+  await expect(panel).toHaveAttribute("data-upload-status", "paused");
+  await expect.poll(async () => (await proxyStats()).inFlight).toBe(0);
+  const putsWhenPaused = (await proxyStats()).partPuts.length;
+  const valueWhenPaused = await bar.getAttribute("aria-valuenow");
+  await page.waitForTimeout(1_500);
+  expect((await proxyStats()).partPuts.length).toBe(putsWhenPaused);
+  await expect(bar).toHaveAttribute("aria-valuenow", valueWhenPaused!);
+  await page.screenshot({ path: `${SCREENSHOTS}/upload-paused-375.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await panel.screenshot({ path: `${SCREENSHOTS}/upload-paused-desktop.png` });
+
+  await page.getByRole("button", { name: "Resume" }).click();
+  await expect(panel).toHaveAttribute("data-upload-status", "uploading");
+  await expect.poll(async () => (await proxyStats()).partPuts.length).toBeGreaterThan(putsWhenPaused);
+
+  await page.getByRole("button", { name: "Cancel upload" }).click();
+  await expect(panel).toHaveAttribute("data-upload-status", "canceled");
+  await expect(panel.locator('[data-error-code="canceled"]')).toContainText("Upload canceled");
+  await expect(page.locator('[data-failure-code="upload_aborted"]')).toBeVisible();
+});
+
+/** Positions and sizes of the panel's parts that must not move while progress updates. */
+async function panelLayout(page: Page): Promise<unknown> {
+  return page.evaluate(() => {
+    const panel = document.querySelector("section.upload-panel")!;
+    const box = (element: Element | null) => {
+      const r = element?.getBoundingClientRect();
+      return r ? [r.x, r.y, r.width, r.height].map(Math.round) : null;
+    };
+    return {
+      panel: box(panel),
+      bar: box(panel.querySelector('[role="progressbar"]')),
+      figures: [...panel.querySelectorAll(".upload-figure")].map(box),
+      buttons: [...panel.querySelectorAll("button")].map(box),
+    };
+  });
+}
+
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}

@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { JobStopped, startJobHeartbeat } from "./jobHeartbeat";
+import { StaleClaimError } from "./workerApiClient";
+
+type Beat = { stage: string; pct: number; media?: unknown };
+
+function harness(answer: () => Promise<{ state: "active"; leaseExpiresAt: number } | { state: "canceled" }>) {
+  const beats: Beat[] = [];
+  const warnings: string[] = [];
+  const stop = new AbortController();
+  const heartbeat = startJobHeartbeat({
+    api: {
+      heartbeat: async ({ stage, pct, media }) => {
+        beats.push({ stage, pct, ...(media ? { media } : {}) });
+        return answer();
+      },
+    },
+    claim: { jobId: "job1", claimToken: "token" },
+    leaseSeconds: 120,
+    stop,
+    log: { info: () => {}, warn: (event) => warnings.push(event) },
+    progressIntervalMs: 2_000,
+    now: () => Date.now(),
+  });
+  return { beats, warnings, stop, heartbeat };
+}
+
+const active = async () => ({ state: "active" as const, leaseExpiresAt: 0 });
+
+describe("job heartbeat", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("sends a new stage at once and percent changes at most every interval", async () => {
+    const { beats, heartbeat } = harness(active);
+    heartbeat.report("download", 0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(beats).toEqual([{ stage: "download", pct: 0 }]);
+
+    // 100 reports within half an interval: no beat until the interval has passed.
+    for (let pct = 1; pct <= 100; pct++) {
+      heartbeat.report("download", pct / 2);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    expect(beats.length).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(2_000);
+    heartbeat.report("download", 60);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(beats.at(-1)).toEqual({ stage: "download", pct: 60 });
+
+    // The same whole percent again is not news.
+    const count = beats.length;
+    await vi.advanceTimersByTimeAsync(2_000);
+    heartbeat.report("download", 60.2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(beats.length).toBe(count);
+    heartbeat.stop();
+  });
+
+  test("beats every third of the lease with the latest progress, and not after stop", async () => {
+    const { beats, heartbeat } = harness(active);
+    heartbeat.report("stills", 0);
+    await vi.advanceTimersByTimeAsync(0);
+    heartbeat.report("stills", 40);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(beats.at(-1)).toEqual({ stage: "stills", pct: 40 });
+    heartbeat.stop();
+    const count = beats.length;
+    await vi.advanceTimersByTimeAsync(200_000);
+    expect(beats.length).toBe(count);
+  });
+
+  test("beatNow carries the media and waits for the answer", async () => {
+    const { beats, heartbeat } = harness(active);
+    await heartbeat.beatNow({ durationSec: 3, width: 320, height: 240, fps: 30, hasAudio: false, videoCodec: "h264" } as never);
+    expect(beats[0]).toMatchObject({ stage: "claimed", media: { durationSec: 3 } });
+    heartbeat.stop();
+  });
+
+  test("a canceled job aborts the work with JobStopped('canceled')", async () => {
+    const { stop, heartbeat } = harness(async () => ({ state: "canceled" }));
+    heartbeat.report("download", 0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stop.signal.aborted).toBe(true);
+    expect(stop.signal.reason).toBeInstanceOf(JobStopped);
+    expect((stop.signal.reason as JobStopped).outcome).toBe("canceled");
+    heartbeat.stop();
+  });
+
+  test("a lost claim aborts with JobStopped('lost'); other errors are logged and beating goes on", async () => {
+    let fail: Error = new Error("backend down");
+    const { stop, warnings, beats, heartbeat } = harness(async () => {
+      throw fail;
+    });
+    heartbeat.report("download", 0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stop.signal.aborted).toBe(false);
+    expect(warnings).toEqual(["heartbeat failed"]);
+
+    fail = new StaleClaimError();
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(beats.length).toBe(2);
+    expect((stop.signal.reason as JobStopped).outcome).toBe("lost");
+    heartbeat.stop();
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Keeps a claimed job's lease alive and carries its progress to Convex. A beat goes out every
+ * third of the lease; a new stage goes out at once; a percent change within a stage goes out at
+ * most once per `progressIntervalMs`, so the page's bar moves without flooding the backend.
+ * When Convex answers that the job was canceled, or that the claim is no longer ours, the
+ * given controller is aborted with a `JobStopped` reason.
+ */
+import type { Media } from "../../convex/lib/validators";
+import { StaleClaimError, type WorkerApi } from "./workerApiClient";
+import type { WorkerLog } from "./workerLog";
+
+/** Why a job's work stopped before it finished; the abort reason of the job's controller. */
+export class JobStopped extends Error {
+  constructor(readonly outcome: "canceled" | "lost" | "interrupted") {
+    super(outcome);
+  }
+}
+
+export const PROGRESS_INTERVAL_MS = 2_000;
+
+export type JobHeartbeat = {
+  /** Records progress: a new stage is sent at once, a new percent at most every interval. */
+  report(stage: string, pct: number): void;
+  /** Sends a beat now (with the probed media, once known) and waits for it. */
+  beatNow(media?: Media): Promise<void>;
+  stop(): void;
+};
+
+export function startJobHeartbeat(options: {
+  api: Pick<WorkerApi, "heartbeat">;
+  claim: { jobId: string; claimToken: string };
+  leaseSeconds: number;
+  stop: AbortController;
+  log: WorkerLog;
+  progressIntervalMs?: number;
+  now?: () => number;
+}): JobHeartbeat {
+  const { api, claim, stop, log } = options;
+  const progressIntervalMs = options.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
+  const now = options.now ?? Date.now;
+  let stage = "claimed";
+  let pct = 0;
+  let sent = { stage, pct: 0, at: -Infinity };
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const beat = (media?: Media) => {
+    inFlight = inFlight.then(async () => {
+      if (stop.signal.aborted) return;
+      sent = { stage, pct: Math.round(pct), at: now() };
+      try {
+        const answer = await api.heartbeat({ ...claim, stage: sent.stage, pct: sent.pct, ...(media ? { media } : {}) });
+        if (answer.state === "canceled") stop.abort(new JobStopped("canceled"));
+      } catch (error) {
+        if (error instanceof StaleClaimError) stop.abort(new JobStopped("lost"));
+        else log.warn("heartbeat failed", { jobId: claim.jobId, cause: error instanceof Error ? error.message : String(error) });
+      }
+    });
+    return inFlight;
+  };
+  const timer = setInterval(() => void beat(), Math.max(1000, (options.leaseSeconds * 1000) / 3));
+  let lastReportedStage = stage;
+
+  return {
+    report(nextStage, nextPct) {
+      stage = nextStage;
+      pct = nextPct;
+      if (nextStage !== lastReportedStage) {
+        lastReportedStage = nextStage;
+        void beat();
+      } else if (Math.round(nextPct) !== sent.pct && now() - sent.at >= progressIntervalMs) {
+        // Marked as sent now, so the reports arriving while this beat is queued don't add more.
+        sent = { ...sent, at: now() };
+        void beat();
+      }
+    },
+    beatNow: (media) => beat(media),
+    stop: () => clearInterval(timer),
+  };
+}

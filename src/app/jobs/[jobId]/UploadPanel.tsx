@@ -1,0 +1,186 @@
+"use client";
+
+import { useEffect, useId, useState, type ChangeEvent } from "react";
+import type { JobStatus } from "../../../../convex/lib/jobStatus";
+import type { JobView } from "../../../../convex/lib/validators";
+import type { UploadStatus } from "@/lib/upload";
+import { describeResumePrompt, describeUploadFailure, refuseChosenFile } from "@/lib/upload/uploadMessages";
+import { useResumableUpload } from "@/lib/upload/useResumableUpload";
+import { UploadProgress } from "./UploadProgress";
+
+/** A job takes its file in these states, once the rights are confirmed. */
+const AWAITING_FILE: readonly JobStatus[] = ["META_READY", "UPLOAD_READY", "UPLOADING"];
+const PAUSABLE: readonly UploadStatus[] = ["idle", "hashing", "uploading", "offline"];
+const ENDED: readonly UploadStatus[] = ["done", "failed", "canceled"];
+
+/**
+ * Sends the user's copy of the video to storage: file picker, progress, pause/resume/cancel, a
+ * resume prompt for an upload left unfinished, and a clear sentence for every way it can stop.
+ * Stays on screen after this tab's upload ends, so its outcome can be read.
+ */
+export function UploadPanel({ job }: { job: JobView }) {
+  const awaitingFile = job.rights !== undefined && AWAITING_FILE.includes(job.status);
+  const upload = useResumableUpload(job._id, { watchSession: awaitingFile && job.status !== "META_READY" });
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [cancelProblem, setCancelProblem] = useState<string | null>(null);
+  const [canceling, setCanceling] = useState(false);
+  const headingId = useId();
+  const inputId = useId();
+  const hintId = useId();
+
+  const { snapshot, resumePrompt, file, cancel: cancelUpload } = upload;
+  const status = snapshot?.status ?? null;
+  const sending = status !== null && !ENDED.includes(status);
+
+  // The job was stopped elsewhere (its Cancel button, another tab): stop sending too. Not while
+  // completing, where the server's own answer says what happened.
+  const stoppedElsewhere = job.status === "FAILED" && sending && status !== "completing";
+  useEffect(() => {
+    if (stoppedElsewhere) cancelUpload().catch(() => {});
+  }, [stoppedElsewhere, cancelUpload]);
+
+  if (!awaitingFile && snapshot === null) return null;
+  const failure = snapshot?.error && status === "failed" ? describeUploadFailure(snapshot.error) : null;
+  const retryFile = status === "failed" && snapshot?.error?.retryable === true && awaitingFile ? file : null;
+  const showPicker = awaitingFile && !sending && status !== "done";
+  // An upload that ended before the server's plan was known (another file, canceled while
+  // checking) sent nothing: its bar would only say 0 %.
+  const showProgress = sending || (snapshot !== null && snapshot.partsTotal > 0);
+  const prompt = resumePrompt ? describeResumePrompt(resumePrompt) : null;
+
+  function chooseFile(event: ChangeEvent<HTMLInputElement>) {
+    const chosen = event.target.files?.[0];
+    // Cleared so that choosing the same file again (after fixing something) is a change too.
+    event.target.value = "";
+    if (!chosen) return;
+    const refused = refuseChosenFile(chosen);
+    setRefusal(refused);
+    setCancelProblem(null);
+    if (refused === null) upload.start(chosen);
+  }
+
+  async function cancel() {
+    setCanceling(true);
+    setCancelProblem(null);
+    try {
+      await cancelUpload();
+    } catch (error) {
+      setCancelProblem(
+        `The upload stopped, but the server could not be told to delete its parts${error instanceof Error ? ` (${error.message})` : ""}. ` +
+          "They are cleared automatically after a day without activity.",
+      );
+    } finally {
+      setCanceling(false);
+    }
+  }
+
+  return (
+    <section
+      className="card upload-panel"
+      aria-labelledby={headingId}
+      data-upload-status={status ?? "none"}
+      data-parts-confirmed={snapshot?.partsConfirmed ?? 0}
+      data-parts-total={snapshot?.partsTotal ?? 0}
+      data-hashing-path={upload.hashingPath ?? "none"}
+    >
+      <h2 id={headingId}>Upload your copy of the video</h2>
+
+      {prompt && resumePrompt && (
+        <p
+          className="notice upload-resume-prompt"
+          data-testid="resume-prompt"
+          data-parts-uploaded={resumePrompt.partsUploaded}
+          data-parts-total={resumePrompt.partsTotal}
+        >
+          {prompt.message} <span className="upload-file-name-inline">{prompt.file}</span>
+        </p>
+      )}
+
+      {/* Above the picker: choosing a file is usually the way forward. */}
+      {failure && snapshot?.error && (
+        <div role="alert" className="notice notice-error" data-error-code={snapshot.error.code}>
+          <p className="upload-failure">{failure.message}</p>
+          {failure.detail && <p className="small upload-failure-detail">Details: {failure.detail}</p>}
+        </div>
+      )}
+
+      {showPicker && (
+        <div className="upload-picker">
+          <label htmlFor={inputId}>Choose your video file</label>
+          <input
+            id={inputId}
+            type="file"
+            accept="video/*"
+            onChange={chooseFile}
+            disabled={!upload.canStart || canceling}
+            aria-describedby={hintId}
+          />
+          <p id={hintId} className="muted small">
+            The file goes straight from your browser to storage in parts. If the connection drops or you close the page,
+            pick the same file again and only the missing parts are sent.
+          </p>
+        </div>
+      )}
+
+      {refusal && (
+        <p role="alert" className="notice notice-error" data-testid="upload-refusal">
+          {refusal}
+        </p>
+      )}
+
+      {snapshot && file && showProgress && <UploadProgress snapshot={snapshot} fileName={file.name} />}
+
+      {(sending || prompt || retryFile) && (
+        <div className="upload-actions">
+          {sending &&
+            (status === "paused" ? (
+              <button type="button" className="button-primary upload-toggle" onClick={upload.resume}>
+                Resume
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="upload-toggle"
+                onClick={upload.pause}
+                disabled={status === null || !PAUSABLE.includes(status)}
+              >
+                Pause
+              </button>
+            ))}
+          {retryFile && (
+            <button type="button" className="button-primary" onClick={() => upload.start(retryFile)} disabled={!upload.canStart}>
+              Try again
+            </button>
+          )}
+          {(sending || prompt) && (
+            <button
+              type="button"
+              className="upload-cancel"
+              onClick={() => void cancel()}
+              // Storage is putting the parts together: the file is as good as uploaded.
+              disabled={canceling || status === "completing"}
+            >
+              Cancel upload
+            </button>
+          )}
+        </div>
+      )}
+
+      {status === "canceled" && snapshot?.error && (
+        <p role="status" className="notice" data-error-code="canceled">
+          {describeUploadFailure(snapshot.error).message}
+        </p>
+      )}
+      {cancelProblem && (
+        <p role="alert" className="notice notice-error">
+          {cancelProblem}
+        </p>
+      )}
+      {status === "done" && file && (
+        <p role="status" className="notice notice-ok" data-testid="upload-done">
+          Upload complete — “{file.name}” is stored. Processing starts on its own; the status above follows it.
+        </p>
+      )}
+    </section>
+  );
+}

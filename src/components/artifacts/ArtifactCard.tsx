@@ -1,0 +1,20 @@
+import { useId, type ReactNode } from "react";
+import { artifactDetails, artifactTestId, artifactTitle, type ArtifactView } from "@/lib/artifacts/artifactGroups";
+import { DownloadArtifactButton } from "./DownloadArtifactButton";
+
+/** One artifact: its media (when it has a visual or a player), name, details and download. */
+export function ArtifactCard({ artifact, children }: { artifact: ArtifactView; children?: ReactNode }) {
+  const titleId = useId();
+  return (
+    <article className="artifact-card" data-testid={artifactTestId(artifact)} aria-labelledby={titleId}>
+      {children}
+      <div className="artifact-info">
+        <h4 id={titleId} className="artifact-title">
+          {artifactTitle(artifact)}
+        </h4>
+        <p className="artifact-details">{artifactDetails(artifact).join(" · ")}</p>
+        <DownloadArtifactButton artifact={artifact} />
+      </div>
+    </article>
+  );
+}

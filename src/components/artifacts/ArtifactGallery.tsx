@@ -1,0 +1,83 @@
+"use client";
+
+import { useQuery } from "convex/react";
+import { useMemo } from "react";
+import { api } from "../../../convex/_generated/api";
+import type { Id } from "../../../convex/_generated/dataModel";
+import { groupArtifacts, type ArtifactGroup, type ArtifactView } from "@/lib/artifacts/artifactGroups";
+import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
+import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
+import { useStoryboardCues } from "@/lib/artifacts/useStoryboardCues";
+import { ArtifactCard } from "./ArtifactCard";
+import { ArtifactAudio, ArtifactImage, ArtifactVideo } from "./ArtifactMedia";
+import { StoryboardScrubber } from "./StoryboardScrubber";
+
+type ArtifactId = Id<"video_artifacts">;
+type Urls = { urls: ReadonlyMap<ArtifactId, SignedUrl>; refresh: (id: ArtifactId) => void };
+
+/** The job's artifacts, live: each one appears as soon as the worker records it. */
+export function ArtifactGallery({ jobId }: { jobId: Id<"video_jobs"> }) {
+  const artifacts = useQuery(api.artifacts.listForJob, { jobId });
+  const ids = useMemo(() => (artifacts ?? []).map((artifact) => artifact._id), [artifacts]);
+  const urls = useArtifactUrls(ids);
+  if (!artifacts || artifacts.length === 0) return null;
+
+  return (
+    <section className="card gallery" aria-labelledby="gallery-heading">
+      <h2 id="gallery-heading">Your media</h2>
+      {groupArtifacts(artifacts).map((group) => (
+        <section key={group.id} className="gallery-group" aria-labelledby={`gallery-${group.id}`}>
+          <h3 id={`gallery-${group.id}`}>{group.title}</h3>
+          {group.id === "storyboard" ? (
+            <StoryboardGroup group={group} all={artifacts} {...urls} />
+          ) : (
+            <div className={group.id === "audio" ? "artifact-list" : "artifact-grid"}>
+              {group.artifacts.map((artifact) => (
+                <ArtifactCard key={artifact._id} artifact={artifact}>
+                  <ArtifactPlayer artifact={artifact} {...urls} />
+                </ArtifactCard>
+              ))}
+            </div>
+          )}
+        </section>
+      ))}
+    </section>
+  );
+}
+
+function ArtifactPlayer({ artifact, urls, refresh }: { artifact: ArtifactView } & Urls) {
+  const props = { artifact, url: urls.get(artifact._id)?.url, refresh: () => refresh(artifact._id) };
+  switch (artifact.kind) {
+    case "clip":
+      return <ArtifactVideo {...props} />;
+    case "audio":
+      return <ArtifactAudio {...props} />;
+    case "storyboard_vtt":
+      return null;
+    default:
+      return <ArtifactImage {...props} />;
+  }
+}
+
+function StoryboardGroup({ group, all, urls, refresh }: { group: ArtifactGroup; all: readonly ArtifactView[] } & Urls) {
+  const vtt = group.artifacts.find((artifact) => artifact.kind === "storyboard_vtt");
+  const sheets = group.artifacts.filter((artifact) => artifact.kind === "storyboard");
+  const cues = useStoryboardCues(vtt && { id: vtt._id, url: urls.get(vtt._id)?.url }, refresh);
+  const clip = all.find((artifact) => artifact.kind === "clip" && artifact.index === 0);
+  const poster = all.find((artifact) => artifact.kind === "poster");
+
+  return (
+    <>
+      {vtt && sheets.length > 0 && (
+        <StoryboardScrubber cues={cues} sheets={sheets} clip={clip} poster={poster} urls={urls} refresh={refresh} />
+      )}
+      <div className="artifact-grid">
+        {group.artifacts.map((artifact) => (
+          <ArtifactCard key={artifact._id} artifact={artifact}>
+            <ArtifactPlayer artifact={artifact} urls={urls} refresh={refresh} />
+          </ArtifactCard>
+        ))}
+      </div>
+    </>
+  );
+}

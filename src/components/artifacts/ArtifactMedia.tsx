@@ -1,0 +1,64 @@
+"use client";
+
+import type { CSSProperties } from "react";
+import { artifactTitle, type ArtifactView } from "@/lib/artifacts/artifactGroups";
+import { useStickyMediaSrc, useStickySrc } from "./useStickySrc";
+
+type MediaProps = { artifact: ArtifactView; url: string | undefined; refresh: () => void };
+
+/** Reserves the artifact's own aspect ratio, so nothing moves when the media arrives. */
+export function aspectRatioOf(size: { width?: number; height?: number }, fallback = "16 / 9"): CSSProperties {
+  return { aspectRatio: size.width && size.height ? `${size.width} / ${size.height}` : fallback };
+}
+
+export function ArtifactImage({ artifact, url, refresh }: MediaProps) {
+  const { src, onLoaded, onFailed } = useStickySrc(url, refresh);
+  return (
+    <div className="artifact-frame" style={aspectRatioOf(artifact)}>
+      {src && (
+        <img
+          src={src}
+          alt={artifactTitle(artifact)}
+          width={artifact.width}
+          height={artifact.height}
+          loading="lazy"
+          onLoad={(e) => onLoaded(e.currentTarget.getAttribute("src") ?? src)}
+          onError={onFailed}
+        />
+      )}
+    </div>
+  );
+}
+
+export function ArtifactVideo({ artifact, url, refresh, poster }: MediaProps & { poster?: string }) {
+  const { src, onLoadedMetadata, onError } = useStickyMediaSrc(url, refresh);
+  return (
+    <div className="artifact-frame" style={aspectRatioOf(artifact)}>
+      <video
+        src={src}
+        poster={poster}
+        controls
+        playsInline
+        preload="metadata"
+        aria-label={artifactTitle(artifact)}
+        onLoadedMetadata={onLoadedMetadata}
+        onError={onError}
+      />
+    </div>
+  );
+}
+
+export function ArtifactAudio({ artifact, url, refresh }: MediaProps) {
+  const { src, onLoadedMetadata, onError } = useStickyMediaSrc(url, refresh);
+  return (
+    <audio
+      className="artifact-audio"
+      src={src}
+      controls
+      preload="none"
+      aria-label={artifactTitle(artifact)}
+      onLoadedMetadata={onLoadedMetadata}
+      onError={onError}
+    />
+  );
+}

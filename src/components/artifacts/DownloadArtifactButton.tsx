@@ -1,0 +1,56 @@
+"use client";
+
+import { useAction } from "convex/react";
+import { useState } from "react";
+import { api } from "../../../convex/_generated/api";
+import { artifactDownloadTestId, artifactTitle, type ArtifactView } from "@/lib/artifacts/artifactGroups";
+import { describeError } from "@/lib/errorMessages";
+
+/**
+ * Asks for a fresh download URL at click time (they last five minutes) and hands it to the
+ * browser; the URL's Content-Disposition makes it a download, so the page stays.
+ */
+export function DownloadArtifactButton({ artifact }: { artifact: ArtifactView }) {
+  const getDownloadUrl = useAction(api.artifacts.getDownloadUrl);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function download() {
+    if (pending) return;
+    setPending(true);
+    setError(null);
+    try {
+      const { url } = await getDownloadUrl({ artifactId: artifact._id });
+      const link = document.createElement("a");
+      link.href = url;
+      link.rel = "noopener";
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (e) {
+      setError(describeError(e).message);
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <>
+      <button
+        type="button"
+        className="button-download"
+        onClick={download}
+        aria-disabled={pending}
+        aria-label={`Download ${artifactTitle(artifact)}`}
+        data-testid={artifactDownloadTestId(artifact)}
+      >
+        {pending ? "Preparing…" : "Download"}
+      </button>
+      {error && (
+        <p role="alert" className="artifact-error">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}

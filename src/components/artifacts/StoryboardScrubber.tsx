@@ -1,0 +1,151 @@
+"use client";
+
+import { useState, type KeyboardEvent, type PointerEvent } from "react";
+import type { Id } from "../../../convex/_generated/dataModel";
+import type { ArtifactView } from "@/lib/artifacts/artifactGroups";
+import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
+import {
+  cueIndexAt,
+  sheetSize,
+  storyboardDurationSec,
+  tileBackground,
+  type StoryboardCue,
+} from "@/lib/artifacts/storyboardVtt";
+import { formatDuration } from "@/lib/format";
+import { ArtifactImage, ArtifactVideo, aspectRatioOf } from "./ArtifactMedia";
+
+type ArtifactId = Id<"video_artifacts">;
+
+type Props = {
+  cues: readonly StoryboardCue[] | undefined;
+  sheets: readonly ArtifactView[];
+  /** Shown in the frame when not scrubbing: the first clip's player, else the poster. */
+  clip: ArtifactView | undefined;
+  poster: ArtifactView | undefined;
+  urls: ReadonlyMap<ArtifactId, SignedUrl>;
+  refresh: (id: ArtifactId) => void;
+};
+
+const PAGE_STEP_CUES = 10;
+
+/**
+ * The storyboard as a scrub preview over the whole video: moving along the bar under the
+ * player (pointer, touch, or arrow keys once focused) shows that moment's storyboard tile in
+ * the player's frame. The first clip's span is marked on the bar.
+ */
+export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }: Props) {
+  const [timeSec, setTimeSec] = useState(0);
+  const [hovering, setHovering] = useState(false);
+  const [focused, setFocused] = useState(false);
+
+  const ready = cues !== undefined && cues.length > 0;
+  const durationSec = ready ? storyboardDurationSec(cues) : 0;
+  const cueIndex = ready ? cueIndexAt(cues, timeSec) : -1;
+  const cue = ready ? cues[cueIndex] : undefined;
+  const showing = cue !== undefined && (hovering || focused);
+  const firstTile = ready ? cues[0] : undefined;
+  const frameSize = clip ?? poster ?? firstTile ?? {};
+
+  function scrubTo(event: PointerEvent<HTMLDivElement>) {
+    if (!ready) return;
+    const bounds = event.currentTarget.getBoundingClientRect();
+    const fraction = bounds.width > 0 ? (event.clientX - bounds.left) / bounds.width : 0;
+    setTimeSec(Math.min(durationSec, Math.max(0, fraction * durationSec)));
+    setHovering(true);
+  }
+
+  function stepWithKeys(event: KeyboardEvent<HTMLDivElement>) {
+    if (!ready) return;
+    const last = cues.length - 1;
+    const target = {
+      ArrowRight: cueIndex + 1,
+      ArrowUp: cueIndex + 1,
+      ArrowLeft: cueIndex - 1,
+      ArrowDown: cueIndex - 1,
+      PageUp: cueIndex + PAGE_STEP_CUES,
+      PageDown: cueIndex - PAGE_STEP_CUES,
+      Home: 0,
+      End: last,
+    }[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    setTimeSec(cues[Math.min(last, Math.max(0, target))]!.startSec);
+  }
+
+  const sheet = cue ? sheets.find((artifact) => artifact.index === cue.sheetIndex) : undefined;
+  const sheetUrl = sheet ? urls.get(sheet._id)?.url : undefined;
+  const tileStyle =
+    cue && sheet && sheetUrl
+      ? {
+          aspectRatio: `${cue.width} / ${cue.height}`,
+          backgroundImage: `url("${sheetUrl}")`,
+          ...tileBackground(cue, sheetSize(cues ?? [], cue.sheetIndex, sheet)),
+        }
+      : cue
+        ? { aspectRatio: `${cue.width} / ${cue.height}` }
+        : undefined;
+  const clipSpan =
+    clip?.startSec !== undefined && clip.durationSec !== undefined && durationSec > 0
+      ? {
+          left: `${(100 * clip.startSec) / durationSec}%`,
+          width: `${Math.max(0.5, (100 * clip.durationSec) / durationSec)}%`,
+        }
+      : undefined;
+
+  return (
+    <div className="storyboard">
+      <div className="storyboard-stage">
+        {clip ? (
+          <ArtifactVideo
+            artifact={clip}
+            url={urls.get(clip._id)?.url}
+            refresh={() => refresh(clip._id)}
+            poster={poster && urls.get(poster._id)?.url}
+          />
+        ) : poster ? (
+          <ArtifactImage artifact={poster} url={urls.get(poster._id)?.url} refresh={() => refresh(poster._id)} />
+        ) : (
+          <div className="artifact-frame" style={aspectRatioOf(frameSize)} />
+        )}
+        {showing && (
+          <div className="storyboard-overlay" aria-hidden="true">
+            <div className="storyboard-tile" style={tileStyle} />
+            <span className="storyboard-time">{formatDuration(cue.startSec)}</span>
+          </div>
+        )}
+      </div>
+      <div
+        className="storyboard-track"
+        role="slider"
+        tabIndex={0}
+        aria-label="Storyboard preview of the whole video"
+        aria-disabled={!ready}
+        aria-valuemin={0}
+        aria-valuemax={Math.round(durationSec)}
+        aria-valuenow={Math.round(cue?.startSec ?? 0)}
+        aria-valuetext={ready ? `${formatDuration(cue?.startSec ?? 0)} of ${formatDuration(durationSec)}` : "Loading the storyboard"}
+        onPointerDown={(event) => {
+          event.currentTarget.setPointerCapture(event.pointerId);
+          scrubTo(event);
+        }}
+        onPointerMove={scrubTo}
+        onPointerLeave={() => setHovering(false)}
+        onPointerUp={(event) => {
+          if (event.pointerType !== "mouse") setHovering(false);
+        }}
+        onKeyDown={stepWithKeys}
+        onFocus={() => setFocused(true)}
+        onBlur={() => setFocused(false)}
+      >
+        {clipSpan && <span className="storyboard-clip-span" style={clipSpan} />}
+        {ready && (
+          <span className="storyboard-thumb" style={{ left: `${durationSec > 0 ? (100 * timeSec) / durationSec : 0}%` }} />
+        )}
+      </div>
+      <p className="storyboard-hint">
+        Move along the bar — or focus it and use the arrow keys — to preview the whole video
+        {clipSpan ? "; the marked part is the first clip." : "."}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * What a person can do after a job failed, per failure code. Pure.
+ *
+ * A failed job is final (FAILED is terminal), so every way forward is a new job; most of them
+ * start from the same YouTube link, which the home page takes prefilled (`/?url=…`).
+ */
+import type { FailureCode } from "../../../convex/lib/failures";
+
+export type FailureAdvice = {
+  /** The next step, in a sentence. */
+  advice: string;
+  /** The label of the link that starts it. */
+  actionLabel: string;
+  /** Whether the new job should start from this job's link (prefilled on the home page). */
+  reuseLink: boolean;
+};
+
+const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
+  invalid_url: {
+    advice: "Check the link: it must open a single video on youtube.com or youtu.be.",
+    actionLabel: "Start a new job",
+    reuseLink: false,
+  },
+  video_not_found: {
+    advice: "Check that the link opens your video on YouTube — it may be private, deleted or mistyped — then start again.",
+    actionLabel: "Start again with this link",
+    reuseLink: true,
+  },
+  upload_aborted: {
+    advice: "Start a new job and upload your copy of the video again.",
+    actionLabel: "Start a new job with this link",
+    reuseLink: true,
+  },
+  upload_abandoned: {
+    advice: "Start a new job and upload your copy of the video again; keep the page open until the upload finishes.",
+    actionLabel: "Start a new job with this link",
+    reuseLink: true,
+  },
+  canceled: {
+    advice: "Start a new job whenever you are ready.",
+    actionLabel: "Start a new job with this link",
+    reuseLink: true,
+  },
+  not_a_video: {
+    advice: "Upload a different file: a video such as MP4, MOV or WebM.",
+    actionLabel: "Start again with this link",
+    reuseLink: true,
+  },
+  too_long: {
+    advice: "Upload a different file: a shorter cut of the video.",
+    actionLabel: "Start again with this link",
+    reuseLink: true,
+  },
+  integrity: {
+    advice: "The file that arrived was damaged on the way. Upload it again.",
+    actionLabel: "Start again with this link",
+    reuseLink: true,
+  },
+  worker_lost: {
+    advice: "This went wrong on our side, not with your file. Try again later.",
+    actionLabel: "Start again with this link",
+    reuseLink: true,
+  },
+  processing_error: {
+    advice: "This went wrong on our side, not with your file. Try again later.",
+    actionLabel: "Start again with this link",
+    reuseLink: true,
+  },
+};
+
+export function adviceForFailure(code: FailureCode): FailureAdvice {
+  return ADVICE[code];
+}
+
+/** The home page, with the link prefilled when there is one to reuse. */
+export function startAgainHref(advice: FailureAdvice, sourceUrl: string): string {
+  return advice.reuseLink ? `/?url=${encodeURIComponent(sourceUrl)}` : "/";
+}

@@ -1,0 +1,156 @@
+import { getFunctionName, type FunctionReference } from "convex/server";
+import { ConvexError } from "convex/values";
+import { describe, expect, it } from "vitest";
+import { computePartPlan, MiB, PREFERRED_PART_SIZE } from "../../../convex/lib/partPlan";
+import {
+  classifyServerError,
+  createConvexUploadBackend,
+  expectedPartSize,
+  serverErrorCode,
+  type ConvexUploadClient,
+} from "./convexUploadBackend";
+import { UploadError } from "./uploadError";
+
+type Handler = (args: Record<string, unknown>) => unknown;
+
+/** A Convex client that answers each function by name and records the calls. */
+function fakeClient(handlers: Record<string, Handler>) {
+  const calls: Array<{ kind: string; name: string; args: unknown }> = [];
+  const run = (kind: string) => async (ref: FunctionReference<"query" | "mutation" | "action">, args: Record<string, unknown>) => {
+    const name = getFunctionName(ref);
+    calls.push({ kind, name, args });
+    const handler = handlers[name];
+    if (!handler) throw new Error(`unexpected call to ${name}`);
+    return handler(args);
+  };
+  const client = { action: run("action"), mutation: run("mutation"), query: run("query") } as unknown as ConvexUploadClient;
+  return { client, calls };
+}
+
+const refusal = (code: string, message: string) => new ConvexError({ code, message });
+
+describe("createConvexUploadBackend", () => {
+  it("maps each engine call to the Convex function of the same name, with the right kind", async () => {
+    const session = {
+      status: "UPLOADING",
+      fingerprint: { name: "a.mp4", size: 10, lastModified: 1 },
+      fileType: "video/mp4",
+      partSize: 8 * MiB,
+      partCount: 1,
+      parts: [],
+    };
+    const { client, calls } = fakeClient({
+      "uploads:prepareUpload": () => ({ partSize: 8 * MiB, partCount: 3, urls: [{ partNumber: 1, url: "u", expiresAt: 1 }] }),
+      "uploads:getUploadPartUrls": () => ({ urls: [{ partNumber: 2, url: "u2", expiresAt: 2 }] }),
+      "uploads:reportUploadedPart": () => null,
+      "uploads:recordFileSha256": () => null,
+      "uploads:completeUpload": () => null,
+      "uploads:abortUpload": () => null,
+      "uploads:uploadSession": () => session,
+    });
+    const backend = createConvexUploadBackend(client);
+    const file = { name: "a.mp4", size: 20 * MiB, type: "video/mp4", lastModified: 5, firstPartSha256: "ab" };
+
+    // The URLs prepareUpload signs without Content-MD5 are of no use to the engine.
+    await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3 });
+    await expect(backend.getUploadPartUrls({ jobId: "j1", parts: [{ partNumber: 2, contentMd5: "x" }] })).resolves.toEqual({
+      urls: [{ partNumber: 2, url: "u2", expiresAt: 2 }],
+    });
+    await backend.reportUploadedPart({ jobId: "j1", partNumber: 2, etag: '"e"', size: 8 * MiB });
+    await backend.recordFileSha256({ jobId: "j1", sha256: "f".repeat(64) });
+    await backend.completeUpload({ jobId: "j1" });
+    await backend.abortUpload({ jobId: "j1" });
+    await expect(backend.uploadSession({ jobId: "j1" })).resolves.toBe(session);
+
+    expect(calls).toEqual([
+      { kind: "action", name: "uploads:prepareUpload", args: { jobId: "j1", file } },
+      { kind: "action", name: "uploads:getUploadPartUrls", args: { jobId: "j1", parts: [{ partNumber: 2, contentMd5: "x" }] } },
+      { kind: "mutation", name: "uploads:reportUploadedPart", args: { jobId: "j1", partNumber: 2, etag: '"e"', size: 8 * MiB } },
+      { kind: "mutation", name: "uploads:recordFileSha256", args: { jobId: "j1", sha256: "f".repeat(64) } },
+      { kind: "action", name: "uploads:completeUpload", args: { jobId: "j1" } },
+      { kind: "mutation", name: "uploads:abortUpload", args: { jobId: "j1" } },
+      { kind: "query", name: "uploads:uploadSession", args: { jobId: "j1" } },
+    ]);
+  });
+
+  it("turns a server refusal into an UploadError with the server's message", async () => {
+    const { client } = fakeClient({
+      "uploads:completeUpload": () => {
+        throw refusal("parts_missing", "2 parts have not been uploaded yet: 3, 4.");
+      },
+      "uploads:reportUploadedPart": () => {
+        throw refusal("invalid_state", "Parts can only be reported while the file is uploading.");
+      },
+    });
+    const backend = createConvexUploadBackend(client);
+
+    const completion = await backend.completeUpload({ jobId: "j1" }).catch((error: unknown) => error);
+    expect(completion).toBeInstanceOf(UploadError);
+    expect(completion).toMatchObject({ code: "backend", retryable: true, message: "2 parts have not been uploaded yet: 3, 4." });
+    expect(serverErrorCode(completion as UploadError)).toBe("parts_missing");
+
+    await expect(backend.reportUploadedPart({ jobId: "j1", partNumber: 1, etag: "e", size: 1 })).rejects.toMatchObject({
+      code: "no_session",
+      retryable: false,
+      message: "Parts can only be reported while the file is uploading.",
+    });
+  });
+
+  it("leaves failures the server did not explain to the engine", async () => {
+    const dropped = new Error("Connection lost while action was in flight");
+    const { client } = fakeClient({
+      "uploads:getUploadPartUrls": () => {
+        throw dropped;
+      },
+    });
+    await expect(createConvexUploadBackend(client).getUploadPartUrls({ jobId: "j1", parts: [] })).rejects.toBe(dropped);
+  });
+});
+
+describe("classifyServerError", () => {
+  it.each([
+    ["invalid_state", "no_session", false],
+    ["not_found", "no_session", false],
+    ["parts_missing", "backend", true],
+    ["size_mismatch", "integrity", false],
+    ["storage_error", "storage_unavailable", true],
+    ["unauthenticated", "backend", true],
+    ["not_a_video_type", "backend", false],
+    ["file_too_large", "backend", false],
+    ["file_empty", "backend", false],
+    ["rights_required", "backend", false],
+    ["stale_statement", "backend", false],
+    ["part_out_of_range", "backend", false],
+    ["invalid_argument", "backend", false],
+    ["a_code_from_the_future", "backend", false],
+  ])("%s → %s (retryable: %s)", (serverCode, code, retryable) => {
+    const error = classifyServerError(refusal(serverCode, `Message for ${serverCode}.`));
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error).toMatchObject({ code, retryable, message: `Message for ${serverCode}.` });
+    expect(serverErrorCode(error as UploadError)).toBe(serverCode);
+  });
+
+  it("keeps ConvexErrors without the { code, message } shape as they are", () => {
+    for (const odd of [new ConvexError("just a string"), new ConvexError({ code: 42, message: "x" }), new ConvexError({ code: "x" })]) {
+      expect(classifyServerError(odd)).toBe(odd);
+    }
+  });
+
+  it("has no server code for errors the engine made itself", () => {
+    expect(serverErrorCode(new UploadError("network", "The connection failed."))).toBeUndefined();
+  });
+});
+
+describe("expectedPartSize", () => {
+  it("is the server's part size", () => {
+    for (const size of [1, 5 * MiB, 8 * MiB + 1, 200 * MiB, 100 * 1024 * MiB, 20 * 1024 * MiB]) {
+      expect(expectedPartSize(size)).toBe(computePartPlan(size).partSize);
+    }
+    expect(expectedPartSize(100 * 1024 * MiB)).toBeGreaterThan(PREFERRED_PART_SIZE);
+  });
+
+  it("answers for sizes the server will refuse, so that its message is the one shown", () => {
+    expect(expectedPartSize(0)).toBe(PREFERRED_PART_SIZE);
+    expect(expectedPartSize(Number.MAX_SAFE_INTEGER)).toBe(PREFERRED_PART_SIZE);
+  });
+});
