@@ -6,7 +6,9 @@ const crons = cronJobs();
 // Abandonment is measured in hours, so a check every half hour is prompt enough.
 crons.interval("fail abandoned uploads", { minutes: 30 }, internal.uploadJanitor.failAbandonedUploads, {});
 
-// A lost worker's job waits at most a lease plus this interval before it is requeued.
+// Every claim also releases expired leases (`claimNextJob`), and a waiting local worker wakes
+// when a lease runs out, so a crashed worker's job is usually back at its lease's end. This
+// sweep is for when no worker asks: a lost job waits at most a lease plus this interval.
 crons.interval("requeue expired worker leases", { minutes: 1 }, internal.workerQueue.sweepExpiredLeases, {});
 
 export default crons;

@@ -111,6 +111,99 @@ describe("fencing", () => {
   });
 });
 
+describe("taking back a lost worker's job", () => {
+  const events = (t: ConvexTestHarness, jobId: Id<"video_jobs">) =>
+    t.run(async (ctx) =>
+      (await ctx.db.query("job_events").withIndex("by_job", (q) => q.eq("jobId", jobId)).collect()).map(
+        ({ from, to, actor, detail }) => ({ from, to, actor, detail }),
+      ),
+    );
+
+  test("a claim releases an expired lease at once, without the sweep, and the job is claimed again after its backoff", async () => {
+    vi.useFakeTimers();
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
+    const first = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" }))!;
+
+    // Still leased: another worker's claim leaves it alone and the first worker keeps it.
+    vi.advanceTimersByTime(119_000);
+    expect(await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" })).toBeNull();
+    expect((await job(t, jobId))!.claim?.token).toBe(first.claimToken);
+
+    // w1 died: once its lease ends, the next claim puts the job back, backing off like the sweep.
+    vi.advanceTimersByTime(2_000);
+    expect(await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" })).toBeNull();
+    const released = (await job(t, jobId))!;
+    expect(released).toMatchObject({ status: "UPLOADED", attempt: 1 });
+    expect(released.claim).toBeUndefined();
+    expect(released.notBefore! - Date.now()).toBeGreaterThanOrEqual(7_500);
+    expect(released.notBefore! - Date.now()).toBeLessThanOrEqual(15_000);
+    vi.stubEnv("WORKER_SECRET", "s3cret-value");
+    expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: "s3cret-value" })).toBe(released.notBefore);
+
+    vi.advanceTimersByTime(15_000);
+    const second = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" }))!;
+    expect(second).toMatchObject({ jobId, attempt: 2 });
+    expect(
+      await codeOf(t.mutation(internal.workerQueue.recordArtifact, {
+        jobId,
+        claimToken: first.claimToken,
+        artifact: { kind: "poster", index: 0, bytes: 1 },
+      })),
+    ).toBe("stale_claim");
+    await t.mutation(internal.workerQueue.completeJob, { jobId, claimToken: second.claimToken });
+    expect((await events(t, jobId)).slice(-4)).toEqual([
+      { from: "UPLOADED", to: "PROCESSING", actor: "worker", detail: "attempt 1 by w1" },
+      { from: "PROCESSING", to: "UPLOADED", actor: "system", detail: "retry after worker_lost" },
+      { from: "UPLOADED", to: "PROCESSING", actor: "worker", detail: "attempt 2 by w2" },
+      { from: "PROCESSING", to: "READY", actor: "worker", detail: undefined },
+    ]);
+    // The cron finds nothing left to do.
+    expect(await t.mutation(internal.workerQueue.sweepExpiredLeases, {})).toBe(0);
+  });
+
+  test("a claim releases a lost job and claims another one that is ready, in one transaction", async () => {
+    vi.useFakeTimers();
+    const t = newConvexTest();
+    const lost = await insertUploadedJob(t, { notBefore: Date.now() - 2 });
+    await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
+    vi.advanceTimersByTime(121_000);
+    const waiting = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
+    const claimed = await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" });
+    expect(claimed).toMatchObject({ jobId: waiting, attempt: 1 });
+    expect((await job(t, lost))!.status).toBe("UPLOADED");
+  });
+
+  test("after the last attempt, a claim that finds the lease expired fails the job as worker_lost", async () => {
+    vi.useFakeTimers();
+    vi.stubEnv("WORKER_MAX_ATTEMPTS", "1");
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
+    await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
+    vi.advanceTimersByTime(121_000);
+    expect(await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" })).toBeNull();
+    expect((await job(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "worker_lost" } });
+    expect((await events(t, jobId)).at(-1)).toMatchObject({ from: "PROCESSING", to: "FAILED", actor: "system" });
+  });
+
+  test("workers racing to claim over expired leases release each job once", async () => {
+    vi.useFakeTimers();
+    const t = newConvexTest();
+    const jobIds: Id<"video_jobs">[] = [];
+    for (let i = 0; i < 8; i++) jobIds.push(await insertUploadedJob(t, { notBefore: Date.now() - 1 }));
+    for (let i = 0; i < 8; i++) await t.mutation(internal.workerQueue.claimJob, { workerId: "dead" });
+    vi.advanceTimersByTime(121_000);
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, (_, w) => t.mutation(internal.workerQueue.claimJob, { workerId: `w${w}` })),
+    );
+    expect(claims).toEqual(Array(6).fill(null));
+    for (const jobId of jobIds) {
+      expect((await job(t, jobId))!).toMatchObject({ status: "UPLOADED", attempt: 1 });
+      expect((await events(t, jobId)).filter((e) => e.to === "UPLOADED" && e.from === "PROCESSING")).toHaveLength(1);
+    }
+  });
+});
+
 describe("retries and failures", () => {
   test("lost leases requeue with growing backoff, then fail with worker_lost", async () => {
     vi.useFakeTimers();
@@ -197,5 +290,26 @@ describe("nextClaimableAt", () => {
     await insertUploadedJob(t, { notBefore: 5_000 });
     await insertUploadedJob(t, { notBefore: 3_000 });
     expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: "s3cret-value" })).toBe(3_000);
+  });
+
+  test("reports the earliest lease expiry when it comes before every queued job", async () => {
+    vi.useFakeTimers();
+    vi.stubEnv("WORKER_SECRET", "s3cret-value");
+    const t = newConvexTest();
+    await insertUploadedJob(t, { notBefore: Date.now() - 1 });
+    const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" }))!;
+    const next = () => t.query(api.workerQueue.nextClaimableAt, { workerSecret: "s3cret-value" });
+    expect(await next()).toBe(claimed.leaseExpiresAt);
+    await insertUploadedJob(t, { notBefore: Date.now() + 5_000 });
+    expect(await next()).toBe(Date.now() + 5_000);
+    vi.advanceTimersByTime(10_000);
+    const beat = await t.mutation(internal.workerQueue.heartbeat, {
+      jobId: claimed.jobId,
+      claimToken: claimed.claimToken,
+      stage: "scan",
+      pct: 50,
+    });
+    expect(beat.state).toBe("active");
+    expect(await next()).toBe(Date.now() - 5_000);
   });
 });

@@ -150,18 +150,30 @@ export const sweepExpiredLeases = internalMutation({
 });
 
 /**
- * When the next queued job may be claimed (null: the queue is empty). The local worker holds
- * a subscription to this, so a new UPLOADED job reaches it as a push, with no polling.
+ * When the next claim may find work (null: nothing queued and nothing leased): the earlier of
+ * the oldest queued job's `notBefore` and the earliest lease expiry, since a claim releases an
+ * expired lease (`claimNextJob`). The local worker holds a subscription to this, so a new
+ * UPLOADED job reaches it as a push, with no polling, and a crashed worker's job is taken
+ * back when its lease ends. A heartbeat of the earliest-expiring lease updates the answer;
+ * a worker that wakes for a lease that was extended meanwhile just gets an empty claim.
  */
 export const nextClaimableAt = query({
   args: { workerSecret: v.string() },
   returns: v.union(v.number(), v.null()),
   handler: async (ctx, { workerSecret }) => {
     if (!(await isWorkerSecret(workerSecret))) throw appError("unauthenticated", "Not a worker.");
-    const next = await ctx.db
+    const queued = await ctx.db
       .query("video_jobs")
       .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED"))
       .first();
-    return next === null ? null : (next.notBefore ?? next._creationTime);
+    const leased = await ctx.db
+      .query("video_jobs")
+      .withIndex("by_status_and_lease", (q) => q.eq("status", "PROCESSING"))
+      .first();
+    const times = [
+      ...(queued === null ? [] : [queued.notBefore ?? queued._creationTime]),
+      ...(leased?.claim === undefined ? [] : [leased.claim.leaseExpiresAt]),
+    ];
+    return times.length === 0 ? null : Math.min(...times);
   },
 });

@@ -14,11 +14,28 @@ import { failJob, transitionJob } from "./jobTransitions";
 import { scheduleWorkerWake } from "./workerWakeSchedule";
 import { retryDelayMs, workerLeaseMs, workerMaxAttempts } from "./workerConfig";
 
+/**
+ * How many lost leases one claim releases before it claims; the cron's sweep takes the rest.
+ * Small, so a claim stays a small transaction even after many workers died at once.
+ */
+export const RELEASES_PER_CLAIM = 5;
+
+/**
+ * The claim. First it releases jobs whose lease ran out, exactly as the cron's sweep does
+ * (`releaseForRetry`: PROCESSING → UPLOADED with the retry backoff, or FAILED `worker_lost`
+ * after the last attempt), so a crashed worker's job comes back as soon as any worker asks
+ * for work rather than at the next sweep. Then it claims the oldest UPLOADED job whose
+ * `notBefore` has passed. A job released here is still backing off, so it is not claimed in
+ * the same transaction; `nextClaimableAt` tells the waiting workers when it will be.
+ * All of it is one mutation: two claims racing over an expired lease conflict, and Convex
+ * reruns the loser against the winner's writes.
+ */
 export async function claimNextJob(
   ctx: MutationCtx,
   workerId: string,
   now: number,
 ): Promise<Doc<"video_jobs"> | null> {
+  await requeueExpiredLeases(ctx, now, RELEASES_PER_CLAIM);
   const job = await ctx.db
     .query("video_jobs")
     .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED").lte("notBefore", now))
@@ -76,7 +93,7 @@ export async function releaseForRetry(
   return "requeued";
 }
 
-/** The cron's sweep: every PROCESSING job whose lease ran out is released. */
+/** Releases up to `limit` PROCESSING jobs whose lease ran out (the cron's sweep, and each claim). */
 export async function requeueExpiredLeases(ctx: MutationCtx, now: number, limit: number): Promise<number> {
   const expired = await ctx.db
     .query("video_jobs")

@@ -17,6 +17,9 @@ import { createWorkerApiClient } from "./workerApiClient";
 import { createWorkerLog } from "./workerLog";
 import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
 
+/** The longest wait between looks at a due time whose claims keep finding nothing. */
+const MAX_RECHECK_MS = 30_000;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { drain: { type: "boolean", default: false } } });
   const settings = readWorkerSettings();
@@ -36,16 +39,24 @@ async function main(): Promise<number> {
   const loop = createClaimLoop(loopOptions);
   const client = new ConvexClient(convexUrl, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket });
   let wakeTimer: NodeJS.Timeout | undefined;
+  // A job backing off after a retry, or a lease that may run out, has a known time: wake then.
+  // While the answer stays a time in the past, the claims found nothing (Convex's clock behind
+  // ours, or the slots busy): look again later, backing off, until the answer changes.
+  const wakeAt = (at: number, recheckMs: number) => {
+    clearTimeout(wakeTimer);
+    const delay = at - Date.now();
+    if (delay <= 0) loop.wake();
+    wakeTimer = setTimeout(
+      () => wakeAt(at, delay > 0 ? recheckMs : Math.min(2 * recheckMs, MAX_RECHECK_MS)),
+      delay > 0 ? delay + 50 : recheckMs,
+    );
+  };
   const unsubscribe = client.onUpdate(
     convexApi.workerQueue.nextClaimableAt,
     { workerSecret: settings.workerSecret },
     (nextClaimableAt) => {
       clearTimeout(wakeTimer);
-      if (nextClaimableAt === null) return;
-      // A job backing off after a retry becomes claimable at a known time: wake then.
-      const delay = nextClaimableAt - Date.now();
-      if (delay <= 0) loop.wake();
-      else wakeTimer = setTimeout(() => loop.wake(), delay + 50);
+      if (nextClaimableAt !== null) wakeAt(nextClaimableAt, 1_000);
     },
     (error) => log.warn("queue subscription failed", { cause: error.message }),
   );
