@@ -2,6 +2,14 @@
  * Live queries: after any write, re-run every subscribed query of every connected client
  * and let each session push what changed. Writes are coalesced: while a refresh round
  * runs, further writes mark the hub dirty and one more round follows.
+ *
+ * Reads never go backwards for a client. A round's results are shared between sessions, and a
+ * session may also read on its own (a new subscription, a new identity) while a round runs. So
+ * every read is stamped with `hub.mark()` when it completes, and every round's results when the
+ * round starts: a session uses a round's shared results only if the round started after its own
+ * last read completed. Otherwise a shared result read before some write could replace a newer
+ * one the session already sent. (convex-test runs one transaction at a time, so a read that
+ * starts after another completed sees at least everything that one saw.)
  */
 import { AsyncResource } from "node:async_hooks";
 import type { UserIdentity } from "convex/server";
@@ -19,6 +27,7 @@ export class SubscriptionHub {
   private readonly sessions = new Set<LiveSession>();
   private dirty = false;
   private running = false;
+  private marks = 0;
   private readonly startRounds: () => void;
 
   constructor(
@@ -42,6 +51,11 @@ export class SubscriptionHub {
     this.sessions.delete(session);
   }
 
+  /** A point in the order of reads: later calls return larger numbers. */
+  mark(): number {
+    return ++this.marks;
+  }
+
   /** Something may have changed: schedule a refresh round. */
   invalidate(): void {
     this.dirty = true;
@@ -57,7 +71,7 @@ export class SubscriptionHub {
         // Taken before any query runs: every result of the round reflects at least the
         // commits up to this timestamp.
         const ts = this.clock.tick();
-        const results = new QueryResultCache(this.executor);
+        const results = new QueryResultCache(this.executor, this.mark());
         await Promise.all(
           [...this.sessions].map((session) =>
             session.refresh(ts, results).catch((error: unknown) => {
@@ -76,7 +90,11 @@ export class SubscriptionHub {
 export class QueryResultCache {
   private readonly results = new Map<string, Promise<FunctionOutcome>>();
 
-  constructor(private readonly executor: FunctionExecutor) {}
+  constructor(
+    private readonly executor: FunctionExecutor,
+    /** `SubscriptionHub.mark()` when the round started: every read here starts after it. */
+    readonly startMark: number,
+  ) {}
 
   get(
     udfPath: string,

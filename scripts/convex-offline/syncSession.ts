@@ -57,6 +57,8 @@ export class SyncSession implements LiveSession {
   private sentVersion: Version = { querySet: 0, identity: 0, ts: 0n };
   private auth: VerifiedToken | null = null;
   private readonly subscriptions = new Map<QueryId, Subscription>();
+  /** `hub.mark()` when this session's last read of its own (not a round's shared one) completed. */
+  private ownReadMark = 0;
   /** The latest mutation timestamp answered but not yet covered by a Transition. */
   private awaitingTs: bigint | null = null;
   private clientClockSkew: number | undefined;
@@ -78,7 +80,10 @@ export class SyncSession implements LiveSession {
   /** Re-runs every subscription as of `ts` and sends what changed (a SubscriptionHub round). */
   refresh(ts: bigint, results: QueryResultCache): Promise<void> {
     return this.enqueue(async () => {
-      const modifications = await this.rerunSubscriptions(results);
+      // Shared results that may have been read before this session's own last read would be
+      // older than what it already sent: read again instead (see subscriptions.ts).
+      const shared = results.startMark > this.ownReadMark ? results : undefined;
+      const modifications = await this.rerunSubscriptions(shared);
       const coversMutation = this.awaitingTs !== null && this.awaitingTs <= ts;
       if (modifications.length > 0 || coversMutation) this.sendTransition(modifications, ts);
     });
@@ -230,10 +235,12 @@ export class SyncSession implements LiveSession {
   private runQuery(subscription: Subscription, results?: QueryResultCache): Promise<FunctionOutcome> {
     if (subscription.componentPath) return Promise.resolve(componentsUnsupported());
     if (results) return results.get(subscription.udfPath, subscription.encodedArgs, this.auth);
-    return this.services.executor.run(subscription.udfPath, subscription.encodedArgs, this.identity(), {
-      caller: "client",
-      expectedKind: "query",
-    });
+    return this.services.executor
+      .run(subscription.udfPath, subscription.encodedArgs, this.identity(), { caller: "client", expectedKind: "query" })
+      .then((outcome) => {
+        this.ownReadMark = this.services.hub.mark();
+        return outcome;
+      });
   }
 
   /** The modification to send for a new result, or null when the client already has it. */
