@@ -2,21 +2,25 @@
  * Upload throughput in Chromium against the local stack's embedded S3 server:
  *   (a) one XHR PUT of the whole file to a presigned PutObject URL,
  *   (b) raw parallel part PUTs to presigned UploadPart URLs (the server's part size, 4 at once),
- *   (c) the upload engine (`src/lib/upload`) end to end through the Convex functions.
+ *   (c) the upload engine (`src/lib/upload`) end to end through the Convex functions,
+ *   (d) Uppy (`@uppy/core` + `@uppy/aws-s3`, multipart) end to end through the same functions.
  * Same file (generated on disk and selected in an <input type=file>), part size and concurrency;
- * runs alternate the order; medians. Reports MiB/s, c/a and c/b, Convex calls per GiB and the
- * page's peak JS heap (`performance.memory`, precise). (d) Uppy is not installed: not measured.
+ * runs rotate the order; medians. Reports MiB/s, c/a, c/b, c/d (also per run, with the load
+ * average), Convex calls per GiB and the page's peak JS heap (`performance.memory`, precise).
+ * `--profile` also prints each hash's speed on the page and the main thread's CPU profile of
+ * every engine run, with the engine's timing marks.
  *
- *   tsx scripts/bench/uploadThroughput.ts [--mib 256] [--runs 3]
+ *   tsx scripts/bench/uploadThroughput.ts [--mib 256] [--runs 3] [--profile]
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { mkdtemp, open, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { chromium } from "@playwright/test";
+import { chromium, type Page } from "@playwright/test";
 import { ConvexHttpClient } from "convex/browser";
 import { build } from "esbuild";
 import { api } from "../../convex/_generated/api";
@@ -31,9 +35,18 @@ import { median, numberArg, reportResult, round } from "./benchSupport";
 const SIZE_MIB = numberArg("mib", 256);
 const RUNS = numberArg("runs", 3);
 const CONCURRENCY = 4;
-const MODES = ["single", "parts", "engine"] as const;
+const URL_BATCH_SIZE = 20;
+const requireFromHere = createRequire(import.meta.url);
+const UPPY_VERSIONS = {
+  core: (requireFromHere("@uppy/core/package.json") as { version: string }).version,
+  awsS3: (requireFromHere("@uppy/aws-s3/package.json") as { version: string }).version,
+};
+const MODES = ["single", "parts", "engine", "uppy"] as const;
 type Mode = (typeof MODES)[number];
-type Measured = { ms: number; peakHeapBytes: number; convexCalls?: number };
+type Measured = { ms: number; peakHeapBytes: number; convexCalls?: number; phases?: Record<string, number>; completeMs?: number };
+const PROFILE = process.argv.includes("--profile");
+/** Also runs (c) without the whole-file SHA-256, to show what it costs; reported apart, never as (c). */
+const DIAGNOSE = process.argv.includes("--diagnose");
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -63,6 +76,7 @@ async function servePage(port: number): Promise<Server> {
     "/": ["text/html", '<!doctype html><input type="file" id="file"><script type="module" src="/page.js"></script>'],
     "/page.js": ["text/javascript", await bundle("scripts/bench/uploadPage.browser.ts")],
     "/sha256Worker.js": ["text/javascript", await bundle("src/lib/upload/sha256Worker.ts")],
+    "/md5Worker.js": ["text/javascript", await bundle("src/lib/upload/md5Worker.ts")],
   };
   const server = createServer((request, response) => {
     const file = files[request.url ?? ""];
@@ -70,6 +84,34 @@ async function servePage(port: number): Promise<Server> {
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return server;
+}
+
+/**
+ * `--profile`: the page's main-thread CPU profile (CDP Profiler) over an engine run, as the
+ * functions with the most self time. Web Workers are separate targets; the timing marks cover them.
+ */
+async function startProfiler(page: Page): Promise<{ stop(): Promise<string> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+  await cdp.send("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await cdp.send("Profiler.stop");
+      await cdp.detach();
+      const totalMs = (profile.endTime - profile.startTime) / 1000;
+      const selfMs = new Map<string, number>();
+      const deltas = profile.timeDeltas ?? [];
+      const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+      (profile.samples ?? []).forEach((id, i) => {
+        const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+        const name = `${functionName || "(anonymous)"} ${url.split("/").pop()}:${lineNumber + 1}`;
+        selfMs.set(name, (selfMs.get(name) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
+      });
+      const top = [...selfMs].sort((x, y) => y[1] - x[1]).slice(0, 15);
+      return [`main thread, ${Math.round(totalMs)} ms profiled; self time:`, ...top.map(([n, ms]) => `  ${ms.toFixed(0).padStart(6)} ms ${(100 * ms / totalMs).toFixed(1).padStart(5)} %  ${n}`)].join("\n");
+    },
+  };
 }
 
 async function writeTestFile(filePath: string, bytes: number): Promise<void> {
@@ -107,6 +149,7 @@ async function main() {
     const { convexUrl, s3Endpoint, bucket } = stack.endpoints;
     const s3 = createS3Client({ endpoint: s3Endpoint, bucket, ...EMBEDDED_S3_CREDENTIALS });
     const page = await browser.newPage();
+    if (PROFILE) page.on("console", (message) => console.log(`page: ${message.text()}`));
     await page.goto(`http://127.0.0.1:${appPort}/`);
     await page.waitForFunction(() => "uploadBench" in window);
     await page.setInputFiles("#file", filePath);
@@ -116,7 +159,17 @@ async function main() {
     const token = signIn.tokens!.token;
     guest.setAuth(token);
 
-    const runMode: Record<Mode, (run: number) => Promise<Measured>> = {
+    if (PROFILE) console.log("hash speed on the page's main thread, MiB/s:", await page.evaluate(() => window.uploadBench.hashSpeed(128)));
+
+    /** A job whose rights are confirmed, ready for `prepareUpload` (made untimed). */
+    const jobAwaitingUpload = async () => {
+      const { jobId } = await guest.mutation(api.jobs.createJobFromYouTubeUrl, { url: "https://youtu.be/dQw4w9WgXcQ" });
+      await waitForStatus(guest, jobId, ["META_READY"]);
+      await guest.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version });
+      return jobId;
+    };
+
+    const runMode: Record<Mode, (run: number, skipFileSha256?: boolean) => Promise<Measured>> = {
       async single(run) {
         const Key = `bench/single-${run}`;
         const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key }), { expiresIn: 3600 });
@@ -137,6 +190,8 @@ async function main() {
           ([u, p, c]) => window.uploadBench.rawParts(u, p, c),
           [urls, partSize, CONCURRENCY] as const,
         );
+        // Untimed in (b) itself, but measured: storage's own completion is part of (c) and (d).
+        const completing = performance.now();
         await s3.send(
           new CompleteMultipartUploadCommand({
             Bucket: bucket,
@@ -145,55 +200,98 @@ async function main() {
             MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
           }),
         );
+        return { ...measured, completeMs: performance.now() - completing };
+      },
+      async uppy() {
+        const jobId = await jobAwaitingUpload();
+        const measured = await page.evaluate(
+          ([u, t, j, c, n]) => window.uploadBench.uppy(u, t, j, c, n),
+          [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE] as const,
+        );
+        const job = await guest.query(api.jobs.get, { jobId });
+        if (job?.status !== "UPLOADED" && job?.status !== "PROCESSING") throw new Error(`Uppy upload left the job ${job?.status}`);
         return measured;
       },
-      async engine() {
-        const { jobId } = await guest.mutation(api.jobs.createJobFromYouTubeUrl, { url: "https://youtu.be/dQw4w9WgXcQ" });
-        await waitForStatus(guest, jobId, ["META_READY"]);
-        await guest.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version });
+      async engine(run, skipFileSha256 = false) {
+        const jobId = await jobAwaitingUpload();
+        const profiler = PROFILE ? await startProfiler(page) : null;
         const measured = await page.evaluate(
-          ([u, t, j, c]) => window.uploadBench.engine(u, t, j, c),
-          [convexUrl, token, jobId, CONCURRENCY] as const,
+          ([u, t, j, c, n, skip]) => window.uploadBench.engine(u, t, j, c, n, skip),
+          [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE, skipFileSha256] as const,
         );
+        if (profiler) console.log(await profiler.stop());
+        if (measured.phases) console.log(`engine ${Math.round(measured.ms)} ms; marks ${JSON.stringify(measured.phases)}`);
         const job = await guest.query(api.jobs.get, { jobId });
         if (job?.status !== "UPLOADED" && job?.status !== "PROCESSING") throw new Error(`engine upload left the job ${job?.status}`);
         return measured;
       },
     };
 
-    const results: Record<Mode, Measured[]> = { single: [], parts: [], engine: [] };
+    const results: Record<Mode, Measured[]> = { single: [], parts: [], engine: [], uppy: [] };
+    const perRun: Record<string, number>[] = [];
+    const withoutSha256: Measured[] = [];
+    const speed = (r: Measured) => SIZE_MIB / (r.ms / 1000);
     for (let run = 0; run < RUNS; run++) {
       const order = MODES.map((_, i) => MODES[(i + run) % MODES.length]!);
       for (const mode of order) results[mode].push(await runMode[mode](run));
+      if (DIAGNOSE) withoutSha256.push(await runMode.engine(run, true));
+      const [a, b, c, d] = MODES.map((m) => speed(results[m].at(-1)!));
+      perRun.push({ c_b: round(c! / b!), c_d: round(c! / d!), loadAverage1m: round(loadavg()[0]!) });
       console.log(
-        `run ${run + 1}: ` + MODES.map((m) => `${m} ${round(SIZE_MIB / (results[m].at(-1)!.ms / 1000), 1)} MiB/s`).join(", "),
+        `run ${run + 1} (${order.join(" → ")}): ` +
+          MODES.map((m) => `${m} ${round(speed(results[m].at(-1)!), 1)} MiB/s`).join(", ") +
+          `; c/a ${round(c! / a!)}, c/b ${round(c! / b!)}, c/d ${round(c! / d!)}; load ${perRun.at(-1)!.loadAverage1m}`,
       );
     }
 
     const mibPerSecond = (mode: Mode) => round(SIZE_MIB / (median(results[mode].map((r) => r.ms)) / 1000), 1);
     const peakHeapMiB = (mode: Mode) => round(Math.max(...results[mode].map((r) => r.peakHeapBytes)) / MiB, 1);
+    const medianOf = (values: number[]) => round(median(values), 0);
     const a = mibPerSecond("single");
     const b = mibPerSecond("parts");
     const c = mibPerSecond("engine");
-    const calls = median(results.engine.map((r) => r.convexCalls ?? 0));
+    const d = mibPerSecond("uppy");
+    // (b) plus storage's own CompleteMultipartUpload, which (c) and (d) include (the embedded S3
+    // server copies every part into the object and MD5s it; R2 does not copy).
+    const bWithCompletion = round(SIZE_MIB / (median(results.parts.map((r) => r.ms + (r.completeMs ?? 0))) / 1000), 1);
+    const engineCalls = median(results.engine.map((r) => r.convexCalls ?? 0));
+    const uppyCalls = median(results.uppy.map((r) => r.convexCalls ?? 0));
+    const mark = (name: string) => medianOf(results.engine.map((r) => r.phases?.[name] ?? Number.NaN));
     const result = {
       fileMiB: SIZE_MIB,
       runs: RUNS,
       partSizeMiB: partSize / MiB,
       partCount,
       concurrency: CONCURRENCY,
+      urlBatchSize: URL_BATCH_SIZE,
       storage: "embedded S3 (@20minutes/s3rver) on 127.0.0.1",
       singlePutMiBps: a,
       rawPartsMiBps: b,
+      rawPartsWithCompletionMiBps: bWithCompletion,
+      storageCompleteMs: medianOf(results.parts.map((r) => r.completeMs ?? Number.NaN)),
       engineMiBps: c,
+      uppyMiBps: d,
       engineOverSinglePut: round(c / a, 2),
       engineOverRawParts: round(c / b, 2),
-      convexCallsPerUpload: calls,
-      convexCallsPerGiB: round((calls * 1024) / SIZE_MIB, 0),
-      peakHeapMiB: { single: peakHeapMiB("single"), parts: peakHeapMiB("parts"), engine: peakHeapMiB("engine") },
-      uppy: "not measured (not installed)",
+      engineOverRawPartsWithCompletion: round(c / bWithCompletion, 2),
+      engineOverUppy: round(c / d, 2),
+      perRun,
+      engineMarksMs: {
+        total: medianOf(results.engine.map((r) => r.ms)),
+        firstBytes: mark("firstBytes"),
+        lastPartConfirmed: mark("partsDone"),
+        fileSha256: mark("fileSha256Done"),
+      },
+      convexCallsPerUpload: { engine: engineCalls, uppy: uppyCalls },
+      convexCallsPerGiB: { engine: round((engineCalls * 1024) / SIZE_MIB, 0), uppy: round((uppyCalls * 1024) / SIZE_MIB, 0) },
+      peakHeapMiB: { single: peakHeapMiB("single"), parts: peakHeapMiB("parts"), engine: peakHeapMiB("engine"), uppy: peakHeapMiB("uppy") },
+      ...(DIAGNOSE ? { diagnosisEngineWithoutFileSha256MiBps: round(SIZE_MIB / (median(withoutSha256.map((r) => r.ms)) / 1000), 1) } : {}),
+      uppyVersion: `@uppy/core ${UPPY_VERSIONS.core}, @uppy/aws-s3 ${UPPY_VERSIONS.awsS3}`,
     };
-    console.log(`(a) ${a} MiB/s, (b) ${b} MiB/s, (c) ${c} MiB/s; c/a ${result.engineOverSinglePut}, c/b ${result.engineOverRawParts}`);
+    console.log(
+      `(a) ${a}, (b) ${b} (${bWithCompletion} with storage's completion), (c) ${c}, (d) ${d} MiB/s; ` +
+        `c/a ${result.engineOverSinglePut}, c/b ${result.engineOverRawParts}, c/d ${result.engineOverUppy}`,
+    );
     reportResult("uploadThroughput", result);
   } finally {
     await browser.close();

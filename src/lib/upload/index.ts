@@ -13,6 +13,7 @@ export type {
 export type { PartPutRequest, PartPutResponse, PartTransport } from "./partTransport";
 export { XhrPartTransport } from "./xhrPartTransport";
 export { createFileHasher, InProcessFileHasher, WorkerFileHasher, type FileHasher } from "./fileHasher";
+export { createPartHasher, InProcessPartHasher, WorkerPartHasher, type PartHasher } from "./partHasher";
 export { browserNetworkStatus, type NetworkStatus } from "./networkStatus";
 export { DEFAULT_UPLOAD_OPTIONS, MAX_CONCURRENCY, MAX_URL_BATCH_SIZE, type UploadOptions } from "./options";
 export { UPLOAD_ERROR_CODES, UploadError, type UploadErrorCode } from "./uploadError";

@@ -1,11 +1,10 @@
 /**
  * Each part's MD5, computed before the part's URL is requested (the digest is signed into the
  * URL). Parts are hashed one at a time, one chunk at a time, so hashing ahead of the uploads
- * never holds more than `chunkBytes` of the file.
+ * never holds more than one chunk of the file (`chunkBytes` in-process; a part in the worker).
  */
-import { readBlobInChunks } from "./blobChunks";
 import { bytesToBase64, bytesToHex } from "./byteEncoding";
-import { Md5 } from "./md5";
+import { InProcessPartHasher, type PartHasher } from "./partHasher";
 
 export interface PartDigest {
   /** For the Content-MD5 header. */
@@ -21,8 +20,9 @@ export class PartDigests {
 
   constructor(
     private readonly partBlob: (partNumber: number) => Blob,
-    private readonly chunkBytes: number,
+    chunkBytes: number,
     private readonly signal: AbortSignal,
+    private readonly hasher: PartHasher = new InProcessPartHasher(chunkBytes),
   ) {}
 
   /** The part's digest, computed once (after every digest requested before it). */
@@ -39,6 +39,12 @@ export class PartDigests {
     digest.catch(() => {});
     this.computing.set(partNumber, digest);
     return digest;
+  }
+
+  /** The digest being computed for this part, if one is requested; never starts one. */
+  async pendingDigest(partNumber: number): Promise<PartDigest | undefined> {
+    const computing = this.computing.get(partNumber);
+    return computing ? await computing : undefined;
   }
 
   /** The digest if it is already computed. */
@@ -58,9 +64,8 @@ export class PartDigests {
   }
 
   private async compute(partNumber: number): Promise<PartDigest> {
-    const md5 = new Md5();
-    await readBlobInChunks(this.partBlob(partNumber), this.chunkBytes, (chunk) => md5.update(chunk), this.signal);
-    const bytes = md5.digest();
+    this.signal.throwIfAborted();
+    const bytes = await this.hasher.md5(this.partBlob(partNumber), { signal: this.signal });
     return { md5Base64: bytesToBase64(bytes), md5Hex: bytesToHex(bytes) };
   }
 }

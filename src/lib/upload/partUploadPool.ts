@@ -6,6 +6,7 @@
 import { linkedAbortController, sleep, untilAborted } from "./abortable";
 import type { UploadOptions } from "./options";
 import { PartDigests, type PartDigest } from "./partDigests";
+import type { PartHasher } from "./partHasher";
 import { partByteRange } from "./partLayout";
 import type { PartTransport } from "./partTransport";
 import { PartUrlCache, type PartUrlNeed } from "./partUrlCache";
@@ -22,6 +23,8 @@ export interface PartPoolHost {
   readonly partNumbers: readonly number[];
   readonly backend: UploadBackend;
   readonly transport: PartTransport;
+  /** Computes each part's MD5. */
+  readonly partHasher: PartHasher;
   readonly options: UploadOptions;
   readonly now: () => number;
   readonly random: () => number;
@@ -47,6 +50,10 @@ type AttemptOutcome = PartAttemptResult | { kind: "interrupted" };
 
 class PartUploadPool {
   private nextIndex = 0;
+  /** Signing rounds started so far. */
+  private signingCalls = 0;
+  /** Parts a worker has taken and not finished. */
+  private readonly started = new Set<number>();
   private readonly digests: PartDigests;
   private readonly urls: PartUrlCache;
   private readonly reports: Promise<void>[] = [];
@@ -57,7 +64,7 @@ class PartUploadPool {
 
   constructor(private readonly host: PartPoolHost) {
     const { options, backend, jobId, now, lifetime } = host;
-    this.digests = new PartDigests((partNumber) => this.partBlob(partNumber), options.readChunkBytes, lifetime);
+    this.digests = new PartDigests((partNumber) => this.partBlob(partNumber), options.readChunkBytes, lifetime, host.partHasher);
     this.urls = new PartUrlCache(
       (parts) =>
         backend.getUploadPartUrls({ jobId, parts }).then(
@@ -85,9 +92,26 @@ class PartUploadPool {
       this.host.lifetime.throwIfAborted();
       const partNumber = this.host.partNumbers[this.nextIndex];
       if (partNumber === undefined) return;
+      this.hashAhead(this.nextIndex);
       this.nextIndex += 1;
-      await this.sendPart(partNumber);
+      this.started.add(partNumber);
+      try {
+        await this.sendPart(partNumber);
+      } finally {
+        this.started.delete(partNumber);
+      }
     }
+  }
+
+  /**
+   * Keeps the MD5s of the next parts computing (one at a time, in order) while parts upload, so
+   * a signing round finds them ready instead of hashing a batch while the network waits.
+   */
+  private hashAhead(fromIndex: number): void {
+    const { partNumbers, options } = this.host;
+    // Digests are computed in the order they are first asked for: the part being taken comes first.
+    const end = Math.min(partNumbers.length, fromIndex + options.urlBatchSize + 2 * options.concurrency);
+    for (let i = fromIndex; i < end; i++) void this.digests.digestFor(partNumbers[i]!).catch(() => {});
   }
 
   private async sendPart(partNumber: number): Promise<void> {
@@ -208,17 +232,42 @@ class PartUploadPool {
     return round;
   }
 
-  /** One signing call: the parts workers are waiting for, then the next parts to start, up to a batch. */
+  /**
+   * One signing call: the parts workers are waiting for, then the next parts to start, up to a
+   * batch. The first call does not wait for a batch of digests, so the first bytes leave as soon
+   * as the first parts are hashed: it waits only for the parts workers have taken (hashed first
+   * anyway) and takes along the upcoming parts whose MD5 is ready. Later calls wait for a full
+   * batch, which hashing ahead has mostly computed, so there is about one call per batch.
+   */
   private async signNextBatch(): Promise<void> {
     const { urlBatchSize } = this.host.options;
-    // Computing the upcoming digests takes a while; workers that start meanwhile join this batch.
-    const upcoming = await this.upcomingNeeds(urlBatchSize);
+    const first = this.signingCalls++ === 0;
+    const taken = first ? await this.takenNeeds() : [];
+    // Computing digests takes a while; workers that reach their URL meanwhile join this batch.
+    const upcoming = await this.upcomingNeeds(urlBatchSize, !first);
     const waiting: PartUrlNeed[] = [];
     for (const [partNumber, contentMd5] of this.awaitingUrl) {
       if (!this.urls.isCovered(partNumber, contentMd5)) waiting.push({ partNumber, contentMd5 });
     }
-    const needs = [...waiting, ...upcoming.filter((need) => !this.awaitingUrl.has(need.partNumber))];
+    const needs: PartUrlNeed[] = [];
+    const seen = new Set<number>();
+    for (const need of [...waiting, ...taken, ...upcoming]) {
+      if (seen.has(need.partNumber)) continue;
+      seen.add(need.partNumber);
+      needs.push(need);
+    }
     await this.urls.signBatch(needs.slice(0, urlBatchSize));
+  }
+
+  /** The parts workers have taken that have no URL for their current digest yet. */
+  private async takenNeeds(): Promise<PartUrlNeed[]> {
+    const needs: PartUrlNeed[] = [];
+    for (const partNumber of [...this.started].sort((a, b) => a - b)) {
+      // A digest being recomputed (after storage saw other bytes) is the worker's own business.
+      const digest = this.digests.peek(partNumber) ?? (await this.digests.pendingDigest(partNumber));
+      if (digest && !this.urls.isCovered(partNumber, digest.md5Base64)) needs.push({ partNumber, contentMd5: digest.md5Base64 });
+    }
+    return needs;
   }
 
   /**
@@ -241,15 +290,19 @@ class PartUploadPool {
     this.startSigningRound().catch(() => {});
   }
 
-  /** Up to `limit` parts, in the order they will start, that have no URL yet (digests computed). */
-  private async upcomingNeeds(limit: number): Promise<PartUrlNeed[]> {
+  /**
+   * Up to `limit` parts, in the order they will start, that have no URL yet: waiting for their
+   * digests, or (`waitForDigests` false) only those already computed.
+   */
+  private async upcomingNeeds(limit: number, waitForDigests: boolean): Promise<PartUrlNeed[]> {
     const { partNumbers, options } = this.host;
     const needs: PartUrlNeed[] = [];
     const scanEnd = Math.min(partNumbers.length, this.nextIndex + 2 * options.urlBatchSize + options.concurrency);
     for (let i = this.nextIndex; i < scanEnd && needs.length < limit; i++) {
       const partNumber = partNumbers[i]!;
-      const { md5Base64 } = await this.digests.digestFor(partNumber);
-      if (!this.urls.isCovered(partNumber, md5Base64)) needs.push({ partNumber, contentMd5: md5Base64 });
+      const digest = waitForDigests ? await this.digests.digestFor(partNumber) : this.digests.peek(partNumber);
+      if (!digest) break;
+      if (!this.urls.isCovered(partNumber, digest.md5Base64)) needs.push({ partNumber, contentMd5: digest.md5Base64 });
     }
     return needs;
   }

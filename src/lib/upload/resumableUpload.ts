@@ -10,6 +10,7 @@ import { untilAborted } from "./abortable";
 import { createFileHasher, type FileHasher } from "./fileHasher";
 import { browserNetworkStatus, type NetworkStatus } from "./networkStatus";
 import { resolveUploadOptions, type UploadOptions } from "./options";
+import { createPartHasher, type PartHasher } from "./partHasher";
 import { describePlanProblem, partByteRange } from "./partLayout";
 import type { PartTransport } from "./partTransport";
 import { uploadParts } from "./partUploadPool";
@@ -50,6 +51,11 @@ export interface UploadDependencies {
   transport?: PartTransport;
   /** Default: a Web Worker, or in-process where there are no workers. */
   fileHasher?: FileHasher;
+  /**
+   * Computes each part's MD5. Default: one Web Worker for the upload (in-process where there
+   * are no workers), disposed when the upload ends; one passed in is left to its owner.
+   */
+  partHasher?: PartHasher;
   /** Default: `navigator.onLine` and the window's online/offline events. */
   networkStatus?: NetworkStatus;
   options?: Partial<UploadOptions>;
@@ -83,6 +89,8 @@ export class ResumableUpload {
   private readonly backend: UploadBackend;
   private readonly transport: PartTransport;
   private readonly fileHasher: FileHasher;
+  private readonly partHasher: PartHasher;
+  private readonly ownsPartHasher: boolean;
   private readonly network: NetworkStatus;
   private readonly options: UploadOptions;
   private readonly now: () => number;
@@ -119,6 +127,8 @@ export class ResumableUpload {
     this.fileHasher = dependencies.fileHasher ?? createFileHasher();
     this.network = dependencies.networkStatus ?? browserNetworkStatus();
     this.options = resolveUploadOptions(dependencies.options);
+    this.ownsPartHasher = dependencies.partHasher === undefined;
+    this.partHasher = dependencies.partHasher ?? createPartHasher(this.options.readChunkBytes);
     this.now = dependencies.now ?? Date.now;
     this.random = dependencies.random ?? Math.random;
     this.online = this.network.isOnline();
@@ -190,6 +200,7 @@ export class ResumableUpload {
       throw this.lifetime.signal.reason;
     } finally {
       stopWatchingNetwork();
+      if (this.ownsPartHasher) this.partHasher.dispose();
     }
   }
 
@@ -294,6 +305,7 @@ export class ResumableUpload {
       partNumbers,
       backend: this.backend,
       transport: this.transport,
+      partHasher: this.partHasher,
       options: this.options,
       now: this.now,
       random: this.random,
