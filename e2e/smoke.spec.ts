@@ -1,6 +1,4 @@
-import { expect, test } from "@playwright/test";
-
-test.use({ baseURL: process.env.E2E_APP_URL });
+import { expect, test } from "./support/fixtures";
 
 test("a guest submits a YouTube link and sees the job reach META_READY without a reload", async ({ page }) => {
   await page.goto("/");
@@ -31,8 +29,14 @@ test("an invalid link is refused with a clear message and creates no job", async
   await page.getByRole("button", { name: "Continue as guest" }).click();
   await page.getByLabel("Link to your YouTube video").fill("https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ");
   await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByRole("alert").filter({ hasText: "youtube.com or youtu.be" })).toBeVisible();
+  const refusal = page.getByRole("alert").filter({ hasText: "youtube.com or youtu.be" });
+  await expect(refusal).toHaveText("That link is not on youtube.com or youtu.be.");
+  const field = page.getByLabel("Link to your YouTube video");
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+  await expect(field).toHaveAccessibleDescription("That link is not on youtube.com or youtu.be.");
   await expect(page).toHaveURL(/\/$/);
+  await page.getByRole("link", { name: "My jobs" }).first().click();
+  await expect(page.getByText("You have not started any jobs yet.")).toBeVisible();
 });
 
 test("a job that does not exist reads as not found", async ({ page }) => {

@@ -3,8 +3,8 @@
  * writes (s3rver), with the fault-injecting proxy between the browser and storage.
  */
 import { utimes } from "node:fs/promises";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { proxyStats, putsPerPart, resetProxy, setProxyMode, storedParts } from "./support/proxyControl";
+import { expect, test, type Page, type TestInfo } from "./support/fixtures";
+import { proxyStats, putsPerPart, setProxyMode, storedParts } from "./support/proxyControl";
 import { sourceKey, storedObjectDigest } from "./support/storedObject";
 import { MiB, tempFolder, writeSeededFile, type TestFile } from "./support/testFiles";
 import {
@@ -18,25 +18,9 @@ import {
   uploadPanel,
 } from "./support/uploadPage";
 
-test.use({ baseURL: process.env.E2E_APP_URL });
-
 /** The engine's default pool size (`src/lib/upload/options.ts`). */
 const CONCURRENCY = 4;
 const SCREENSHOTS = "e2e/screenshots";
-
-let folder: Awaited<ReturnType<typeof tempFolder>>;
-test.beforeAll(async () => {
-  folder = await tempFolder();
-});
-test.afterAll(async () => {
-  await folder.remove();
-});
-test.beforeEach(async () => {
-  await resetProxy();
-});
-test.afterEach(async () => {
-  await resetProxy();
-});
 
 async function expectStoredCopyOf(jobId: string, file: TestFile): Promise<void> {
   const stored = await storedObjectDigest(sourceKey(jobId));
@@ -63,9 +47,10 @@ const unquote = (etag: string) => etag.replace(/"/g, "");
 
 test("a 200 MiB file uploads while the connection is cut at random, and storage holds it byte for byte", async ({
   page,
+  filesFolder,
 }, testInfo) => {
   test.setTimeout(300_000);
-  const file = await writeSeededFile(folder.path, "long-take.mp4", 200 * MiB, "A");
+  const file = await writeSeededFile(filesFolder, "long-take.mp4", 200 * MiB, "A");
   await recordProgressValues(page);
   const jobId = await openJobAwaitingFile(page);
 
@@ -113,9 +98,9 @@ test("a 200 MiB file uploads while the connection is cut at random, and storage 
   report(testInfo, "200 MiB", summary);
 });
 
-test("after a reload half-way, the same file continues with only the parts storage lacks", async ({ page }, testInfo) => {
+test("after a reload half-way, the same file continues with only the parts storage lacks", async ({ page, filesFolder }, testInfo) => {
   test.setTimeout(180_000);
-  const file = await writeSeededFile(folder.path, "interview.mp4", 64 * MiB, "B");
+  const file = await writeSeededFile(filesFolder, "interview.mp4", 64 * MiB, "B");
   const jobId = await openJobAwaitingFile(page);
 
   // Slow enough that the reload lands while parts are in flight.
@@ -162,8 +147,8 @@ test("after a reload half-way, the same file continues with only the parts stora
   });
 });
 
-test("a part altered on the way is detected and sent again, by its ETag and by BadDigest", async ({ page }, testInfo) => {
-  const file = await writeSeededFile(folder.path, "b-roll.mp4", 24 * MiB, "C");
+test("a part altered on the way is detected and sent again, by its ETag and by BadDigest", async ({ page, filesFolder }, testInfo) => {
+  const file = await writeSeededFile(filesFolder, "b-roll.mp4", 24 * MiB, "C");
   const jobId = await openJobAwaitingFile(page);
 
   // s3rver stores part 2 with a flipped byte (its ETag gives it away); part 3 is refused as R2 would.
@@ -196,10 +181,10 @@ test("a part altered on the way is detected and sent again, by its ETag and by B
   });
 });
 
-test("resuming with another file says which file is expected and how this one differs", async ({ page }) => {
+test("resuming with another file says which file is expected and how this one differs", async ({ page, filesFolder }) => {
   test.setTimeout(180_000);
-  const original = await writeSeededFile(folder.path, "holiday.mp4", 20 * MiB, "D");
-  const other = await writeSeededFile(folder.path, "other.mp4", 12 * MiB, "D-other");
+  const original = await writeSeededFile(filesFolder, "holiday.mp4", 20 * MiB, "D");
+  const other = await writeSeededFile(filesFolder, "other.mp4", 12 * MiB, "D-other");
   const twinFolder = await tempFolder();
   try {
     // Same name, size and date as the original, different bytes: only the fingerprint tells.
@@ -235,8 +220,8 @@ test("resuming with another file says which file is expected and how this one di
   }
 });
 
-test("an unfinished upload can be canceled from the resume prompt, without the file", async ({ page }) => {
-  const file = await writeSeededFile(folder.path, "draft.mp4", 20 * MiB, "G");
+test("an unfinished upload can be canceled from the resume prompt, without the file", async ({ page, filesFolder }) => {
+  const file = await writeSeededFile(filesFolder, "draft.mp4", 20 * MiB, "G");
   await openJobAwaitingFile(page);
   await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1 * MiB });
   await fileInput(page).setInputFiles(file.path);
@@ -249,8 +234,8 @@ test("an unfinished upload can be canceled from the resume prompt, without the f
   await expect(uploadPanel(page)).toHaveCount(0);
 });
 
-test("a file that is not a video is refused before anything is uploaded", async ({ page }) => {
-  const notes = await writeSeededFile(folder.path, "notes.txt", 1024, "E");
+test("a file that is not a video is refused before anything is uploaded", async ({ page, filesFolder }) => {
+  const notes = await writeSeededFile(filesFolder, "notes.txt", 1024, "E");
   await openJobAwaitingFile(page);
   await fileInput(page).setInputFiles(notes.path);
   await expect(page.getByTestId("upload-refusal")).toHaveText(
@@ -263,9 +248,10 @@ test("a file that is not a video is refused before anything is uploaded", async 
 
 test("pause holds the upload, resume continues it, cancel stops the job; the panel does not jump and fits 375 px", async ({
   page,
+  filesFolder,
 }) => {
   test.setTimeout(180_000);
-  const file = await writeSeededFile(folder.path, "keynote.mp4", 48 * MiB, "F");
+  const file = await writeSeededFile(filesFolder, "keynote.mp4", 48 * MiB, "F");
   await page.setViewportSize({ width: 1280, height: 900 });
   await openJobAwaitingFile(page);
   await setProxyMode({ mode: "pass", throttleBytesPerSecond: 0.75 * MiB });
@@ -311,6 +297,10 @@ test("pause holds the upload, resume continues it, cancel stops the job; the pan
   await expect(panel).toHaveAttribute("data-upload-status", "canceled");
   await expect(panel.locator('[data-error-code="canceled"]')).toContainText("Upload canceled");
   await expect(page.locator('[data-failure-code="upload_aborted"]')).toBeVisible();
+  // The stepper says it in words: FAILED, at the step the upload stopped, and why.
+  await expect(page.getByTestId("job-status")).toHaveText("Failed");
+  await expect(page.locator("ol.steps > li.step-failed")).toContainText("Uploading");
+  await expect(page.locator('[data-failure-code="upload_aborted"]')).toContainText("The upload was stopped before it finished.");
 });
 
 /** Positions and sizes of the panel's parts that must not move while progress updates. */

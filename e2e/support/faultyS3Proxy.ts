@@ -5,7 +5,8 @@
  *
  * It is transparent until a spec says otherwise through the control endpoint. Only UploadPart
  * PUTs (`?partNumber=…&uploadId=…`) are ever disturbed: the browser's part uploads. Everything
- * else (CORS preflights, Convex's S3 calls, the worker's download) always passes.
+ * else (CORS preflights, Convex's S3 calls, the worker's download) always passes — except during
+ * an `outage`, which stops everything, as a stopped server would.
  *
  * Control (JSON over HTTP, on its own port):
  *   POST /mode    {"mode":"pass","throttleBytesPerSecond"?:n}
@@ -18,20 +19,30 @@
  *                   ETag (the MD5 of what it stored) differs from the part's MD5; "bad-digest"
  *                   answers 400 BadDigest like R2, which checks the body against Content-MD5
  *                   (s3rver 4.0.4 does not).
+ *                 {"mode":"outage","durationMs":n}
+ *                   one-shot, on top of the current mode: storage goes away as a stopped server
+ *                   does. The proxy closes its listening socket and destroys every open
+ *                   connection (in-flight requests are reset, new ones are refused with
+ *                   ECONNREFUSED), then listens again on the same port after n ms. Every request
+ *                   is affected, not only part PUTs. s3rver keeps its state in this process, so
+ *                   this is how "S3 was stopped and restarted" looks from the browser and from
+ *                   Convex; what s3rver had stored is still there afterwards, as with R2.
+ *                   Answers once the listener is closed; GET /stats tells when it is back.
  *   GET  /stats   what happened to every part PUT, and totals
- *   POST /reset   back to "pass", counters cleared
+ *   POST /reset   back to "pass", counters cleared, storage reachable again (an outage ends now)
  */
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { seededRandom } from "../../src/lib/upload/testing/seededRandom";
 
 export type ProxyMode =
   | { mode: "pass"; throttleBytesPerSecond?: number }
   | { mode: "cut-random"; probability: number; seed: number; throttleBytesPerSecond?: number }
-  | { mode: "corrupt-next-part-put"; partNumber?: number; respond?: "store" | "bad-digest" };
+  | { mode: "corrupt-next-part-put"; partNumber?: number; respond?: "store" | "bad-digest" }
+  | { mode: "outage"; durationMs: number };
 
-type BaseMode = Exclude<ProxyMode, { mode: "corrupt-next-part-put" }>;
+type BaseMode = Exclude<ProxyMode, { mode: "corrupt-next-part-put" } | { mode: "outage" }>;
 type PendingCorruption = { partNumber?: number; respond: "store" | "bad-digest" };
 
 export type PartPutOutcome =
@@ -46,7 +57,9 @@ export type PartPutOutcome =
   /** One byte flipped and refused with 400 BadDigest, as R2 would. */
   | "corrupted-bad-digest"
   /** The browser abandoned the request (pause, reload, cancel) or storage could not be reached. */
-  | "abandoned";
+  | "abandoned"
+  /** The connection was reset by an outage (storage stopped while the request was in flight). */
+  | "cut-by-outage";
 
 export type PartPutRecord = {
   seq: number;
@@ -74,6 +87,10 @@ export type ProxyStats = {
   corruptions: number;
   /** Part body bytes forwarded to storage. */
   bytesForwarded: number;
+  /** Outages so far, each with when the listener closed and when it listened again (0: not yet). */
+  outages: Array<{ startedAt: number; endedAt: number; durationMs: number; connectionsReset: number }>;
+  /** Whether storage is unreachable right now. */
+  unreachable: boolean;
 };
 
 export type FaultyS3Proxy = {
@@ -96,11 +113,12 @@ export async function startFaultyS3Proxy(options: { target: string }): Promise<F
   const inFlight = () => stats.partPuts.filter((put) => put.endedAt === 0).length;
   let seq = 0;
 
-  function freshStats(): Omit<ProxyStats, "mode" | "inFlight"> {
-    return { partPuts: [], cuts: 0, corruptions: 0, bytesForwarded: 0 };
+  let unreachable = false;
+  function freshStats(): Omit<ProxyStats, "mode" | "inFlight" | "unreachable"> {
+    return { partPuts: [], cuts: 0, corruptions: 0, bytesForwarded: 0, outages: [] };
   }
 
-  function setMode(next: ProxyMode): void {
+  function setMode(next: Exclude<ProxyMode, { mode: "outage" }>): void {
     if (next.mode === "corrupt-next-part-put") {
       pendingCorruptions.push({ partNumber: next.partNumber, respond: next.respond ?? "store" });
       return;
@@ -144,7 +162,7 @@ export async function startFaultyS3Proxy(options: { target: string }): Promise<F
     const finish = (outcome: PartPutOutcome) => {
       if (ended) return;
       ended = true;
-      record.outcome = outcome;
+      record.outcome = outcome === "abandoned" && unreachable ? "cut-by-outage" : outcome;
       record.endedAt = Date.now();
     };
 
@@ -261,29 +279,43 @@ export async function startFaultyS3Proxy(options: { target: string }): Promise<F
     });
   }
 
+  const openSockets = new Set<Socket>();
   const proxy: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://proxy.invalid");
     const isPartPut = req.method === "PUT" && url.searchParams.has("partNumber") && url.searchParams.has("uploadId");
     if (isPartPut) handlePartPut(req, res, url.searchParams);
     else passThrough(req, res);
   });
+  proxy.on("connection", (socket) => {
+    openSockets.add(socket);
+    socket.on("close", () => openSockets.delete(socket));
+  });
 
   const control: Server = createServer((req, res) => {
     const reply = (status: number, body: unknown) =>
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    if (req.method === "GET" && req.url === "/stats") return reply(200, { mode, inFlight: inFlight(), ...stats });
+    if (req.method === "GET" && req.url === "/stats") return reply(200, { mode, inFlight: inFlight(), unreachable, ...stats });
     if (req.method === "POST" && req.url === "/reset") {
       setMode({ mode: "pass" });
       pendingCorruptions = [];
       stats = freshStats();
-      return reply(200, { ok: true });
+      void (unreachable ? restoreOutage() : Promise.resolve()).then(() => reply(200, { ok: true }));
+      return;
     }
     if (req.method === "POST" && req.url === "/mode") {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
         try {
-          setMode(JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProxyMode);
+          const next = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProxyMode;
+          if (next.mode === "outage") {
+            startOutage(next.durationMs).then(
+              () => reply(200, { ok: true }),
+              (error: unknown) => reply(409, { error: String(error) }),
+            );
+            return;
+          }
+          setMode(next);
           reply(200, { ok: true });
         } catch (error) {
           reply(400, { error: String(error) });
@@ -294,10 +326,56 @@ export async function startFaultyS3Proxy(options: { target: string }): Promise<F
     reply(404, { error: "POST /mode, GET /stats or POST /reset" });
   });
 
-  const listen = (server: Server) =>
-    new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  const listen = (server: Server, port = 0) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
   const proxyPort = await listen(proxy);
   const controlPort = await listen(control);
+  let stopped = false;
+  let restoreTimer: NodeJS.Timeout | undefined;
+  /** Ends the current outage now (POST /reset). */
+  let restoreOutage: () => Promise<void> = async () => {};
+
+  /** Stops listening and resets every connection; listens again on the same port after `durationMs`. */
+  async function startOutage(durationMs: number): Promise<void> {
+    if (!(Number.isFinite(durationMs) && durationMs >= 0)) throw new Error(`durationMs must be a number of ms, not ${durationMs}`);
+    if (unreachable) throw new Error("storage is already unreachable");
+    unreachable = true;
+    const outage = { startedAt: Date.now(), endedAt: 0, durationMs, connectionsReset: 0 };
+    stats.outages.push(outage);
+    const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
+    outage.connectionsReset = await new Promise<number>((resolve) => proxy.getConnections((_error, count) => resolve(count)));
+    proxy.closeAllConnections();
+    // Sockets still reading a request body are not "idle or in a response": reset them too.
+    for (const socket of openSockets) socket.destroy();
+    await closed;
+    let restoring: Promise<void> | undefined;
+    const restore = (): Promise<void> => {
+      if (stopped || !unreachable) return Promise.resolve();
+      restoring ??= listen(proxy, proxyPort).then(
+        () => {
+          outage.endedAt = Date.now();
+          unreachable = false;
+        },
+        () => {
+          // The port is taken for a moment (it should not be): try again shortly.
+          restoring = undefined;
+          restoreTimer = setTimeout(() => void restore(), 100);
+        },
+      );
+      return restoring;
+    };
+    restoreOutage = () => {
+      clearTimeout(restoreTimer);
+      return restore();
+    };
+    restoreTimer = setTimeout(() => void restore(), durationMs);
+  }
   const close = (server: Server) =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -307,6 +385,8 @@ export async function startFaultyS3Proxy(options: { target: string }): Promise<F
     endpoint: `http://127.0.0.1:${proxyPort}`,
     controlUrl: `http://127.0.0.1:${controlPort}`,
     stop: async () => {
+      stopped = true;
+      clearTimeout(restoreTimer);
       await Promise.all([close(proxy), close(control)]);
     },
   };

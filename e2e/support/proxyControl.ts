@@ -36,3 +36,18 @@ export function storedParts(records: readonly PartPutRecord[]): Set<number> {
       .map((r) => r.partNumber),
   );
 }
+
+/**
+ * Makes storage unreachable for `durationMs` (the proxy stops listening and resets every
+ * connection, as a stopped server does); resolves once it is down. `waitForStorageBack` waits
+ * for the end.
+ */
+export const stopStorageFor = async (durationMs: number): Promise<void> => setProxyMode({ mode: "outage", durationMs });
+
+export async function waitForStorageBack(timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await proxyStats()).unreachable) {
+    if (Date.now() > deadline) throw new Error(`storage was still unreachable after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

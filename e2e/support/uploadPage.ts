@@ -4,6 +4,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { JobEventView } from "../../convex/lib/validators";
+import type { ArtifactView } from "../../src/lib/artifacts/artifactGroups";
 
 /** Signs in as a guest, creates a job from a known video, confirms the rights; returns the job id. */
 export async function openJobAwaitingFile(page: Page): Promise<string> {
@@ -80,4 +81,11 @@ export async function jobTimeline(page: Page, jobId: string): Promise<JobEventVi
 export async function recordedSessionParts(page: Page, jobId: string): Promise<number[]> {
   const session = await (await clientAsPage(page)).query(api.uploads.uploadSession, { jobId: jobId as Id<"video_jobs"> });
   return session?.parts.map((part) => part.partNumber) ?? [];
+}
+
+/** The job's artifacts as its owner sees them (no storage keys). */
+export async function jobArtifacts(page: Page, jobId: string): Promise<ArtifactView[]> {
+  const artifacts = await (await clientAsPage(page)).query(api.artifacts.listForJob, { jobId: jobId as Id<"video_jobs"> });
+  if (artifacts === null) throw new Error(`job ${jobId} not found`);
+  return artifacts;
 }

@@ -45,12 +45,17 @@ export async function startLocalStack(functionEnv: Record<string, string> = {}):
 /** A signed-in guest, as the browser would be after "Continue as guest". */
 export async function signInAsGuest(convexUrl: string): Promise<ConvexHttpClient> {
   const client = new ConvexHttpClient(convexUrl);
-  const result = (await client.action(api.auth.signIn, { provider: "anonymous" })) as {
+  client.setAuth(await guestToken(convexUrl));
+  return client;
+}
+
+/** A new guest's Convex Auth token, for clients that take a token (a WebSocket `ConvexClient`). */
+export async function guestToken(convexUrl: string): Promise<string> {
+  const result = (await new ConvexHttpClient(convexUrl).action(api.auth.signIn, { provider: "anonymous" })) as {
     tokens?: { token: string } | null;
   };
   if (!result.tokens?.token) throw new Error("Guest sign-in returned no token");
-  client.setAuth(result.tokens.token);
-  return client;
+  return result.tokens.token;
 }
 
 export async function waitForStatus(
@@ -68,13 +73,19 @@ export async function waitForStatus(
   }
 }
 
-/** Intake, rights and a complete multipart upload of `filePath`; returns the job, now UPLOADED. */
+/**
+ * Intake, rights and a complete multipart upload of `filePath`; returns the job, now UPLOADED.
+ * `afterCreate` runs as soon as the job exists (its metadata lookup may already be running) and
+ * the upload waits for it: a test can subscribe to the job before its upload starts.
+ */
 export async function uploadVideoAsGuest(
   client: ConvexHttpClient,
   filePath: string,
   youtubeUrl = "https://youtu.be/dQw4w9WgXcQ",
+  hooks: { afterCreate?: (jobId: Id<"video_jobs">) => Promise<void> } = {},
 ): Promise<Id<"video_jobs">> {
   const { jobId } = await client.mutation(api.jobs.createJobFromYouTubeUrl, { url: youtubeUrl });
+  await hooks.afterCreate?.(jobId);
   await waitForStatus(client, jobId, ["META_READY"]);
   await client.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version });
 

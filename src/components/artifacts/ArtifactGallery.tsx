@@ -4,7 +4,7 @@ import { useQuery } from "convex/react";
 import { useMemo } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { groupArtifacts, type ArtifactGroup, type ArtifactView } from "@/lib/artifacts/artifactGroups";
+import { groupArtifacts, type ArtifactGroup, type ArtifactGroupId, type ArtifactView } from "@/lib/artifacts/artifactGroups";
 import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
 import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
 import { useStoryboardCues } from "@/lib/artifacts/useStoryboardCues";
@@ -13,6 +13,19 @@ import { ArtifactAudio, ArtifactImage, ArtifactVideo } from "./ArtifactMedia";
 import { StoryboardScrubber } from "./StoryboardScrubber";
 
 type ArtifactId = Id<"video_artifacts">;
+
+/**
+ * Players and storyboard sheets (wide strips of tiles) get cards wide enough to use: one per
+ * row on a phone, where a two-column player is too small for its own controls.
+ */
+const LAYOUTS: Readonly<Record<ArtifactGroupId, string>> = {
+  stills: "artifact-grid",
+  preview: "artifact-grid",
+  storyboard: "artifact-grid artifact-grid-wide",
+  clips: "artifact-grid artifact-grid-wide",
+  audio: "artifact-list",
+};
+
 type Urls = { urls: ReadonlyMap<ArtifactId, SignedUrl>; refresh: (id: ArtifactId) => void };
 
 /** The job's artifacts, live: each one appears as soon as the worker records it. */
@@ -31,7 +44,7 @@ export function ArtifactGallery({ jobId }: { jobId: Id<"video_jobs"> }) {
           {group.id === "storyboard" ? (
             <StoryboardGroup group={group} all={artifacts} {...urls} />
           ) : (
-            <div className={group.id === "audio" ? "artifact-list" : "artifact-grid"}>
+            <div className={LAYOUTS[group.id]}>
               {group.artifacts.map((artifact) => (
                 <ArtifactCard key={artifact._id} artifact={artifact}>
                   <ArtifactPlayer artifact={artifact} {...urls} />
@@ -71,7 +84,7 @@ function StoryboardGroup({ group, all, urls, refresh }: { group: ArtifactGroup; 
       {vtt && sheets.length > 0 && (
         <StoryboardScrubber cues={cues} sheets={sheets} clip={clip} poster={poster} urls={urls} refresh={refresh} />
       )}
-      <div className="artifact-grid">
+      <div className={LAYOUTS.storyboard}>
         {group.artifacts.map((artifact) => (
           <ArtifactCard key={artifact._id} artifact={artifact}>
             <ArtifactPlayer artifact={artifact} urls={urls} refresh={refresh} />

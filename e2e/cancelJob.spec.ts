@@ -1,0 +1,51 @@
+/**
+ * Canceling a job while its file is uploading: the job ends FAILED with `canceled`, the stepper
+ * marks the step it stopped at and says so in words, the upload in the tab stops, and nothing
+ * more reaches storage. Also writes the screenshots of the FAILED (canceled) state.
+ */
+import { expect, test } from "./support/fixtures";
+import { DESKTOP, expectEveryControlNamed, screenshotAtBothWidths } from "./support/jobPage";
+import { proxyStats, setProxyMode } from "./support/proxyControl";
+import { MiB, writeSeededFile } from "./support/testFiles";
+import { fileInput, jobTimeline, openJobAwaitingFile, panelState, uploadPanel } from "./support/uploadPage";
+
+test("canceling the job mid-upload stops the upload and shows the job FAILED (canceled) on the stepper", async ({ page, filesFolder }) => {
+  test.setTimeout(120_000);
+  const file = await writeSeededFile(filesFolder, "rough-cut.mp4", 12 * MiB, "cancel-job");
+  await page.setViewportSize(DESKTOP);
+  const jobId = await openJobAwaitingFile(page);
+
+  await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1 * MiB });
+  await fileInput(page).setInputFiles(file.path);
+  await expect.poll(async () => (await panelState(page)).partsConfirmed, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+  await expect(page.getByTestId("job-status")).toHaveText("Uploading");
+
+  await page.getByRole("button", { name: "Cancel job" }).click();
+
+  await expect(page.getByTestId("job-status")).toHaveText("Failed");
+  const failedStep = page.locator("ol.steps > li.step-failed");
+  await expect(failedStep).toHaveCount(1);
+  await expect(failedStep).toContainText("Uploading");
+  await expect(failedStep).toContainText("Failed");
+  const notice = page.locator('[role="alert"][data-failure-code="canceled"]');
+  await expect(notice).toContainText("You canceled this job.");
+  await expect(notice).toContainText("Start a new job whenever you are ready.");
+  await expect(notice.getByRole("link", { name: "Start a new job with this link" })).toHaveAttribute(
+    "href",
+    `/?url=${encodeURIComponent("https://www.youtube.com/watch?v=dQw4w9WgXcQ")}`,
+  );
+  await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
+
+  // The tab's upload stopped with the job, and storage hears nothing more of it.
+  await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "canceled");
+  await expect.poll(async () => (await proxyStats()).inFlight).toBe(0);
+  const putsWhenCanceled = (await proxyStats()).partPuts.length;
+  await page.waitForTimeout(1_500);
+  expect((await proxyStats()).partPuts.length).toBe(putsWhenCanceled);
+
+  const last = (await jobTimeline(page, jobId)).at(-1);
+  expect(last).toMatchObject({ from: "UPLOADING", to: "FAILED", actor: "user" });
+
+  await expectEveryControlNamed(page);
+  await screenshotAtBothWidths(page, "failed-canceled");
+});

@@ -1,0 +1,200 @@
+/**
+ * The live product, end to end: a guest pastes a link, confirms the rights, uploads an
+ * FFmpeg-generated video, and the local worker processes it. Proves that the stepper walks
+ * through every state to READY without a reload, in the uploading tab and in a second tab on
+ * the same job; that every artifact kind appears in the gallery and downloads byte for byte
+ * as stored; that the controls are named and the page fits 375 px; and writes the screenshots
+ * of each state.
+ */
+import { expect, test, type Page } from "./support/fixtures";
+import { ARTIFACT_KINDS } from "../convex/lib/artifactKinds";
+import { HAPPY_PATH, type JobStatus } from "../convex/lib/jobStatus";
+import { artifactTestId, type ArtifactView } from "../src/lib/artifacts/artifactGroups";
+import { expectDownloadMatchesStorage } from "./support/artifactDownloads";
+import {
+  announcedStatuses,
+  DESKTOP,
+  expectEveryControlNamed,
+  expectInHappyPathOrder,
+  expectNoHorizontalScroll,
+  expectSameDocument,
+  jobIdOf,
+  markDocument,
+  NARROW,
+  promptedParts,
+  recordAnnouncedStatuses,
+  recordPromptedParts,
+  screenshotAtBothWidths,
+  SCREENSHOTS,
+  signInAsGuest,
+} from "./support/jobPage";
+import { setProxyMode } from "./support/proxyControl";
+import { sourceKey, storedObjectDigest } from "./support/storedObject";
+import { MiB, type TestFile } from "./support/testFiles";
+import { writeTestVideo } from "./support/testVideo";
+import {
+  fileInput,
+  jobArtifacts,
+  jobTimeline,
+  recordedProgressValues,
+  recordProgressValues,
+  uploadPanel,
+} from "./support/uploadPage";
+
+let video: TestFile;
+test.beforeAll(async ({ filesFolder }) => {
+  video = await writeTestVideo(filesFolder);
+});
+
+const statusBadge = (page: Page) => page.getByTestId("job-status");
+
+test("a job walks every state to READY live, in two tabs, and every artifact downloads as stored", async ({
+  page,
+  context,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize(DESKTOP);
+  await recordAnnouncedStatuses(page);
+  await recordProgressValues(page);
+
+  await test.step("home: the new-job form", async () => {
+    await page.goto("/");
+    await signInAsGuest(page);
+    await expect(page.getByLabel("Link to your YouTube video")).toBeVisible();
+    await expectEveryControlNamed(page);
+    await screenshotAtBothWidths(page, "home");
+  });
+
+  let mark = "";
+  await test.step("META_READY: title, thumbnail and the rights box", async () => {
+    await page.getByLabel("Link to your YouTube video").fill("https://www.youtube.com/watch?v=dQw4w9WgXcQ");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page).toHaveURL(/\/jobs\/[^/]+$/);
+    mark = await markDocument(page);
+    await expect(statusBadge(page)).toHaveText("Video found");
+    await expect(page.getByRole("heading", { name: "Reeldrop end-to-end test video" })).toBeVisible();
+    await expect(page.getByRole("region", { name: "Your rights to this video" })).toBeVisible();
+    await expectEveryControlNamed(page);
+    await screenshotAtBothWidths(page, "meta-ready");
+    await page.getByRole("checkbox", { name: /I own this video/ }).check();
+    await expect(fileInput(page)).toBeEnabled();
+  });
+  const jobId = jobIdOf(page);
+
+  // A second tab on the same job, at phone width, following along.
+  const watcher = await context.newPage();
+  await watcher.setViewportSize(NARROW);
+  await recordAnnouncedStatuses(watcher);
+  await recordPromptedParts(watcher);
+  await watcher.goto(`/jobs/${jobId}`);
+  await expect(statusBadge(watcher)).toHaveText("Video found");
+  const watcherMark = await markDocument(watcher);
+
+  await test.step("UPLOADING: progress in this tab, parts and status in the other", async () => {
+    // Slow enough to look at: each part PUT at 0.75 MiB/s.
+    await setProxyMode({ mode: "pass", throttleBytesPerSecond: 0.75 * MiB });
+    await fileInput(page).setInputFiles(video.path);
+    const bar = page.getByRole("progressbar", { name: "Upload progress" });
+    await expect.poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect(statusBadge(page)).toHaveText("Uploading");
+    await expect(statusBadge(watcher)).toHaveText("Uploading");
+    await expect(watcher.getByTestId("resume-prompt")).toBeVisible();
+    await expectEveryControlNamed(page);
+    await screenshotAtBothWidths(page, "uploading");
+    await watcher.screenshot({ path: `${SCREENSHOTS}/uploading-other-tab-375.png`, fullPage: true });
+    await setProxyMode({ mode: "pass" });
+    await expect(page.getByTestId("upload-done")).toBeVisible({ timeout: 60_000 });
+  });
+
+  await test.step("PROCESSING: the worker's stage and percentage, in both tabs", async () => {
+    const percent = (tab: Page) => tab.getByRole("region", { name: "Processing" }).locator(".processing-pct");
+    await expect(percent(page)).toHaveText(/^\d+%$/, { timeout: 60_000 });
+    await expect(page.getByRole("progressbar", { name: /^Processing: \S/ })).toBeVisible();
+    // Both at once: a short video does not stay in PROCESSING for long.
+    await Promise.all([
+      page.screenshot({ path: `${SCREENSHOTS}/processing-desktop.png`, fullPage: true }),
+      watcher.screenshot({ path: `${SCREENSHOTS}/processing-375.png`, fullPage: true }),
+    ]);
+  });
+
+  await test.step("READY: every artifact kind in the gallery", async () => {
+    await expect(statusBadge(page)).toHaveText("Ready", { timeout: 120_000 });
+    await expect(statusBadge(watcher)).toHaveText("Ready");
+    const artifacts = await jobArtifacts(page, jobId);
+    expect(new Set(artifacts.map((artifact) => artifact.kind))).toEqual(new Set(ARTIFACT_KINDS));
+    for (const tab of [page, watcher]) {
+      for (const artifact of artifacts) await expectShownInGallery(tab, artifact);
+      await expect(tab.getByRole("slider", { name: "Storyboard preview of the whole video" })).not.toHaveAttribute(
+        "aria-valuetext",
+        "Loading the storyboard",
+      );
+    }
+    // At phone width a clip's player takes the whole row: in two columns its controls had no room.
+    const clipBox = await watcher.getByTestId(artifactTestId({ kind: "clip", index: 0 })).boundingBox();
+    const galleryBox = await watcher.getByRole("region", { name: "Your media" }).boundingBox();
+    expect(clipBox!.width).toBeGreaterThan(0.8 * galleryBox!.width);
+    await expectEveryControlNamed(page);
+    await page.screenshot({ path: `${SCREENSHOTS}/ready-desktop.png`, fullPage: true });
+    await expectNoHorizontalScroll(watcher);
+    await watcher.screenshot({ path: `${SCREENSHOTS}/ready-375.png`, fullPage: true });
+  });
+
+  await test.step("the stepper went through every state live, and neither tab reloaded", async () => {
+    const timeline = await jobTimeline(page, jobId);
+    expect(timeline.map((event) => event.to)).toEqual([...HAPPY_PATH]);
+    const steps = page.locator("ol.steps > li");
+    await expect(steps).toHaveCount(HAPPY_PATH.length);
+    for (const step of await steps.all()) {
+      await expect(step).toHaveClass(/\bstep-done\b/);
+      await expect(step.locator("time")).toHaveCount(1);
+    }
+
+    // The live region announced each change as it happened, in order.
+    await expect(page.locator('[aria-live="polite"]').filter({ has: statusBadge(page) })).toHaveCount(1);
+    const uploaderSaw = await announcedStatuses(page);
+    const watcherSaw = await announcedStatuses(watcher);
+    const promptParts = await promptedParts(watcher);
+    const progress = await recordedProgressValues(page);
+    testInfo.annotations.push({ type: "announced", description: JSON.stringify({ uploaderSaw, watcherSaw, promptParts }) });
+    console.log(`[live job] uploader saw ${uploaderSaw.join(" → ")}; watcher saw ${watcherSaw.join(" → ")}; parts ${promptParts}`);
+    const mustSee: JobStatus[] = ["META_READY", "UPLOADING", "PROCESSING", "READY"];
+    for (const seen of [uploaderSaw, watcherSaw]) {
+      expectInHappyPathOrder(seen, HAPPY_PATH);
+      expect(seen).toEqual(expect.arrayContaining(mustSee));
+    }
+    // The watching tab saw the upload advance part by part, without sending anything.
+    for (let i = 1; i < promptParts.length; i++) expect(promptParts[i]!).toBeGreaterThan(promptParts[i - 1]!);
+    expect(promptParts.length).toBeGreaterThanOrEqual(2);
+    // The uploading tab's byte count only went up, to the whole file.
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThanOrEqual(progress[i - 1]!);
+    expect(progress.at(-1)).toBe(video.size);
+
+    await expectSameDocument(page, mark);
+    await expectSameDocument(watcher, watcherMark);
+  });
+
+  await test.step("the source is stored as uploaded, and each download is the stored artifact", async () => {
+    expect(await storedObjectDigest(sourceKey(jobId))).toEqual({ sha256: video.sha256, size: video.size });
+    for (const artifact of await jobArtifacts(page, jobId)) await expectDownloadMatchesStorage(page, jobId, artifact);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
+    await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "done");
+    await expectSameDocument(page, mark);
+  });
+});
+
+/** The artifact's card is on screen and its picture or player has loaded what it shows. */
+async function expectShownInGallery(page: Page, artifact: ArtifactView): Promise<void> {
+  const card = page.getByTestId(artifactTestId(artifact));
+  await card.scrollIntoViewIfNeeded();
+  await expect(card).toBeVisible();
+  const label = `${artifact.kind} ${artifact.index}`;
+  if (artifact.kind === "clip") {
+    const player = card.locator("video");
+    await expect.poll(() => player.evaluate((element: HTMLVideoElement) => element.readyState), { message: label }).toBeGreaterThan(0);
+  } else if (artifact.kind === "audio") {
+    await expect(card.locator("audio"), label).toHaveAttribute("src", /^http/);
+  } else if (artifact.kind !== "storyboard_vtt") {
+    const image = card.locator("img");
+    await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.naturalWidth), { message: label }).toBeGreaterThan(0);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The specs' `test`: Playwright's, with the app's address as `baseURL` (set by globalSetup),
+ * the fault-injecting storage proxy reset to pass-through around every test, and one
+ * temporary folder per worker for generated files (`filesFolder`), removed at the end.
+ */
+import { test as base } from "@playwright/test";
+import { resetProxy } from "./proxyControl";
+import { tempFolder } from "./testFiles";
+
+export { expect } from "@playwright/test";
+export type { Browser, Page, TestInfo } from "@playwright/test";
+
+export const APP_URL = process.env.E2E_APP_URL;
+
+export const test = base.extend<{ proxyReset: void }, { filesFolder: string }>({
+  baseURL: APP_URL,
+  proxyReset: [
+    async (_fixtures, use) => {
+      await resetProxy();
+      await use();
+      await resetProxy();
+    },
+    { auto: true },
+  ],
+  filesFolder: [
+    async (_fixtures, use) => {
+      const folder = await tempFolder();
+      await use(folder.path);
+      await folder.remove();
+    },
+    { scope: "worker" },
+  ],
+});
