@@ -15,7 +15,8 @@ export const APP_URL = process.env.E2E_APP_URL;
 export const test = base.extend<{ proxyReset: void }, { filesFolder: string }>({
   baseURL: APP_URL,
   proxyReset: [
-    async (_fixtures, use) => {
+    // Playwright reads which fixtures a function needs from its first parameter's pattern.
+    async ({}, use) => {
       await resetProxy();
       await use();
       await resetProxy();
@@ -23,7 +24,7 @@ export const test = base.extend<{ proxyReset: void }, { filesFolder: string }>({
     { auto: true },
   ],
   filesFolder: [
-    async (_fixtures, use) => {
+    async ({}, use) => {
       const folder = await tempFolder();
       await use(folder.path);
       await folder.remove();

@@ -30,12 +30,13 @@ import { createS3Client } from "../../convex/model/s3Client";
 import { waitForStatus } from "../../modal/worker/testing/localStack";
 import { startDevStack } from "../dev/devStack";
 import { EMBEDDED_S3_CREDENTIALS } from "../s3/embeddedS3";
+import { DEFAULT_UPLOAD_OPTIONS } from "../../src/lib/upload/options";
 import { median, numberArg, reportResult, round } from "./benchSupport";
 
 const SIZE_MIB = numberArg("mib", 256);
 const RUNS = numberArg("runs", 3);
-const CONCURRENCY = 4;
-const URL_BATCH_SIZE = 20;
+/** The engine's defaults; Uppy (d) is wired with the same. */
+const { concurrency: CONCURRENCY, urlBatchSize: URL_BATCH_SIZE } = DEFAULT_UPLOAD_OPTIONS;
 const requireFromHere = createRequire(import.meta.url);
 const UPPY_VERSIONS = {
   core: (requireFromHere("@uppy/core/package.json") as { version: string }).version,

@@ -5,7 +5,7 @@ describe("resolveUploadOptions", () => {
   it("documents its defaults", () => {
     expect(resolveUploadOptions()).toEqual({
       concurrency: 4,
-      urlBatchSize: 20,
+      urlBatchSize: 32,
       urlRefreshMarginMs: 60_000,
       retryDelaysMs: [0, 1_000, 3_000, 5_000, 10_000, 20_000, 30_000],
       maxAttemptsPerPart: 8,
