@@ -98,7 +98,10 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
     await expect.poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 30_000 }).toBeGreaterThan(0);
     await expect(statusBadge(page)).toHaveText("Uploading");
     await expect(statusBadge(watcher)).toHaveText("Uploading");
-    await expect(watcher.getByTestId("resume-prompt")).toBeVisible();
+    // The other tab does not invite a second upload of the same parts: it sees them arrive.
+    const watcherPrompt = watcher.getByTestId("resume-prompt");
+    await expect(watcherPrompt).toHaveAttribute("data-uploading-elsewhere", "true", { timeout: 30_000 });
+    await expect(watcherPrompt).toContainText("Another tab or device is uploading this file");
     await expectEveryControlNamed(page);
     await screenshotAtBothWidths(page, "uploading");
     await watcher.screenshot({ path: `${SCREENSHOTS}/uploading-other-tab-375.png`, fullPage: true });

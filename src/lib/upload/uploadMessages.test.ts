@@ -66,12 +66,22 @@ describe("describeUploadFailure", () => {
 
 describe("describeResumePrompt", () => {
   it("says how many parts are stored and which file to pick", () => {
-    expect(describeResumePrompt({ fileName: "clip.mp4", fileSize: 320_000_000, partsUploaded: 12, partsTotal: 40 })).toEqual({
+    const prompt = { fileName: "clip.mp4", fileSize: 320_000_000, partsUploaded: 12, partsTotal: 40, uploadingElsewhere: false };
+    expect(describeResumePrompt(prompt)).toEqual({
       message: "Pick the same file again to continue — 12 of 40 parts are already uploaded.",
       file: "clip.mp4 (320 MB)",
     });
-    expect(describeResumePrompt({ fileName: "a.mp4", fileSize: 9, partsUploaded: 1, partsTotal: 3 }).message).toBe(
+    expect(describeResumePrompt({ ...prompt, partsUploaded: 1, partsTotal: 3 }).message).toBe(
       "Pick the same file again to continue — 1 of 3 parts is already uploaded.",
     );
+  });
+
+  it("says that another tab or device is uploading while its parts keep arriving", () => {
+    const prompt = { fileName: "clip.mp4", fileSize: 320_000_000, partsUploaded: 12, partsTotal: 40, uploadingElsewhere: true };
+    expect(describeResumePrompt(prompt)).toEqual({
+      message:
+        "Another tab or device is uploading this file — 12 of 40 parts are uploaded so far. This page follows along; pick the same file here only if that upload has stopped.",
+      file: "clip.mp4 (320 MB)",
+    });
   });
 });

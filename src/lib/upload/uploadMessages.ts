@@ -71,17 +71,24 @@ export function describeUploadFailure(error: UploadError): FailureDescription {
   }
 }
 
-/** "Pick the same file again to continue — 12 of 40 parts are already uploaded." */
+/**
+ * "Pick the same file again to continue — 12 of 40 parts are already uploaded.", or, while
+ * another tab or device is sending the file, that this page follows along.
+ */
 export function describeResumePrompt(prompt: {
   fileName: string;
   fileSize: number;
   partsUploaded: number;
   partsTotal: number;
+  uploadingElsewhere: boolean;
 }): { message: string; file: string } {
   const noun = prompt.partsTotal === 1 ? "part" : "parts";
   const verb = prompt.partsUploaded === 1 ? "is" : "are";
+  const counted = `${prompt.partsUploaded} of ${prompt.partsTotal} ${noun} ${verb}`;
   return {
-    message: `Pick the same file again to continue — ${prompt.partsUploaded} of ${prompt.partsTotal} ${noun} ${verb} already uploaded.`,
+    message: prompt.uploadingElsewhere
+      ? `Another tab or device is uploading this file — ${counted} uploaded so far. This page follows along; pick the same file here only if that upload has stopped.`
+      : `Pick the same file again to continue — ${counted} already uploaded.`,
     file: `${prompt.fileName} (${formatBytes(prompt.fileSize)})`,
   };
 }

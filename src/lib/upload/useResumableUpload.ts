@@ -11,6 +11,7 @@ import type { JobStatus } from "../../../convex/lib/jobStatus";
 import { createConvexUploadBackend } from "./convexUploadBackend";
 import { createObservedFileHasher, type HashingPath } from "./observedFileHasher";
 import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot, type UploadStatus } from "./resumableUpload";
+import { useUploadingElsewhere } from "./useUploadingElsewhere";
 
 /** Job statuses in which the server holds an unfinished upload that only the file can continue. */
 const UNFINISHED: readonly JobStatus[] = ["UPLOAD_READY", "UPLOADING"];
@@ -21,6 +22,8 @@ export interface ResumePrompt {
   fileSize: number;
   partsUploaded: number;
   partsTotal: number;
+  /** Another tab or device is sending the file now: its parts keep arriving while this tab watches. */
+  uploadingElsewhere: boolean;
 }
 
 export interface ResumableUploadControls {
@@ -74,6 +77,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
   );
   const unfinished = watchSession && session != null && UNFINISHED.includes(session.status) ? session : null;
   const canStart = !sending && (!watchSession || session !== undefined);
+  const uploadingElsewhere = useUploadingElsewhere(unfinished && !sending ? unfinished.parts.length : null);
 
   // Leaving the page section pauses rather than abandons: the server keeps the parts for a resume.
   useEffect(() => () => running?.engine.pause(), [running]);
@@ -108,6 +112,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
             fileSize: unfinished.fingerprint.size,
             partsUploaded: unfinished.parts.length,
             partsTotal: unfinished.partCount,
+            uploadingElsewhere,
           }
         : null,
     canStart,

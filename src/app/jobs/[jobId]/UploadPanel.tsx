@@ -91,6 +91,7 @@ export function UploadPanel({ job }: { job: JobView }) {
           data-testid="resume-prompt"
           data-parts-uploaded={resumePrompt.partsUploaded}
           data-parts-total={resumePrompt.partsTotal}
+          data-uploading-elsewhere={resumePrompt.uploadingElsewhere}
         >
           {prompt.message} <span className="upload-file-name-inline">{prompt.file}</span>
         </p>
