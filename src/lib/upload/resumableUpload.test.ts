@@ -255,17 +255,34 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
   });
 
   it("re-signs URLs that are about to expire before using them (no request meets an expired URL)", async () => {
-    const h = harness({ parts: 30, urlTtlMs: 120_000, options: { concurrency: 2 } });
-    const done = h.upload.start();
-    await when(h.upload, (snapshot) => snapshot.partsConfirmed >= 2);
-    h.upload.pause();
-    const signingBefore = h.backend.callsTo("getUploadPartUrls").length;
-    h.advanceClock(90_000); // Cached URLs now expire within the 60 s margin.
-    h.upload.resume();
-    await done;
+    const signedParts = (calls: readonly { args: unknown }[]) =>
+      calls.flatMap((call) => (call.args as { parts: { partNumber: number }[] }).parts.map((part) => part.partNumber));
+    // When part 5 leaves, the later parts' URLs are cached; the clock then jumps so that they
+    // expire within the 60 s margin, and each must be signed again before it is used.
+    let onPart5 = () => {};
+    const h = harness({
+      parts: 30,
+      urlTtlMs: 120_000,
+      options: { concurrency: 2 },
+      faults: ({ partNumber, attempt }) => {
+        if (partNumber === 5 && attempt === 1) onPart5();
+        return null;
+      },
+    });
+    let signingCallsBefore = 0;
+    let cachedBefore = new Set<number>();
+    onPart5 = () => {
+      const calls = h.backend.callsTo("getUploadPartUrls");
+      signingCallsBefore = calls.length;
+      cachedBefore = new Set(signedParts(calls).filter((partNumber) => partNumber > 5));
+      h.advanceClock(90_000);
+    };
+    await h.upload.start();
     await expectCompleted(h);
     expect(h.transport.expiredUrlsSeen).toBe(0);
-    expect(h.backend.callsTo("getUploadPartUrls").length).toBeGreaterThan(signingBefore);
+    expect(cachedBefore.size).toBeGreaterThan(0);
+    const signedAfter = signedParts(h.backend.callsTo("getUploadPartUrls").slice(signingCallsBefore));
+    expect([...cachedBefore].every((partNumber) => signedAfter.includes(partNumber))).toBe(true);
   });
 
   it("aborts a stalled part after the stall timeout and sends it again", async () => {
