@@ -194,6 +194,19 @@ describe("pasting a link fetches the video's metadata", () => {
   });
 });
 
+describe("a lookup that cannot even start", () => {
+  test("an OEMBED_ENDPOINT that is not a URL still moves the job on, with derived metadata, and says why", async () => {
+    vi.stubEnv("OEMBED_ENDPOINT", "not a url");
+    const errorLog = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { job, events } = await pasteLinkAndFetchMeta();
+    expect(job.status).toBe("META_READY");
+    expect(job.sourceMeta).toEqual(DERIVED_META);
+    expect(events).toEqual([CREATED_EVENT, { from: "CREATED", to: "META_READY", actor: "system", detail: "derived" }]);
+    expect(oEmbedRequests).toBe(0);
+    expect(errorLog).toHaveBeenCalledWith(expect.stringMatching(/^oEmbed lookup for dQw4w9WgXcQ failed: .*invalid url.*; using metadata derived from the id\.$/i));
+  });
+});
+
 describe("a late metadata answer does not touch a job that moved on", () => {
   test("a job canceled before YouTube answered stays canceled", async () => {
     oEmbedRoute().reply(200, YOUTUBE_ANSWER, JSON_HEADERS);
