@@ -81,3 +81,12 @@ def test_drain_without_settings_fails_clearly(worker_bundle, monkeypatch):
     with pytest.raises(subprocess.CalledProcessError) as failure:
         load_app_module().drain.local()
     assert failure.value.returncode == 2
+
+
+def test_drain_that_cannot_reach_convex_fails_so_modal_retries(worker_bundle, monkeypatch):
+    # Nothing listens on port 1: every claim fails, and that must not pass for an empty queue.
+    monkeypatch.setenv("CONVEX_SITE_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("WORKER_SECRET", "a-secret-for-the-test")
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        load_app_module().drain.local()
+    assert failure.value.returncode == 1

@@ -5,7 +5,8 @@
  * until a claim comes back empty. The local worker calls `wake()` from its Convex
  * subscription to `workerQueue.nextClaimableAt`; Modal's `drain` calls it once and waits
  * for `idle()`. After `stopClaiming()` the jobs in hand carry on; once `shutdownSignal`
- * aborts they stop and hand themselves back.
+ * aborts they stop and hand themselves back. A slot whose claim fails (Convex unreachable, a
+ * wrong secret) stops and logs why; the next wake starts it again, and `drainQueue` fails.
  */
 import { processClaimedJob, type JobOutcome, type ProcessJobDeps } from "./processClaimedJob";
 
@@ -14,6 +15,7 @@ export type ClaimLoopOptions = ProcessJobDeps & { workerId: string; concurrency:
 export function createClaimLoop(options: ClaimLoopOptions) {
   const { api, log, shutdownSignal } = options;
   const outcomes: JobOutcome[] = [];
+  const slotFailures: string[] = [];
   let activeSlots = 0;
   // Bumped by every wake: a slot whose claim came back empty looks again if a wake arrived
   // meanwhile, so a job that appears between "queue empty" and "slot exits" is not missed.
@@ -35,7 +37,9 @@ export function createClaimLoop(options: ClaimLoopOptions) {
         outcomes.push(await processClaimedJob(job, options));
       }
     } catch (error) {
-      log.warn("claim slot stopped", { cause: error instanceof Error ? error.message : String(error) });
+      const cause = error instanceof Error ? error.message : String(error);
+      slotFailures.push(cause);
+      log.warn("claim slot stopped", { cause });
     } finally {
       activeSlots--;
       if (activeSlots === 0) {
@@ -60,13 +64,30 @@ export function createClaimLoop(options: ClaimLoopOptions) {
       return activeSlots === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
     },
     outcomes: (): readonly JobOutcome[] => outcomes,
+    /** Why slots stopped on an error, oldest first. */
+    slotFailures: (): readonly string[] => slotFailures,
   };
 }
 
-/** Claims until the queue is empty: what Modal's `drain` runs. */
+/** A drain that could not look at the queue: it must not pass for "the queue is empty". */
+export class DrainFailedError extends Error {
+  constructor(
+    readonly failures: readonly string[],
+    readonly outcomes: readonly JobOutcome[],
+  ) {
+    super(`The queue could not be drained (${failures.length} claim slot(s) stopped): ${failures[0]}`);
+    this.name = "DrainFailedError";
+  }
+}
+
+/**
+ * Claims until the queue is empty: what Modal's `drain` runs. Rejects with `DrainFailedError`
+ * when a claim failed, so the process exits non-zero and Modal's retry runs it again.
+ */
 export async function drainQueue(options: ClaimLoopOptions): Promise<readonly JobOutcome[]> {
   const loop = createClaimLoop(options);
   loop.wake();
   await loop.idle();
+  if (loop.slotFailures().length > 0) throw new DrainFailedError(loop.slotFailures(), loop.outcomes());
   return loop.outcomes();
 }

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { ARTIFACT_KINDS } from "../../convex/lib/artifactKinds";
-import { drainQueue } from "./claimLoop";
+import { DrainFailedError, drainQueue } from "./claimLoop";
 import { createWorkerApiClient } from "./workerApiClient";
 import type { WorkerLog } from "./workerLog";
 import { createTestVideoLibrary, type TestVideoLibrary } from "./testing/generateTestVideos";
@@ -45,6 +45,19 @@ function workerOptions(workerId: string) {
 }
 
 describe("the worker against the local stack", { timeout: 180_000 }, () => {
+  test("a drain that cannot claim fails, rather than reporting an empty queue", async () => {
+    const wrongSecret = { ...workerOptions("integration-wrong-secret"), concurrency: 2 };
+    wrongSecret.api = createWorkerApiClient({ siteUrl: stack.endpoints.convexSiteUrl, secret: "not-the-secret" });
+    const failure = await drainQueue(wrongSecret).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(DrainFailedError);
+    expect((failure as DrainFailedError).failures).toHaveLength(2);
+    expect((failure as DrainFailedError).message).toMatch(/401/);
+    expect((failure as DrainFailedError).message).not.toContain("not-the-secret");
+  });
+
   test("an uploaded video becomes READY with every artifact kind, each downloadable and probed", async () => {
     const guest = await signInAsGuest(stack.endpoints.convexUrl);
     const jobId = await uploadVideoAsGuest(guest, await videos.path("landscapeWithCuts"));
