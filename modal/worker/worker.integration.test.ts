@@ -88,6 +88,18 @@ describe("the worker against the local stack", { timeout: 180_000 }, () => {
     expect(timeline).toEqual(["CREATED", "META_READY", "UPLOAD_READY", "UPLOADING", "UPLOADED", "PROCESSING", "READY"]);
   });
 
+  test("a stored file whose SHA-256 is not the one the browser recorded fails with integrity, before any processing", async () => {
+    const guest = await signInAsGuest(stack.endpoints.convexUrl);
+    const jobId = await uploadVideoAsGuest(guest, await videos.path("landscapeWithCuts"), undefined, {
+      recordedSha256: "0".repeat(64),
+    });
+    expect(await drainQueue(workerOptions("integration-sha"))).toEqual(["failed"]);
+    const job = await guest.query(api.jobs.get, { jobId });
+    expect(job).toMatchObject({ status: "FAILED", failure: { code: "integrity" } });
+    expect(job!.media).toBeUndefined();
+    expect(await guest.query(api.artifacts.listForJob, { jobId })).toEqual([]);
+  });
+
   test("a text file renamed .mp4 fails with not_a_video and a readable message", async () => {
     const guest = await signInAsGuest(stack.endpoints.convexUrl);
     const jobId = await uploadVideoAsGuest(guest, await videos.path("text"));

@@ -82,7 +82,11 @@ export async function uploadVideoAsGuest(
   client: ConvexHttpClient,
   filePath: string,
   youtubeUrl = "https://youtu.be/dQw4w9WgXcQ",
-  hooks: { afterCreate?: (jobId: Id<"video_jobs">) => Promise<void> } = {},
+  hooks: {
+    afterCreate?: (jobId: Id<"video_jobs">) => Promise<void>;
+    /** Records this as the file's SHA-256 instead of the real one (a browser that hashed wrong). */
+    recordedSha256?: string;
+  } = {},
 ): Promise<Id<"video_jobs">> {
   const { jobId } = await client.mutation(api.jobs.createJobFromYouTubeUrl, { url: youtubeUrl });
   await hooks.afterCreate?.(jobId);
@@ -118,7 +122,7 @@ export async function uploadVideoAsGuest(
   }
   await client.mutation(api.uploads.recordFileSha256, {
     jobId,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
+    sha256: hooks.recordedSha256 ?? createHash("sha256").update(bytes).digest("hex"),
   });
   await client.action(api.uploads.completeUpload, { jobId });
   return jobId;
