@@ -1,4 +1,6 @@
 import { expect, test } from "./support/fixtures";
+import { expectSameDocument, markDocument } from "./support/jobPage";
+import { HELD_VIDEO, KNOWN_VIDEOS, releaseHeldVideo } from "./support/oembedStandIn";
 
 test("a guest submits a YouTube link and sees the job reach META_READY without a reload", async ({ page }) => {
   await page.goto("/");
@@ -22,6 +24,21 @@ test("a guest submits a YouTube link and sees the job reach META_READY without a
   await rights.check();
   await expect(page.getByText("you can upload your copy of the video next")).toBeVisible();
   await expect(rights).toBeDisabled();
+});
+
+test("a job waits in CREATED while YouTube is slow, then shows the video's title live", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Continue as guest" }).click();
+  await page.getByLabel("Link to your YouTube video").fill(`https://www.youtube.com/watch?v=${HELD_VIDEO}`);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/jobs\/[^/]+$/);
+  await expect(page.getByTestId("job-status")).toHaveText("Link received");
+  const mark = await markDocument(page);
+
+  await releaseHeldVideo();
+  await expect(page.getByTestId("job-status")).toHaveText("Video found");
+  await expect(page.getByRole("heading", { name: KNOWN_VIDEOS[HELD_VIDEO]!.title })).toBeVisible();
+  await expectSameDocument(page, mark);
 });
 
 test("an invalid link is refused with a clear message and creates no job", async ({ page }) => {

@@ -1,21 +1,42 @@
 /**
  * A local stand-in for YouTube's oEmbed endpoint: the one boundary the end-to-end tests
  * replace, because YouTube is unreachable from these machines. It answers like YouTube for
- * a few known ids and 404s for the rest.
+ * a few known ids and 404s for the rest. `HELD_VIDEO` is answered only once a spec sends
+ * `POST /release` (see `releaseHeldVideo`), so a spec can watch a job sit in CREATED first.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** Known, but its lookup waits for `releaseHeldVideo()`. */
+export const HELD_VIDEO = "M7lc1UVf-VE";
+
 export const KNOWN_VIDEOS: Record<string, { title: string; author_name: string }> = {
   dQw4w9WgXcQ: { title: "Reeldrop end-to-end test video", author_name: "Reeldrop QA" },
   "aqz-KE-bpKQ": { title: "Second test video", author_name: "Reeldrop QA" },
+  [HELD_VIDEO]: { title: "A video YouTube is slow to describe", author_name: "Reeldrop QA" },
 };
+
+/** Answers the held lookups (and every later one). The stand-in's address comes from globalSetup. */
+export async function releaseHeldVideo(): Promise<void> {
+  const endpoint = new URL(process.env.OEMBED_ENDPOINT ?? "");
+  const response = await fetch(new URL("/release", endpoint), { method: "POST" });
+  if (!response.ok) throw new Error(`oEmbed stand-in: release answered ${response.status}`);
+}
 
 export async function startOEmbedStandIn(): Promise<{ endpoint: string; requests: () => number; stop(): Promise<void> }> {
   let requests = 0;
+  let released = false;
+  let heldAnswers: Array<() => void> = [];
   const server: Server = createServer((request, response) => {
-    requests++;
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/release" && request.method === "POST") {
+      released = true;
+      for (const answer of heldAnswers) answer();
+      heldAnswers = [];
+      response.writeHead(204).end();
+      return;
+    }
+    requests++;
     const watchUrl = url.searchParams.get("url") ?? "";
     const videoId = new URL(watchUrl, "https://www.youtube.com").searchParams.get("v") ?? "";
     const video = KNOWN_VIDEOS[videoId];
@@ -23,7 +44,8 @@ export async function startOEmbedStandIn(): Promise<{ endpoint: string; requests
       response.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
       return;
     }
-    response.writeHead(200, { "content-type": "application/json" }).end(
+    const answer = () =>
+      response.writeHead(200, { "content-type": "application/json" }).end(
       JSON.stringify({
         type: "video",
         version: "1.0",
@@ -36,6 +58,8 @@ export async function startOEmbedStandIn(): Promise<{ endpoint: string; requests
         height: 113,
       }),
     );
+    if (videoId === HELD_VIDEO && !released) heldAnswers.push(answer);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
