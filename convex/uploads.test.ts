@@ -95,8 +95,15 @@ describe("end to end against the embedded S3 server", () => {
     );
     await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
     await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: etag! });
+    const beforeCompletion = Date.now();
     await as.action(api.uploads.completeUpload, { jobId });
     expect(sha256Hex(await readStoredObject(s3, `sources/${jobId}/source`))).toBe(file.sha256);
+    // UPLOADED wakes the Modal worker at once (a no-op without Modal credentials).
+    const scheduled = await t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    const wakes = scheduled.filter((call) => call.name.includes("wakeWorker"));
+    expect(wakes).toHaveLength(1);
+    expect(wakes[0]!.scheduledTime).toBeGreaterThanOrEqual(beforeCompletion);
+    expect(wakes[0]!.scheduledTime).toBeLessThanOrEqual(Date.now());
   });
 
   test("a plan of 10,000 parts (plan only): the last part can be signed, the next cannot", async () => {

@@ -99,6 +99,11 @@ describe("fencing", () => {
     const requeued = (await job(t, jobId))!;
     expect(requeued.status).toBe("UPLOADED");
     expect(requeued.notBefore! - Date.now()).toBeGreaterThanOrEqual(7_500);
+    // The Modal worker is woken when the backoff ends, not before.
+    const wakes = await t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    expect(wakes.filter((wake) => wake.name.includes("wakeWorker")).map((wake) => wake.scheduledTime)).toContain(
+      requeued.notBefore,
+    );
 
     vi.advanceTimersByTime(60_000);
     const second = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" }))!;

@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
+import { spawnModalDrain } from "./model/modalDrainSpawner";
 import { newConvexTest } from "./testing/convexTest.testing";
 
 /** A stand-in at the `modal` SDK boundary: records what the wake asked Modal to do. */
@@ -10,6 +11,7 @@ const modalCalls = vi.hoisted(() => ({
   spawns: 0,
   closed: 0,
   failWith: null as Error | null,
+  hangs: false,
 }));
 
 vi.mock("modal", () => ({
@@ -18,6 +20,7 @@ vi.mock("modal", () => ({
       fromName: async (app: string, fn: string) => {
         modalCalls.fromName.push([app, fn]);
         if (modalCalls.failWith) throw modalCalls.failWith;
+        if (modalCalls.hangs) await new Promise(() => {});
         return { spawn: async () => void modalCalls.spawns++ };
       },
     };
@@ -37,6 +40,7 @@ afterEach(() => {
   modalCalls.spawns = 0;
   modalCalls.closed = 0;
   modalCalls.failWith = null;
+  modalCalls.hangs = false;
 });
 
 describe("wakeWorker", () => {
@@ -67,7 +71,18 @@ describe("wakeWorker", () => {
     modalCalls.failWith = new Error("UNAVAILABLE: as-secret-value");
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     expect(await newConvexTest().action(internal.workerWake.wakeWorker, {})).toBe("failed");
-    expect(warn.mock.calls.flat().join(" ")).not.toContain("as-secret-value");
+    const logged = warn.mock.calls.flat().join(" ");
+    expect(logged).not.toContain("as-secret-value");
+    // Enough to tell "unreachable" from "app not found" or "bad token".
+    expect(logged).toBe("Could not wake the Modal worker reeldrop-worker/drain: Error: UNAVAILABLE: [redacted]");
     expect(modalCalls.closed).toBe(1);
+  });
+
+  test("a Modal that never answers is given up on, and the client closed", async () => {
+    modalCalls.hangs = true;
+    const settings = { tokenId: "ak-test", tokenSecret: "as-test", appName: "reeldrop-worker", functionName: "drain" };
+    await expect(spawnModalDrain(settings, 50)).rejects.toThrow("Modal did not answer within 0.05 s");
+    expect(modalCalls.closed).toBe(1);
+    expect(modalCalls.spawns).toBe(0);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { v } from "convex/values";
 import { env, internalAction } from "./_generated/server";
-import { readModalSettings, spawnModalDrain } from "./model/modalDrainSpawner";
+import { describeSpawnError, readModalSettings, spawnModalDrain } from "./model/modalDrainSpawner";
 
 export const wakeWorker = internalAction({
   args: {},
@@ -19,7 +19,9 @@ export const wakeWorker = internalAction({
       return "spawned" as const;
     } catch (error) {
       // The scheduled sweep on Modal picks the job up anyway; say why the wake failed, without secrets.
-      console.warn(`Could not wake the Modal worker: ${error instanceof Error ? error.name : "error"}`);
+      console.warn(
+        `Could not wake the Modal worker ${settings.appName}/${settings.functionName}: ${describeSpawnError(error, settings)}`,
+      );
       return "failed" as const;
     }
   },

@@ -29,16 +29,36 @@ export function readModalSettings(source: Readonly<Record<string, string | undef
   };
 }
 
-export async function spawnModalDrain(settings: ModalSettings): Promise<void> {
+/** Longer than a healthy spawn takes (about a second), short enough not to hold the action. */
+export const SPAWN_TIMEOUT_MS = 20_000;
+
+/** Spawns the drain function; rejects when Modal refuses, or does not answer within `timeoutMs`. */
+export async function spawnModalDrain(settings: ModalSettings, timeoutMs = SPAWN_TIMEOUT_MS): Promise<void> {
   const modal = new ModalClient({
     tokenId: settings.tokenId,
     tokenSecret: settings.tokenSecret,
     ...(settings.environment ? { environment: settings.environment } : {}),
   });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Modal did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
   try {
-    const drain = await modal.functions.fromName(settings.appName, settings.functionName);
-    await drain.spawn([]);
+    await Promise.race([
+      (async () => {
+        const drain = await modal.functions.fromName(settings.appName, settings.functionName);
+        await drain.spawn([]);
+      })(),
+      timeout,
+    ]);
   } finally {
+    clearTimeout(timer);
     modal.close();
   }
+}
+
+/** The error's message with the Modal token's id and secret blanked out, for logs. */
+export function describeSpawnError(error: unknown, settings: ModalSettings): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return [settings.tokenSecret, settings.tokenId].reduce((text, secret) => text.split(secret).join("[redacted]"), message);
 }
