@@ -9,7 +9,7 @@
  * runtime has none — presigning alone would work there, multipart does not. Keeping every S3
  * call in this runtime means one SDK build and one set of behaviours to test.
  */
-import { v } from "convex/values";
+import { ConvexError, v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction } from "./_generated/server";
 import { appError } from "./lib/appErrors";
@@ -18,6 +18,7 @@ import {
   abortMultipartUpload,
   completeMultipartUpload,
   createMultipartUpload,
+  deleteStoredObject,
   openSourceStorage,
   signPartUploadUrls,
   sourceObjectKey,
@@ -97,28 +98,43 @@ export const completeUpload = internalAction({
   handler: async (ctx, { userId, jobId }): Promise<null> => {
     const plan = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId });
     if (plan.state === "already_uploaded") return null;
-    const storedBytes = await completeMultipartUpload(openSourceStorage(), plan, plan.parts);
+    const storage = openSourceStorage();
+    const storedBytes = await completeMultipartUpload(storage, plan, plan.parts);
     if (storedBytes !== plan.fileSize) {
       await ctx.runMutation(internal.uploads.failCorruptUpload, { userId, jobId });
+      await deleteStoredObject(storage, plan.key);
       throw appError(
         "size_mismatch",
         `Storage holds ${storedBytes} bytes but the file has ${plan.fileSize}, so this upload cannot be used. Start again with the file.`,
         { expectedBytes: plan.fileSize, storedBytes },
       );
     }
-    await ctx.runMutation(internal.uploads.markSourceUploaded, { userId, jobId, key: plan.key });
+    try {
+      await ctx.runMutation(internal.uploads.markSourceUploaded, { userId, jobId, key: plan.key });
+    } catch (error) {
+      // The job was stopped (canceled, abandoned) while storage put the parts together: the
+      // object will never be used, and the abort that the stop scheduled found no upload left.
+      if (error instanceof ConvexError && (error.data as { code?: string }).code === "invalid_state") {
+        await deleteStoredObject(storage, plan.key);
+      }
+      throw error;
+    }
     return null;
   },
 });
 
-/** Storage clean-up after a job stopped uploading; scheduled by the transaction that failed it. */
+/** Storage clean-up after a job stopped uploading (parts and any object at its key); scheduled by the transaction that failed it. */
 export const abortMultipartUploads = internalAction({
   args: { uploads: v.array(multipartTarget) },
   returns: v.null(),
   handler: async (_ctx, { uploads }): Promise<null> => {
     const storage = openSourceStorage();
-    // Each failure is already logged; the bucket's lifecycle rule is the backstop.
-    await Promise.allSettled(uploads.map((upload) => abortMultipartUpload(storage, upload)));
+    // Each failure is already logged; the bucket's lifecycle rule is the backstop for parts.
+    // The object is deleted too: a completion that finished in storage just before the stop
+    // (and crashed before recording it) left one at the job's key, which no one will use.
+    await Promise.allSettled(
+      uploads.flatMap((upload) => [abortMultipartUpload(storage, upload), deleteStoredObject(storage, upload.key)]),
+    );
     return null;
   },
 });

@@ -5,8 +5,10 @@ import { CompleteMultipartUploadCommand, S3Client } from "@aws-sdk/client-s3";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { MiB } from "./lib/partPlan";
+import { storedObjectSize } from "./model/multipartStorage";
 import { createS3Client } from "./model/s3Client";
-import { transitionJob } from "./model/jobTransitions";
+import { failJob, transitionJob } from "./model/jobTransitions";
+import { makeFailure } from "./lib/failures";
 import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
 import {
   codeOf,
@@ -288,8 +290,59 @@ describe("completeUpload", () => {
       storedBytes: file.bytes.length - 1,
     });
     expect((await readJob(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "integrity" } });
+    expect(await storedSize(`sources/${jobId}/source`)).toBeNull();
+  }, 30_000);
+
+  test("a job stopped while storage was completing its upload keeps no object in storage", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(2000);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await uploadAllParts(as, jobId, file.bytes);
+    // The job is stopped just as storage finishes putting the parts together, and before the
+    // stop's own storage clean-up has run.
+    const send = S3Client.prototype.send;
+    vi.spyOn(S3Client.prototype, "send").mockImplementation(async function (this: S3Client, command: unknown) {
+      const result = await (send as (c: unknown) => Promise<unknown>).call(this, command);
+      if (command instanceof CompleteMultipartUploadCommand) {
+        await t.run(async (ctx) => failJob(ctx, (await ctx.db.get("video_jobs", jobId))!, makeFailure("upload_aborted"), "user"));
+      }
+      return result;
+    } as S3Client["send"]);
+
+    expect(await codeOf(as.action(api.uploads.completeUpload, { jobId }))).toBe("invalid_state");
+    expect((await readJob(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "upload_aborted" } });
+    expect(await storedSize(`sources/${jobId}/source`)).toBeNull();
+  }, 30_000);
+
+  test("stopping a job whose parts storage already put together (the completion crashed) deletes the object", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(2000);
+    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    await uploadAllParts(as, jobId, file.bytes);
+    const { upload } = (await readJob(t, jobId))!;
+    const session = (await as.query(api.uploads.uploadSession, { jobId }))!;
+    await createS3Client(s3).send(
+      new CompleteMultipartUploadCommand({
+        Bucket: s3.bucket,
+        Key: upload!.key,
+        UploadId: upload!.uploadId,
+        MultipartUpload: { Parts: session.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+      }),
+    );
+    expect(await storedSize(upload!.key)).toBe(2000);
+
+    await as.mutation(api.uploads.abortUpload, { jobId });
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await storedSize(upload!.key)).toBeNull();
   }, 30_000);
 });
+
+/** The stored object's size, or null when there is none. */
+async function storedSize(key: string): Promise<number | null> {
+  return await storedObjectSize({ client: createS3Client(s3), bucket: s3.bucket }, key);
+}
 
 describe("concurrency", () => {
   test("16 concurrent reports of different parts all land", async () => {

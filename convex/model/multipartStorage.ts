@@ -9,6 +9,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   HeadObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -142,6 +143,18 @@ export async function abortMultipartUpload(storage: SourceStorage, target: Multi
   } catch (error) {
     if (s3ErrorName(error) === "NoSuchUpload") return;
     throw storageFailure("AbortMultipartUpload", error, "Storage could not stop the upload.");
+  }
+}
+
+/**
+ * Deletes the object at `key` (a job's source that will never be used); deleting an object that
+ * is not there succeeds, as in S3.
+ */
+export async function deleteStoredObject(storage: SourceStorage, key: string): Promise<void> {
+  try {
+    await storage.client.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }));
+  } catch (error) {
+    throw storageFailure("DeleteObject", error, "Storage could not delete the stopped upload's file.");
   }
 }
 
