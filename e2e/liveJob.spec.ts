@@ -4,7 +4,7 @@
  * through every state to READY without a reload, in the uploading tab and in a second tab on
  * the same job; that every artifact kind appears in the gallery and downloads byte for byte
  * as stored; that the controls are named and the page fits 375 px; and writes the screenshots
- * of each state.
+ * of each state. Also: a file that only claims to be a video fails in processing, explained.
  */
 import { expect, test, type Page } from "./support/fixtures";
 import { ARTIFACT_KINDS } from "../convex/lib/artifactKinds";
@@ -36,6 +36,7 @@ import {
   fileInput,
   jobArtifacts,
   jobTimeline,
+  openJobAwaitingFile,
   recordedProgressValues,
   recordProgressValues,
   uploadPanel,
@@ -201,3 +202,33 @@ async function expectShownInGallery(page: Page, artifact: ArtifactView): Promise
     await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.naturalWidth), { message: label }).toBeGreaterThan(0);
   }
 }
+
+test("a file that only claims to be a video is uploaded, then fails in processing with not_a_video, explained on the page", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize(DESKTOP);
+  const jobId = await openJobAwaitingFile(page);
+  // The browser only sees the name and type; the worker's probe sees the bytes.
+  await fileInput(page).setInputFiles({
+    name: "holiday.mp4",
+    mimeType: "video/mp4",
+    buffer: Buffer.from("These are my holiday notes, not a video.\n".repeat(100)),
+  });
+  await expect(page.getByTestId("upload-done")).toBeVisible({ timeout: 30_000 });
+  await expect(statusBadge(page)).toHaveText("Failed", { timeout: 60_000 });
+  const notice = page.locator('[data-failure-code="not_a_video"]');
+  await expect(notice).toContainText("We could not read this file as a video.");
+  await expect(notice).toContainText("Upload a different file: a video such as MP4, MOV or WebM.");
+  await expect(notice.getByRole("link", { name: "Start again with this link" })).toBeVisible();
+  expect((await jobTimeline(page, jobId)).map((event) => event.to)).toEqual([
+    "CREATED",
+    "META_READY",
+    "UPLOAD_READY",
+    "UPLOADING",
+    "UPLOADED",
+    "PROCESSING",
+    "FAILED",
+  ]);
+  expect(await jobArtifacts(page, jobId)).toEqual([]);
+});

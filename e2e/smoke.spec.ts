@@ -1,6 +1,6 @@
-import { expect, test } from "./support/fixtures";
+import { expect, test, type Locator, type Page } from "./support/fixtures";
 import { expectSameDocument, markDocument } from "./support/jobPage";
-import { HELD_VIDEO, KNOWN_VIDEOS, releaseHeldVideo } from "./support/oembedStandIn";
+import { HELD_VIDEO, KNOWN_VIDEOS, PRIVATE_VIDEO, releaseHeldVideo } from "./support/oembedStandIn";
 
 test("a guest submits a YouTube link and sees the job reach META_READY without a reload", async ({ page }) => {
   await page.goto("/");
@@ -33,6 +33,7 @@ test("a job waits in CREATED while YouTube is slow, then shows the video's title
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/jobs\/[^/]+$/);
   await expect(page.getByTestId("job-status")).toHaveText("Link received");
+  await expect(page.getByRole("heading", { name: "Looking up the video…" })).toBeVisible();
   const mark = await markDocument(page);
 
   await releaseHeldVideo();
@@ -40,6 +41,42 @@ test("a job waits in CREATED while YouTube is slow, then shows the video's title
   await expect(page.getByRole("heading", { name: KNOWN_VIDEOS[HELD_VIDEO]!.title })).toBeVisible();
   await expectSameDocument(page, mark);
 });
+
+test("a private video's job goes on without its details, and says so", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Continue as guest" }).click();
+  await page.getByLabel("Link to your YouTube video").fill(`https://youtu.be/${PRIVATE_VIDEO}`);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Video found");
+  await expect(page.getByRole("heading", { name: "Title unavailable" })).toBeVisible();
+  await expect(page.getByText("YouTube did not share this video's details; the link itself is fine.")).toBeVisible();
+  await expect(page.getByRole("checkbox")).toBeEnabled();
+});
+
+test("keyboard only: sign in, paste a link, confirm the rights and reach the file picker", async ({ page }) => {
+  await page.goto("/");
+  await tabTo(page, page.getByRole("button", { name: "Continue as guest" }));
+  await page.keyboard.press("Enter");
+  await tabTo(page, page.getByLabel("Link to your YouTube video"));
+  await page.keyboard.type("https://youtu.be/dQw4w9WgXcQ");
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("job-status")).toHaveText("Video found");
+  const rights = page.getByRole("checkbox");
+  await tabTo(page, rights);
+  await page.keyboard.press("Space");
+  await expect(rights).toBeChecked();
+  await tabTo(page, page.getByLabel("Choose your video file"));
+});
+
+/** Presses Tab until `target` has the focus; fails if it is not reached in `maxPresses`. */
+async function tabTo(page: Page, target: Locator, maxPresses = 25): Promise<void> {
+  await expect(target).toBeVisible();
+  for (let presses = 0; presses < maxPresses; presses++) {
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  expect(await target.evaluate((element) => element === document.activeElement), "reachable with Tab").toBe(true);
+}
 
 test("an invalid link is refused with a clear message and creates no job", async ({ page }) => {
   await page.goto("/");

@@ -8,7 +8,7 @@ import { resetProxy } from "./proxyControl";
 import { tempFolder } from "./testFiles";
 
 export { expect } from "@playwright/test";
-export type { Browser, Page, TestInfo } from "@playwright/test";
+export type { Browser, Locator, Page, TestInfo } from "@playwright/test";
 
 export const APP_URL = process.env.E2E_APP_URL;
 

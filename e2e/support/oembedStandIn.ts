@@ -1,11 +1,14 @@
 /**
  * A local stand-in for YouTube's oEmbed endpoint: the one boundary the end-to-end tests
  * replace, because YouTube is unreachable from these machines. It answers like YouTube for
- * a few known ids and 404s for the rest. `HELD_VIDEO` is answered only once a spec sends
+ * a few known ids, 401s for `PRIVATE_VIDEO` and 404s for the rest. `HELD_VIDEO` is answered only once a spec sends
  * `POST /release` (see `releaseHeldVideo`), so a spec can watch a job sit in CREATED first.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+
+/** YouTube answers 401 for it, as for a private video: the job gets metadata derived from the id. */
+export const PRIVATE_VIDEO = "9bZkp7q19f0";
 
 /** Known, but its lookup waits for `releaseHeldVideo()`. */
 export const HELD_VIDEO = "M7lc1UVf-VE";
@@ -40,6 +43,10 @@ export async function startOEmbedStandIn(): Promise<{ endpoint: string; requests
     const watchUrl = url.searchParams.get("url") ?? "";
     const videoId = new URL(watchUrl, "https://www.youtube.com").searchParams.get("v") ?? "";
     const video = KNOWN_VIDEOS[videoId];
+    if (videoId === PRIVATE_VIDEO) {
+      response.writeHead(401, { "content-type": "text/html" }).end("<html><body>Unauthorized</body></html>");
+      return;
+    }
     if (url.pathname !== "/oembed" || !video) {
       response.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
       return;

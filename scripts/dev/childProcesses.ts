@@ -34,9 +34,10 @@ export class ChildProcesses {
     name: string,
     command: string,
     args: string[],
-    options: { cwd: string; env: NodeJS.ProcessEnv; expectExit?: boolean },
+    options: { cwd: string; env: Readonly<Record<string, string | undefined>>; expectExit?: boolean },
   ): ManagedChild {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // Next's types make NODE_ENV required on ProcessEnv; a child may well run without it.
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid !== undefined) this.groups.set(name, child.pid);
     const lineListeners = new Set<(line: string) => void>();
     for (const stream of [child.stdout, child.stderr]) {

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { OFFLINE_BACKEND_VERSION } from "../convex-offline/httpApi";
 import type { ChildProcesses } from "./childProcesses";
+import { minimalProcessEnv } from "./functionEnv";
 
 export type ConvexBackendKind = "deployment" | "local" | "offline";
 
@@ -113,7 +114,8 @@ async function startOffline(options: ConvexBackendOptions, reason: string): Prom
       "--env-file",
       envFile,
     ],
-    { cwd, env: process.env },
+    // The functions run in this process: they see the function env file, not this shell.
+    { cwd, env: minimalProcessEnv() },
   );
   const urls = localUrls(ports);
   await Promise.race([

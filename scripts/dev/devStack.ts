@@ -4,7 +4,6 @@
  * backend with the functions' environment set, the local worker (when it exists) and
  * Next.js. The resolved endpoints go to `.dev/stack.json`.
  */
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,6 +12,7 @@ import { ChildProcesses, type ChildExit } from "./childProcesses";
 import { loadOrCreateConvexAuthKeys } from "./convexAuthKeys";
 import { startConvexBackend, type ConvexBackendKind } from "./convexBackend";
 import { readDevSettings } from "./envLocal";
+import { loadOrCreateWorkerSecret, passedThroughSettings } from "./functionEnv";
 import { choosePort } from "./ports";
 
 export type DevStackOptions = {
@@ -101,8 +101,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     options.signal?.throwIfAborted();
     log(`[dev] storage: ${s3 ? "embedded S3 server" : "R2"} at ${storage.endpoint}, bucket ${storage.bucket}`);
 
-    const workerSecret = randomBytes(32).toString("base64url");
+    const workerSecret = await loadOrCreateWorkerSecret(settings, path.join(stateDir, "worker-secret"));
     const functionEnv: Record<string, string> = {
+      ...passedThroughSettings(settings),
       R2_ENDPOINT: storage.endpoint,
       R2_BUCKET: storage.bucket,
       R2_ACCESS_KEY_ID: storage.accessKeyId,
@@ -110,7 +111,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       WORKER_SECRET: workerSecret,
       SITE_URL: appUrl,
       ...(await loadOrCreateConvexAuthKeys(path.join(stateDir, "convex-auth-keys.json"))),
-      ...(settings.OEMBED_ENDPOINT ? { OEMBED_ENDPOINT: settings.OEMBED_ENDPOINT } : {}),
       ...options.functionEnv,
     };
     const convex = await startConvexBackend({
