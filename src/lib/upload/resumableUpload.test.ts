@@ -155,7 +155,48 @@ function when(upload: ResumableUpload, predicate: (snapshot: UploadSnapshot) => 
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The same file, recording the size of every read that materializes bytes (`arrayBuffer`,
+ * `text`, `bytes`, `stream`) on it or on any slice of it.
+ */
+function recordingReads(file: File, reads: number[]): File {
+  class RecordingFile extends File {
+    override slice(start?: number, end?: number, contentType?: string): Blob {
+      return new RecordingFile([super.slice(start, end, contentType)], this.name, { type: this.type, lastModified: this.lastModified });
+    }
+    override arrayBuffer(): Promise<ArrayBuffer> {
+      reads.push(this.size);
+      return super.arrayBuffer();
+    }
+    override text(): Promise<string> {
+      reads.push(this.size);
+      return super.text();
+    }
+    override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+      reads.push(this.size);
+      return super.bytes();
+    }
+    override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
+      reads.push(this.size);
+      return super.stream();
+    }
+  }
+  return new RecordingFile([file], file.name, { type: file.type, lastModified: file.lastModified });
+}
+
 describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
+  it("never reads the file whole: each read holds at most a part (or a hashing chunk)", async () => {
+    const reads: number[] = [];
+    const file = recordingReads(randomFile(30 * PART_SIZE + 300, 7), reads);
+    const h = harness({ file, fileHasher: new InProcessFileHasher(512) });
+    await h.upload.start();
+    const largestRead = Math.max(...reads);
+    await expectCompleted(h);
+    // Parts are sent, MD5-hashed (300-byte chunks) and SHA-256-hashed (512-byte chunks) from slices.
+    expect(reads.length).toBeGreaterThanOrEqual(3 * 31);
+    expect(largestRead).toBeLessThanOrEqual(PART_SIZE);
+  });
+
   it("uploads every part exactly once and records the SHA-256 before completing", async () => {
     const h = harness({ parts: 12 });
     const result = await h.upload.start();
