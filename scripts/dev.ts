@@ -3,15 +3,17 @@
  * `npm run dev -- --offline` forces the offline Convex backend; `--no-app` skips Next.js
  * (for scripts and benchmarks, which read `.dev/stack.json`). Ctrl-C stops everything.
  */
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDevStack, type DevStack } from "./dev/devStack";
 
-const USAGE = `Usage: npm run dev [-- --offline] [-- --no-app]
+const USAGE = `Usage: npm run dev [-- --offline] [-- --no-app] [-- --state-dir <folder>]
 
-  --offline   use the offline Convex backend (convex-test, data in memory) even when a
-              configured deployment or the Convex local backend is available
-  --no-app    start everything but Next.js
-  --help      show this help
+  --offline     use the offline Convex backend (convex-test, data in memory) even when a
+                configured deployment or the Convex local backend is available
+  --no-app      start everything but Next.js
+  --state-dir   where keys, stored objects and stack.json go (default: .dev)
+  --help        show this help
 
 The endpoints are written to .dev/stack.json while the stack runs.
 `;
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     options: {
       offline: { type: "boolean", default: false },
       "no-app": { type: "boolean", default: false },
+      "state-dir": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -47,7 +50,12 @@ async function main(): Promise<void> {
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stopAndExit(0));
 
-  const stack = await startDevStack({ offline: values.offline, app: !values["no-app"], signal: starting.signal });
+  const stack = await startDevStack({
+    offline: values.offline,
+    app: !values["no-app"],
+    signal: starting.signal,
+    ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
+  });
   running.stack = stack;
   const { endpoints } = stack;
   console.log(
@@ -56,7 +64,7 @@ async function main(): Promise<void> {
       `[dev] Convex (${endpoints.backend}): ${endpoints.convexUrl}   site: ${endpoints.convexSiteUrl}`,
       `[dev] S3: ${endpoints.s3Endpoint}   bucket: ${endpoints.bucket}`,
       endpoints.appUrl ? `[dev] App: ${endpoints.appUrl}` : "[dev] Next.js not started (--no-app)",
-      "[dev] Endpoints in .dev/stack.json. Ctrl-C stops everything.",
+      `[dev] Endpoints in ${path.join(values["state-dir"] ?? ".dev", "stack.json")}. Ctrl-C stops everything.`,
       "",
     ].join("\n"),
   );
