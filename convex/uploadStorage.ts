@@ -102,7 +102,7 @@ export const completeUpload = internalAction({
     const storedBytes = await completeMultipartUpload(storage, plan, plan.parts);
     if (storedBytes !== plan.fileSize) {
       await ctx.runMutation(internal.uploads.failCorruptUpload, { userId, jobId });
-      await deleteStoredObject(storage, plan.key);
+      await deleteUnusedSource(storage, plan.key);
       throw appError(
         "size_mismatch",
         `Storage holds ${storedBytes} bytes but the file has ${plan.fileSize}, so this upload cannot be used. Start again with the file.`,
@@ -115,13 +115,21 @@ export const completeUpload = internalAction({
       // The job was stopped (canceled, abandoned) while storage put the parts together: the
       // object will never be used, and the abort that the stop scheduled found no upload left.
       if (error instanceof ConvexError && (error.data as { code?: string }).code === "invalid_state") {
-        await deleteStoredObject(storage, plan.key);
+        await deleteUnusedSource(storage, plan.key);
       }
       throw error;
     }
     return null;
   },
 });
+
+/**
+ * Deletes a source no job will use. A failure is logged (by `deleteStoredObject`) and left to
+ * the next abort of the job's upload, so the caller's own error is the one the user sees.
+ */
+async function deleteUnusedSource(storage: ReturnType<typeof openSourceStorage>, key: string): Promise<void> {
+  await deleteStoredObject(storage, key).catch(() => {});
+}
 
 /** Storage clean-up after a job stopped uploading (parts and any object at its key); scheduled by the transaction that failed it. */
 export const abortMultipartUploads = internalAction({

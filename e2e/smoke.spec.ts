@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "./support/fixtures";
 import { expectSameDocument, markDocument } from "./support/jobPage";
-import { HELD_VIDEO, KNOWN_VIDEOS, PRIVATE_VIDEO, releaseHeldVideo } from "./support/oembedStandIn";
+import { HELD_VIDEO, holdHeldVideo, KNOWN_VIDEOS, PRIVATE_VIDEO, releaseHeldVideo } from "./support/oembedStandIn";
 
 test("a guest submits a YouTube link and sees the job reach META_READY without a reload", async ({ page }) => {
   await page.goto("/");
@@ -27,6 +27,7 @@ test("a guest submits a YouTube link and sees the job reach META_READY without a
 });
 
 test("a job waits in CREATED while YouTube is slow, then shows the video's title live", async ({ page }) => {
+  await holdHeldVideo();
   await page.goto("/");
   await page.getByRole("button", { name: "Continue as guest" }).click();
   await page.getByLabel("Link to your YouTube video").fill(`https://www.youtube.com/watch?v=${HELD_VIDEO}`);

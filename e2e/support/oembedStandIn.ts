@@ -19,11 +19,20 @@ export const KNOWN_VIDEOS: Record<string, { title: string; author_name: string }
   [HELD_VIDEO]: { title: "A video YouTube is slow to describe", author_name: "Reeldrop QA" },
 };
 
-/** Answers the held lookups (and every later one). The stand-in's address comes from globalSetup. */
+/** From now on, lookups of `HELD_VIDEO` wait for `releaseHeldVideo()` (the stand-in starts so). */
+export async function holdHeldVideo(): Promise<void> {
+  await control("/hold");
+}
+
+/** Answers the held lookups, and every later one until `holdHeldVideo()`. */
 export async function releaseHeldVideo(): Promise<void> {
-  const endpoint = new URL(process.env.OEMBED_ENDPOINT ?? "");
-  const response = await fetch(new URL("/release", endpoint), { method: "POST" });
-  if (!response.ok) throw new Error(`oEmbed stand-in: release answered ${response.status}`);
+  await control("/release");
+}
+
+/** The stand-in's address comes from globalSetup, through the environment. */
+async function control(pathname: "/hold" | "/release"): Promise<void> {
+  const response = await fetch(new URL(pathname, new URL(process.env.OEMBED_ENDPOINT ?? "")), { method: "POST" });
+  if (!response.ok) throw new Error(`oEmbed stand-in: ${pathname} answered ${response.status}`);
 }
 
 export async function startOEmbedStandIn(): Promise<{ endpoint: string; requests: () => number; stop(): Promise<void> }> {
@@ -32,6 +41,11 @@ export async function startOEmbedStandIn(): Promise<{ endpoint: string; requests
   let heldAnswers: Array<() => void> = [];
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/hold" && request.method === "POST") {
+      released = false;
+      response.writeHead(204).end();
+      return;
+    }
     if (url.pathname === "/release" && request.method === "POST") {
       released = true;
       for (const answer of heldAnswers) answer();

@@ -19,6 +19,8 @@ import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
 
 /** The longest wait between looks at a due time whose claims keep finding nothing. */
 const MAX_RECHECK_MS = 30_000;
+/** The longest single timer towards a due time. */
+const MAX_TIMER_MS = 60 * 60_000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { drain: { type: "boolean", default: false } } });
@@ -46,9 +48,11 @@ async function main(): Promise<number> {
     clearTimeout(wakeTimer);
     const delay = at - Date.now();
     if (delay <= 0) loop.wake();
+    // Capped: a far-off time (a long backoff) is looked at again in steps, and Node would
+    // fire a delay over 2^31 - 1 ms at once.
     wakeTimer = setTimeout(
       () => wakeAt(at, delay > 0 ? recheckMs : Math.min(2 * recheckMs, MAX_RECHECK_MS)),
-      delay > 0 ? delay + 50 : recheckMs,
+      delay > 0 ? Math.min(delay + 50, MAX_TIMER_MS) : recheckMs,
     );
   };
   const unsubscribe = client.onUpdate(

@@ -221,7 +221,13 @@ async function killDuring(phase: Phase, worker: LocalWorkerProcess) {
   // What a SIGKILL leaves behind: no `finally` ran, and ffmpeg was not killed with its parent.
   const folder = await workFolderOf(jobId);
   const orphans = folder === undefined ? [] : await ffmpegProcessesIn(folder);
-  for (const pid of orphans) process.kill(pid, "SIGKILL");
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // It ended between the scan and the kill.
+    }
+  }
   if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   const report: KillReport = {
     phase,

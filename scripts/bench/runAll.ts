@@ -16,7 +16,7 @@ const BENCHMARKS: { file: string; args: string[]; quickArgs: string[]; timeoutMs
   { file: "queueScale.ts", args: ["--jobs", "1000"], quickArgs: ["--jobs", "40"], timeoutMs: 900_000 },
   { file: "claimLatency.ts", args: ["--jobs", "50"], quickArgs: ["--jobs", "5"], timeoutMs: 600_000 },
   { file: "processingThroughput.ts", args: ["--runs", "3"], quickArgs: ["--runs", "1", "--seconds", "10"], timeoutMs: 1_200_000 },
-  { file: "uploadThroughput.ts", args: [], quickArgs: ["--mib", "32", "--runs", "1"], timeoutMs: 900_000 },
+  { file: "uploadThroughput.ts", args: ["--diagnose"], quickArgs: ["--mib", "32", "--runs", "1"], timeoutMs: 900_000 },
 ];
 
 function runBenchmark(file: string, args: string[], timeoutMs: number): Promise<{ code: number | null; results: unknown[] }> {

@@ -10,7 +10,7 @@
  * `--profile` also prints each hash's speed on the page and the main thread's CPU profile of
  * every engine run, with the engine's timing marks.
  *
- *   tsx scripts/bench/uploadThroughput.ts [--mib 256] [--runs 3] [--profile]
+ *   tsx scripts/bench/uploadThroughput.ts [--mib 1024] [--runs 3] [--diagnose] [--profile]
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -33,7 +33,7 @@ import { EMBEDDED_S3_CREDENTIALS } from "../s3/embeddedS3";
 import { DEFAULT_UPLOAD_OPTIONS } from "../../src/lib/upload/options";
 import { median, numberArg, reportResult, round } from "./benchSupport";
 
-const SIZE_MIB = numberArg("mib", 256);
+const SIZE_MIB = numberArg("mib", 1024);
 const RUNS = numberArg("runs", 3);
 /** The engine's defaults; Uppy (d) is wired with the same. */
 const { concurrency: CONCURRENCY, urlBatchSize: URL_BATCH_SIZE } = DEFAULT_UPLOAD_OPTIONS;

@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -37,6 +37,11 @@ describe("the functions' environment from the dev settings", () => {
     expect(await loadOrCreateWorkerSecret({}, file)).toBe(generated);
     expect((await readFile(file, "utf8")).trim()).toBe(generated);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    await writeFile(file, "\n");
+    const regenerated = await loadOrCreateWorkerSecret({}, file);
+    expect(regenerated).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(regenerated).not.toBe(generated);
   });
 
   test("a child backend gets only what it needs to run, not the shell's secrets", () => {

@@ -43,7 +43,8 @@ export async function loadOrCreateWorkerSecret(
 ): Promise<string> {
   const configured = settings.WORKER_SECRET?.trim();
   if (configured) return configured;
-  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const kept = existsSync(file) ? (await readFile(file, "utf8")).trim() : "";
+  if (kept) return kept;
   const secret = randomBytes(32).toString("base64url");
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
@@ -53,7 +54,8 @@ export async function loadOrCreateWorkerSecret(
 /** The few variables a child Node process needs to run; everything else stays in this shell. */
 export function minimalProcessEnv(source: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "TMPDIR", "TMP", "TEMP", "LANG", "TZ", "SYSTEMROOT"]) {
+  // NODE_EXTRA_CA_CERTS: behind a TLS-inspecting proxy, R2 and YouTube are reached through it.
+  for (const name of ["PATH", "HOME", "TMPDIR", "TMP", "TEMP", "LANG", "TZ", "SYSTEMROOT", "NODE_EXTRA_CA_CERTS"]) {
     const value = source[name];
     if (value !== undefined) kept[name] = value;
   }

@@ -6,8 +6,11 @@
  */
 import { useEffect, useState } from "react";
 
-/** Longer than a part takes at a slow connection with 4 in flight (8 MiB at 2 Mbit/s: 34 s). */
-export const UPLOADING_ELSEWHERE_QUIET_MS = 60_000;
+/**
+ * Longer than the gap between recorded parts on a slow connection: 4 parts of 8 MiB in flight
+ * share 2 Mbit/s, finish together, and the next 4 arrive about 134 s later.
+ */
+export const UPLOADING_ELSEWHERE_QUIET_MS = 180_000;
 
 /** `partsRecorded`: the server's count while this tab watches the session, else null. */
 export function useUploadingElsewhere(partsRecorded: number | null): boolean {
