@@ -124,6 +124,11 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
   await test.step("READY: every artifact kind in the gallery", async () => {
     await expect(statusBadge(page)).toHaveText("Ready", { timeout: 120_000 });
     await expect(statusBadge(watcher)).toHaveText("Ready");
+    // The rights stay on record, read-only, with when they were confirmed.
+    const rights = page.getByRole("region", { name: "Your rights to this video" });
+    await expect(rights.getByRole("checkbox")).toBeChecked();
+    await expect(rights.getByRole("checkbox")).toBeDisabled();
+    await expect(rights.getByTestId("rights-record")).toHaveText(/^Confirmed at \d{1,2}:\d{2}/);
     const artifacts = await jobArtifacts(page, jobId);
     expect(new Set(artifacts.map((artifact) => artifact.kind))).toEqual(new Set(ARTIFACT_KINDS));
     for (const tab of [page, watcher]) {

@@ -22,8 +22,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
     <div className="job-layout">
       <SourceMetaCard videoId={job.videoId} sourceUrl={job.sourceUrl} meta={job.sourceMeta} />
       <JobStatusSteps job={job} />
-      {job.status === "META_READY" && (
-        <RightsConfirmation jobId={job._id} confirmedVersion={job.rights?.statementVersion} />
+      {(job.status === "META_READY" || job.rights !== undefined) && (
+        <RightsConfirmation jobId={job._id} rights={job.rights} editable={job.status === "META_READY"} />
       )}
       <UploadPanel job={job} />
       {(job.status === "UPLOADED" || job.status === "PROCESSING") && (

@@ -5,10 +5,18 @@ import { useId, useState } from "react";
 import { api } from "../../../../convex/_generated/api";
 import type { Id } from "../../../../convex/_generated/dataModel";
 import { describeError } from "@/lib/errorMessages";
+import { formatTimeOfDay } from "@/lib/format";
 
-type Props = { jobId: Id<"video_jobs">; confirmedVersion: string | undefined };
+type Props = {
+  jobId: Id<"video_jobs">;
+  /** What the job recorded, if the owner confirmed. */
+  rights: { statementVersion: string; confirmedAt: number } | undefined;
+  /** Only before the upload starts (META_READY); later the box shows what was confirmed. */
+  editable: boolean;
+};
 
-export function RightsConfirmation({ jobId, confirmedVersion }: Props) {
+/** The rights statement with its checkbox: to confirm before uploading, and on record after. */
+export function RightsConfirmation({ jobId, rights, editable }: Props) {
   const statement = useQuery(api.jobs.rightsStatement, {});
   const confirmRights = useMutation(api.jobs.confirmRights);
   const [pending, setPending] = useState(false);
@@ -16,7 +24,7 @@ export function RightsConfirmation({ jobId, confirmedVersion }: Props) {
   const checkboxId = useId();
 
   if (statement === undefined) return null;
-  const confirmed = confirmedVersion === statement.version;
+  const confirmed = rights?.statementVersion === statement.version;
 
   async function confirm() {
     setPending(true);
@@ -38,14 +46,20 @@ export function RightsConfirmation({ jobId, confirmedVersion }: Props) {
           id={checkboxId}
           type="checkbox"
           checked={confirmed || pending}
-          disabled={confirmed || pending}
+          disabled={confirmed || pending || !editable}
           onChange={(e) => {
             if (e.target.checked) void confirm();
           }}
         />
         <label htmlFor={checkboxId}>{statement.text}</label>
       </div>
-      {confirmed && <p className="notice notice-ok">Thanks — you can upload your copy of the video next.</p>}
+      {confirmed && editable && <p className="notice notice-ok">Thanks — you can upload your copy of the video next.</p>}
+      {rights && !editable && (
+        <p className="muted small" data-testid="rights-record">
+          Confirmed at <time dateTime={new Date(rights.confirmedAt).toISOString()}>{formatTimeOfDay(rights.confirmedAt)}</time>
+          {confirmed ? "." : ", for an earlier version of this statement."}
+        </p>
+      )}
       {error && (
         <p role="alert" className="notice notice-error">
           {error}

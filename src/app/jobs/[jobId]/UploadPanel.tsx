@@ -1,6 +1,8 @@
 "use client";
 
+import { useQuery } from "convex/react";
 import { useEffect, useId, useState, type ChangeEvent } from "react";
+import { api } from "../../../../convex/_generated/api";
 import type { JobStatus } from "../../../../convex/lib/jobStatus";
 import type { JobView } from "../../../../convex/lib/validators";
 import type { UploadStatus } from "@/lib/upload";
@@ -19,7 +21,10 @@ const ENDED: readonly UploadStatus[] = ["done", "failed", "canceled"];
  * Stays on screen after this tab's upload ends, so its outcome can be read.
  */
 export function UploadPanel({ job }: { job: JobView }) {
-  const awaitingFile = job.rights !== undefined && AWAITING_FILE.includes(job.status);
+  const statement = useQuery(api.jobs.rightsStatement, {});
+  // Before the upload starts, the rights must be confirmed for the statement shown today.
+  const rightsCurrent = job.rights !== undefined && (job.status !== "META_READY" || job.rights.statementVersion === statement?.version);
+  const awaitingFile = rightsCurrent && AWAITING_FILE.includes(job.status);
   const upload = useResumableUpload(job._id, { watchSession: awaitingFile && job.status !== "META_READY" });
   const [refusal, setRefusal] = useState<string | null>(null);
   const [cancelProblem, setCancelProblem] = useState<string | null>(null);
