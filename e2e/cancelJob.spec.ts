@@ -4,6 +4,7 @@
  * more reaches storage. Also writes the screenshots of the FAILED (canceled) state.
  */
 import { expect, test } from "./support/fixtures";
+import { computePartPlan } from "../convex/lib/partPlan";
 import { DESKTOP, expectEveryControlNamed, screenshotAtBothWidths } from "./support/jobPage";
 import { proxyStats, setProxyMode } from "./support/proxyControl";
 import { MiB, writeSeededFile } from "./support/testFiles";
@@ -42,6 +43,15 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
   const putsWhenCanceled = (await proxyStats()).partPuts.length;
   await page.waitForTimeout(1_500);
   expect((await proxyStats()).partPuts.length).toBe(putsWhenCanceled);
+
+  // The bar now counts the parts storage took, not the bytes that were on their way.
+  const bar = page.getByRole("progressbar", { name: "Upload progress" });
+  const stored = Number(await bar.getAttribute("data-bytes-stored"));
+  // 12 MiB is two parts (8 + 4 MiB); at least one was stored, and not both.
+  const { partSize } = computePartPlan(file.size);
+  expect([partSize, file.size - partSize]).toContain(stored);
+  await expect(uploadPanel(page).locator(".upload-figure-bytes dt")).toHaveText("Sent");
+  await expect(bar).toHaveAttribute("aria-valuenow", String(Math.floor((100 * stored) / file.size)));
 
   const last = (await jobTimeline(page, jobId)).at(-1);
   expect(last).toMatchObject({ from: "UPLOADING", to: "FAILED", actor: "user" });

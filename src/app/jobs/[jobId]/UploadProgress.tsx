@@ -14,13 +14,23 @@ const STATUS_LABELS: Record<UploadStatus, string> = {
   canceled: "Canceled",
 };
 
+/** An upload that stopped for good: its parts in flight were cut, so only stored bytes count. */
+const STOPPED: readonly UploadStatus[] = ["failed", "canceled"];
+
 /**
  * The bar and its figures. Every row is always rendered with fixed-width numerals, so nothing
- * moves while the numbers change.
+ * moves while the numbers change. While the upload runs (or is paused) the bar counts bytes sent,
+ * never going back; once it stopped for good it shows the parts storage took ("Stored" after a
+ * failure, where a new upload of the same file continues from; "Sent" after a cancel, whose
+ * parts are being deleted).
  */
 export function UploadProgress({ snapshot, fileName }: { snapshot: UploadSnapshot; fileName: string }) {
-  const percent = progressPercent(snapshot.percent, snapshot.status === "done");
-  const uploaded = `${formatBytes(snapshot.bytesUploaded)} of ${formatBytes(snapshot.bytesTotal)}`;
+  const stopped = STOPPED.includes(snapshot.status);
+  const shownBytes = stopped ? snapshot.bytesConfirmed : snapshot.bytesUploaded;
+  const percent = stopped
+    ? progressPercent(snapshot.bytesTotal > 0 ? (100 * shownBytes) / snapshot.bytesTotal : 0, false)
+    : progressPercent(snapshot.percent, snapshot.status === "done");
+  const uploaded = `${formatBytes(shownBytes)} of ${formatBytes(snapshot.bytesTotal)}`;
   const measuring = snapshot.status === "uploading";
   return (
     <div className="upload-progress">
@@ -41,12 +51,13 @@ export function UploadProgress({ snapshot, fileName }: { snapshot: UploadSnapsho
         aria-valuenow={percent}
         aria-valuetext={`${percent}% — ${uploaded}`}
         data-bytes-uploaded={snapshot.bytesUploaded}
+        data-bytes-stored={snapshot.bytesConfirmed}
       >
         <div className="upload-fill" style={{ transform: `scaleX(${percent / 100})` }} />
       </div>
       <dl className="upload-figures">
         <div className="upload-figure upload-figure-bytes">
-          <dt>Uploaded</dt>
+          <dt>{snapshot.status === "failed" ? "Stored" : snapshot.status === "canceled" ? "Sent" : "Uploaded"}</dt>
           <dd>
             <span className="upload-percent">{percent}%</span> · {uploaded}
           </dd>
