@@ -46,6 +46,16 @@ async function signedInWithJob(t: ConvexTestHarness) {
   return { userId, as, jobId };
 }
 
+/** A signed-in owner's job with a file of `size` bytes prepared and every part uploaded and reported, not yet completed. */
+async function jobWithEveryPartUploaded(size: number) {
+  const t = newConvexTest();
+  const { as, jobId } = await signedInWithJob(t);
+  const file = makeTestFile(size);
+  await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+  await uploadAllParts(as, jobId, file.bytes);
+  return { t, as, jobId, file };
+}
+
 const statusOf = async (t: ConvexTestHarness, jobId: Id<"video_jobs">) => (await readJob(t, jobId))!.status;
 
 describe("end to end against the embedded S3 server", () => {
@@ -229,11 +239,7 @@ describe("completeUpload", () => {
   }, 30_000);
 
   test("calling it twice is harmless", async () => {
-    const t = newConvexTest();
-    const { as, jobId } = await signedInWithJob(t);
-    const file = makeTestFile(9 * MiB);
-    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
-    await uploadAllParts(as, jobId, file.bytes);
+    const { as, jobId, file } = await jobWithEveryPartUploaded(9 * MiB);
     const both = await Promise.all([
       as.action(api.uploads.completeUpload, { jobId }),
       as.action(api.uploads.completeUpload, { jobId }),
@@ -246,11 +252,7 @@ describe("completeUpload", () => {
   }, 30_000);
 
   test("a retry after storage completed but the job did not move finds the object and finishes", async () => {
-    const t = newConvexTest();
-    const { as, jobId } = await signedInWithJob(t);
-    const file = makeTestFile(8 * MiB + 77);
-    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
-    await uploadAllParts(as, jobId, file.bytes);
+    const { t, as, jobId } = await jobWithEveryPartUploaded(8 * MiB + 77);
     // The first attempt's CompleteMultipartUpload succeeded, then the action died.
     const { upload } = (await readJob(t, jobId))!;
     const parts = await t.run((ctx) => ctx.db.query("upload_parts").collect());
@@ -294,11 +296,7 @@ describe("completeUpload", () => {
   }, 30_000);
 
   test("a job stopped while storage was completing its upload keeps no object in storage", async () => {
-    const t = newConvexTest();
-    const { as, jobId } = await signedInWithJob(t);
-    const file = makeTestFile(2000);
-    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
-    await uploadAllParts(as, jobId, file.bytes);
+    const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
     // The job is stopped just as storage finishes putting the parts together, and before the
     // stop's own storage clean-up has run.
     const send = S3Client.prototype.send;
@@ -316,11 +314,7 @@ describe("completeUpload", () => {
   }, 30_000);
 
   test("stopping a job whose parts storage already put together (the completion crashed) deletes the object", async () => {
-    const t = newConvexTest();
-    const { as, jobId } = await signedInWithJob(t);
-    const file = makeTestFile(2000);
-    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
-    await uploadAllParts(as, jobId, file.bytes);
+    const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
     const { upload } = (await readJob(t, jobId))!;
     const session = (await as.query(api.uploads.uploadSession, { jobId }))!;
     await createS3Client(s3).send(
@@ -433,11 +427,7 @@ describe("abortUpload", () => {
   });
 
   test("a finished upload cannot be aborted", async () => {
-    const t = newConvexTest();
-    const { as, jobId } = await signedInWithJob(t);
-    const file = makeTestFile(10);
-    await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
-    await uploadAllParts(as, jobId, file.bytes);
+    const { t, as, jobId } = await jobWithEveryPartUploaded(10);
     await as.action(api.uploads.completeUpload, { jobId });
     expect(await codeOf(as.mutation(api.uploads.abortUpload, { jobId }))).toBe("invalid_state");
     expect(await statusOf(t, jobId)).toBe("UPLOADED");
