@@ -71,10 +71,7 @@ export function createClaimLoop(options: ClaimLoopOptions) {
 
 /** A drain that could not look at the queue: it must not pass for "the queue is empty". */
 export class DrainFailedError extends Error {
-  constructor(
-    readonly failures: readonly string[],
-    readonly outcomes: readonly JobOutcome[],
-  ) {
+  constructor(readonly failures: readonly string[]) {
     super(`The queue could not be drained (${failures.length} claim slot(s) stopped): ${failures[0]}`);
     this.name = "DrainFailedError";
   }
@@ -88,6 +85,6 @@ export async function drainQueue(options: ClaimLoopOptions): Promise<readonly Jo
   const loop = createClaimLoop(options);
   loop.wake();
   await loop.idle();
-  if (loop.slotFailures().length > 0) throw new DrainFailedError(loop.slotFailures(), loop.outcomes());
+  if (loop.slotFailures().length > 0) throw new DrainFailedError(loop.slotFailures());
   return loop.outcomes();
 }
