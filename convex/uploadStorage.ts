@@ -9,10 +9,10 @@
  * runtime has none — presigning alone would work there, multipart does not. Keeping every S3
  * call in this runtime means one SDK build and one set of behaviours to test.
  */
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction } from "./_generated/server";
-import { appError } from "./lib/appErrors";
+import { appError, isAppError } from "./lib/appErrors";
 import { MAX_PARTS_PER_URL_REQUEST, computePartPlan } from "./lib/partPlan";
 import {
   abortMultipartUpload,
@@ -22,6 +22,7 @@ import {
   openSourceStorage,
   signPartUploadUrls,
   sourceObjectKey,
+  type SourceStorage,
 } from "./model/multipartStorage";
 import { uploadLimits } from "./model/uploadConfig";
 import { checkFileToUpload, checkPartUrlRequests } from "./model/uploadRequests";
@@ -114,7 +115,7 @@ export const completeUpload = internalAction({
     } catch (error) {
       // The job was stopped (canceled, abandoned) while storage put the parts together: the
       // object will never be used, and the abort that the stop scheduled found no upload left.
-      if (error instanceof ConvexError && (error.data as { code?: string }).code === "invalid_state") {
+      if (isAppError(error, "invalid_state")) {
         await deleteUnusedSource(storage, plan.key);
       }
       throw error;
@@ -127,7 +128,7 @@ export const completeUpload = internalAction({
  * Deletes a source no job will use. A failure is logged (by `deleteStoredObject`) and left to
  * the next abort of the job's upload, so the caller's own error is the one the user sees.
  */
-async function deleteUnusedSource(storage: ReturnType<typeof openSourceStorage>, key: string): Promise<void> {
+async function deleteUnusedSource(storage: SourceStorage, key: string): Promise<void> {
   await deleteStoredObject(storage, key).catch(() => {});
 }
 

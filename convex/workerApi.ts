@@ -4,11 +4,11 @@
  * against the contract, then internal functions that check the claim token. No request body,
  * URL or secret is ever logged.
  */
-import { ConvexError } from "convex/values";
 import type { z } from "zod";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { env, httpAction, type ActionCtx } from "./_generated/server";
+import { isAppError } from "./lib/appErrors";
 import * as protocol from "./lib/workerProtocol";
 import { maxVideoSeconds } from "./model/workerConfig";
 import { isWorkerSecret, workerSecretConfigured } from "./model/workerSecret";
@@ -61,7 +61,7 @@ function workerRoute<S extends z.ZodTypeAny>(
     try {
       return json(200, await handle(ctx, parsed.data));
     } catch (error) {
-      if (error instanceof ConvexError && (error.data as { code?: string }).code === "stale_claim") {
+      if (isAppError(error, "stale_claim")) {
         return json(409, { error: "stale_claim" });
       }
       console.error(`worker route ${new URL(request.url).pathname} failed: ${error instanceof Error ? error.name : "error"}`);

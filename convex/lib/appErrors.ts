@@ -27,6 +27,11 @@ export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
 export type AppErrorData = { code: AppErrorCode; message: string } & Record<string, string | number | boolean | number[]>;
 
+/** Whether `error` is the `ConvexError` that `appError(code, …)` made (as thrown, or rethrown by ctx.run*). */
+export function isAppError(error: unknown, code: AppErrorCode): boolean {
+  return error instanceof ConvexError && (error.data as { code?: unknown } | null)?.code === code;
+}
+
 export function appError(
   code: AppErrorCode,
   message: string,
