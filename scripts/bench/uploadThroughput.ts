@@ -10,7 +10,11 @@
  * `--profile` also prints each hash's speed on the page and the main thread's CPU profile of
  * every engine run, with the engine's timing marks.
  *
- *   tsx scripts/bench/uploadThroughput.ts [--mib 1024] [--runs 3] [--diagnose] [--profile]
+ * `--link-mbps N` puts every mode behind the same emulated uplink (Chromium's network throttling,
+ * shared by all of the page's requests, Convex calls included; `--link-rtt-ms`, default 20), to
+ * compare them where the network, not the machine's CPU, is the limit, as for real users.
+ *
+ *   tsx scripts/bench/uploadThroughput.ts [--mib 1024] [--runs 3] [--diagnose] [--profile] [--link-mbps N [--link-rtt-ms 20]]
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -48,6 +52,9 @@ type Measured = { ms: number; peakHeapBytes: number; convexCalls?: number; phase
 const PROFILE = process.argv.includes("--profile");
 /** Also runs (c) without the whole-file SHA-256, to show what it costs; reported apart, never as (c). */
 const DIAGNOSE = process.argv.includes("--diagnose");
+/** 0: the loopback as it is (the issue's comparison); otherwise an emulated uplink of this many Mbit/s. */
+const LINK_MBPS = numberArg("link-mbps", 0);
+const LINK_RTT_MS = numberArg("link-rtt-ms", 20);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -85,6 +92,18 @@ async function servePage(port: number): Promise<Server> {
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return server;
+}
+
+/** `--link-mbps`: an uplink of that speed and round trip for everything the page sends (download unlimited). */
+async function emulateUplink(page: Page, megabitsPerSecond: number, rttMs: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: rttMs,
+    downloadThroughput: -1,
+    uploadThroughput: (megabitsPerSecond * 1_000_000) / 8,
+  });
 }
 
 /**
@@ -154,6 +173,7 @@ async function main() {
     await page.goto(`http://127.0.0.1:${appPort}/`);
     await page.waitForFunction(() => "uploadBench" in window);
     await page.setInputFiles("#file", filePath);
+    if (LINK_MBPS > 0) await emulateUplink(page, LINK_MBPS, LINK_RTT_MS);
 
     const guest = new ConvexHttpClient(convexUrl);
     const signIn = (await guest.action(api.auth.signIn, { provider: "anonymous" })) as { tokens?: { token: string } | null };
@@ -266,6 +286,7 @@ async function main() {
       concurrency: CONCURRENCY,
       urlBatchSize: URL_BATCH_SIZE,
       storage: "embedded S3 (@20minutes/s3rver) on 127.0.0.1",
+      link: LINK_MBPS > 0 ? { uplinkMbps: LINK_MBPS, rttMs: LINK_RTT_MS } : "loopback, unthrottled",
       singlePutMiBps: a,
       rawPartsMiBps: b,
       rawPartsWithCompletionMiBps: bWithCompletion,

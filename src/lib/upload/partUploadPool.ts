@@ -6,7 +6,6 @@
 import { linkedAbortController, sleep, untilAborted } from "./abortable";
 import type { UploadOptions } from "./options";
 import { PartDigests, type PartDigest } from "./partDigests";
-import type { PartHasher } from "./partHasher";
 import { partByteRange } from "./partLayout";
 import type { PartTransport } from "./partTransport";
 import { PartUrlCache, type PartUrlNeed } from "./partUrlCache";
@@ -23,8 +22,8 @@ export interface PartPoolHost {
   readonly partNumbers: readonly number[];
   readonly backend: UploadBackend;
   readonly transport: PartTransport;
-  /** Computes each part's MD5. */
-  readonly partHasher: PartHasher;
+  /** Each part's MD5, for the plan's part size; the upload may have started the first ones. */
+  readonly digests: PartDigests;
   readonly options: UploadOptions;
   readonly now: () => number;
   readonly random: () => number;
@@ -61,10 +60,12 @@ class PartUploadPool {
   private signingRound: Promise<void> | null = null;
   /** Parts whose worker is waiting for a URL, with the digest it must be signed for. */
   private readonly awaitingUrl = new Map<number, string>();
+  /** Wakes a signing round that waits for a batch of digests: a worker has run out of URLs. */
+  private wakeWaitingRound: (() => void) | null = null;
 
   constructor(private readonly host: PartPoolHost) {
-    const { options, backend, jobId, now, lifetime } = host;
-    this.digests = new PartDigests((partNumber) => this.partBlob(partNumber), options.readChunkBytes, lifetime, host.partHasher);
+    const { options, backend, jobId, now } = host;
+    this.digests = host.digests;
     this.urls = new PartUrlCache(
       (parts) =>
         backend.getUploadPartUrls({ jobId, parts }).then(
@@ -216,7 +217,9 @@ class PartUploadPool {
         }
         const pending = this.urls.pending(partNumber, digest.md5Base64);
         if (pending) return await untilAborted(pending, lifetime);
-        await untilAborted(this.signingRound ?? this.startSigningRound(), lifetime);
+        const round = this.signingRound ?? this.startSigningRound();
+        this.wakeWaitingRound?.();
+        await untilAborted(round, lifetime);
       }
     } finally {
       this.awaitingUrl.delete(partNumber);
@@ -227,6 +230,7 @@ class PartUploadPool {
   private startSigningRound(): Promise<void> {
     const round = this.signNextBatch().finally(() => {
       if (this.signingRound === round) this.signingRound = null;
+      this.wakeWaitingRound = null;
     });
     this.signingRound = round;
     return round;
@@ -236,15 +240,21 @@ class PartUploadPool {
    * One signing call: the parts workers are waiting for, then the next parts to start, up to a
    * batch. The first call does not wait for a batch of digests, so the first bytes leave as soon
    * as the first parts are hashed: it waits only for the parts workers have taken (hashed first
-   * anyway) and takes along the upcoming parts whose MD5 is ready. Later calls wait for a full
-   * batch, which hashing ahead has mostly computed, so there is about one call per batch.
+   * anyway) and takes along the upcoming parts whose MD5 is ready. The second call starts right
+   * after (the first covers only a few parts) and would otherwise hold every worker until a whole
+   * batch is hashed: it stops waiting as soon as a worker runs out of URLs and signs what is
+   * hashed by then. Later calls wait for a full batch, which hashing ahead has mostly computed by
+   * the time it is needed, so there is about one call per batch (128 parts: 5 or 6 calls).
    */
   private async signNextBatch(): Promise<void> {
     const { urlBatchSize } = this.host.options;
-    const first = this.signingCalls++ === 0;
-    const taken = first ? await this.takenNeeds() : [];
+    const call = this.signingCalls++;
+    const taken = call === 0 ? await this.takenNeeds() : [];
     // Computing digests takes a while; workers that reach their URL meanwhile join this batch.
-    const upcoming = await this.upcomingNeeds(urlBatchSize, !first);
+    const upcoming =
+      call === 0
+        ? await this.upcomingNeeds(urlBatchSize, null)
+        : await this.upcomingNeeds(urlBatchSize, call === 1 ? this.untilAWorkerWaits() : new Promise<never>(() => {}));
     const waiting: PartUrlNeed[] = [];
     for (const [partNumber, contentMd5] of this.awaitingUrl) {
       if (!this.urls.isCovered(partNumber, contentMd5)) waiting.push({ partNumber, contentMd5 });
@@ -290,17 +300,34 @@ class PartUploadPool {
     this.startSigningRound().catch(() => {});
   }
 
+  /** Resolves when a worker next finds no URL for its part (or on the first one already waiting). */
+  private untilAWorkerWaits(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wakeWaitingRound = () => {
+        this.wakeWaitingRound = null;
+        resolve();
+      };
+      for (const [partNumber, contentMd5] of this.awaitingUrl) {
+        if (!this.urls.isCovered(partNumber, contentMd5)) this.wakeWaitingRound();
+      }
+    });
+  }
+
   /**
    * Up to `limit` parts, in the order they will start, that have no URL yet: waiting for their
-   * digests, or (`waitForDigests` false) only those already computed.
+   * digests until `stopWaiting` settles and then taking only those already computed (`null`:
+   * never waiting).
    */
-  private async upcomingNeeds(limit: number, waitForDigests: boolean): Promise<PartUrlNeed[]> {
+  private async upcomingNeeds(limit: number, stopWaiting: Promise<void> | null): Promise<PartUrlNeed[]> {
     const { partNumbers, options } = this.host;
     const needs: PartUrlNeed[] = [];
+    let waiting = stopWaiting !== null;
+    void stopWaiting?.then(() => (waiting = false));
     const scanEnd = Math.min(partNumbers.length, this.nextIndex + 2 * options.urlBatchSize + options.concurrency);
     for (let i = this.nextIndex; i < scanEnd && needs.length < limit; i++) {
       const partNumber = partNumbers[i]!;
-      const digest = waitForDigests ? await this.digests.digestFor(partNumber) : this.digests.peek(partNumber);
+      let digest = this.digests.peek(partNumber);
+      if (!digest && waiting) digest = await Promise.race([this.digests.digestFor(partNumber), stopWaiting!.then(() => undefined)]);
       if (!digest) break;
       if (!this.urls.isCovered(partNumber, digest.md5Base64)) needs.push({ partNumber, contentMd5: digest.md5Base64 });
     }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InProcessFileHasher, type FileHasher } from "./fileHasher";
 import { DEFAULT_UPLOAD_OPTIONS, type UploadOptions } from "./options";
+import { InProcessPartHasher, type PartHasher } from "./partHasher";
 import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot } from "./resumableUpload";
 import { FakeStorage, FakeUploadBackend } from "./testing/fakeStorage";
 import { FaultInjectingTransport, type Fault, type FaultPlan } from "./testing/faultInjectingTransport";
@@ -28,6 +29,7 @@ interface HarnessSetup {
   announcedPartSize?: number;
   session?: (file: File) => UploadSession | null;
   fileHasher?: FileHasher;
+  partHasher?: PartHasher;
   file?: File;
   mode?: "fresh" | "resume";
   seed?: number;
@@ -52,6 +54,7 @@ function harness(setup: HarnessSetup = {}) {
     backend,
     transport,
     fileHasher: setup.fileHasher ?? new InProcessFileHasher(4096),
+    ...(setup.partHasher ? { partHasher: setup.partHasher } : {}),
     networkStatus: network,
     now,
     random: seededRandom(setup.seed ?? 1),
@@ -220,6 +223,88 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
       firstPartSha256: sha256Hex(firstPart),
     });
     expect(h.backend.calls[0]!.method).toBe("prepareUpload");
+  });
+
+  it("computes the first parts' MD5s while prepareUpload is in flight, and reuses them", async () => {
+    const inner = new InProcessPartHasher(300);
+    let planKnown = false;
+    let hashedBeforePlan = 0;
+    let hashed = 0;
+    const partHasher: PartHasher = {
+      md5(blob, options) {
+        hashed += 1;
+        if (!planKnown) hashedBeforePlan += 1;
+        return inner.md5(blob, options);
+      },
+      dispose() {},
+    };
+    const h = harness({ parts: 10, partHasher });
+    let releasePlan!: () => void;
+    const planHeld = new Promise<void>((resolve) => (releasePlan = resolve));
+    const prepareUpload = h.backend.prepareUpload.bind(h.backend);
+    h.backend.prepareUpload = async (args) => {
+      await planHeld;
+      planKnown = true;
+      return prepareUpload(args);
+    };
+    const done = h.upload.start();
+    await vi.waitFor(() => expect(hashedBeforePlan).toBe(DEFAULT_UPLOAD_OPTIONS.concurrency));
+    expect(h.transport.totalAttempts).toBe(0);
+    releasePlan();
+    await done;
+    await expectCompleted(h);
+    expect(hashedBeforePlan).toBe(DEFAULT_UPLOAD_OPTIONS.concurrency);
+    expect(hashed).toBe(11);
+  });
+
+  it("signs the parts hashed so far when workers run out of URLs, instead of waiting for a whole batch", async () => {
+    // The n-th MD5 is part n's: parts 1–4 hash at once, 5–9 only after the first signing call
+    // (so that call cannot include them), 10 onwards only when the test lets them.
+    const inner = new InProcessPartHasher(300);
+    let hashCalls = 0;
+    let releaseSecondGroup!: () => void;
+    const secondGroup = new Promise<void>((resolve) => (releaseSecondGroup = resolve));
+    let releaseRest!: () => void;
+    const rest = new Promise<void>((resolve) => (releaseRest = resolve));
+    const partHasher: PartHasher = {
+      async md5(blob, options) {
+        const call = ++hashCalls;
+        if (call >= 10) await rest;
+        else if (call >= 5) await secondGroup;
+        return inner.md5(blob, options);
+      },
+      dispose() {},
+    };
+    const h = harness({ parts: 40, partHasher });
+    const getUploadPartUrls = h.backend.getUploadPartUrls.bind(h.backend);
+    h.backend.getUploadPartUrls = (args) => {
+      releaseSecondGroup();
+      return getUploadPartUrls(args);
+    };
+    const done = h.upload.start();
+    await vi.waitFor(() => expect(h.transport.totalAttempts).toBe(9));
+    const signed = h.backend.callsTo("getUploadPartUrls").map((call) => (call.args as { parts: { partNumber: number }[] }).parts.map((part) => part.partNumber));
+    expect(signed).toEqual([[1, 2, 3, 4], [5, 6, 7, 8, 9]]);
+    releaseRest();
+    await done;
+    await expectCompleted(h);
+  });
+
+  it("records the SHA-256 while parts are still uploading, so completing waits for one call only", async () => {
+    const h = harness({ parts: 6 });
+    let releaseLastReport!: () => void;
+    const lastReportHeld = new Promise<void>((resolve) => (releaseLastReport = resolve));
+    const reportUploadedPart = h.backend.reportUploadedPart.bind(h.backend);
+    h.backend.reportUploadedPart = async (args) => {
+      if (args.partNumber === 7) await lastReportHeld;
+      return reportUploadedPart(args);
+    };
+    const done = h.upload.start();
+    await vi.waitFor(() => expect(h.backend.callsTo("recordFileSha256")).toHaveLength(1));
+    expect(h.backend.callsTo("completeUpload")).toHaveLength(0);
+    releaseLastReport();
+    await done;
+    await expectCompleted(h);
   });
 
   it.each([128, 200])(

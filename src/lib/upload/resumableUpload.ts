@@ -10,6 +10,7 @@ import { untilAborted } from "./abortable";
 import { createFileHasher, type FileHasher } from "./fileHasher";
 import { browserNetworkStatus, type NetworkStatus } from "./networkStatus";
 import { resolveUploadOptions, type UploadOptions } from "./options";
+import { PartDigests } from "./partDigests";
 import { createPartHasher, type PartHasher } from "./partHasher";
 import { describePlanProblem, partByteRange } from "./partLayout";
 import type { PartTransport } from "./partTransport";
@@ -81,6 +82,14 @@ export function createUpload(file: UploadableFile, jobId: string, dependencies: 
  */
 export function resumeUpload(file: UploadableFile, jobId: string, dependencies: UploadDependencies): ResumableUpload {
   return new ResumableUpload("resume", file, jobId, dependencies);
+}
+
+/** What the upload knows once the server's plan is known, before any part is sent. */
+interface ReadyToSend {
+  plan: PartPlan;
+  recordedPartNumbers: Set<number>;
+  /** The parts' MD5s, the first ones already computing. */
+  digests: PartDigests;
 }
 
 type Phase = "idle" | "hashing" | "uploading" | "completing" | "done" | "failed" | "canceled";
@@ -186,11 +195,9 @@ export class ResumableUpload {
     const stopWatchingNetwork = this.network.onChange((online) => this.setOnline(online));
     this.setOnline(this.network.isOnline());
     try {
-      const { plan, recordedPartNumbers } =
-        this.mode === "fresh" ? await this.prepareFreshUpload() : await this.readSessionToResume();
-      const sha256 = await this.sendMissingParts(plan, recordedPartNumbers);
+      const ready = this.mode === "fresh" ? await this.prepareFreshUpload() : await this.readSessionToResume();
+      const sha256 = await this.sendMissingParts(ready);
       this.setPhase("completing");
-      await this.callBackend(this.backend.recordFileSha256({ jobId: this.jobId, sha256 }), "record the file's checksum");
       await this.callBackend(this.backend.completeUpload({ jobId: this.jobId }), "complete the upload");
       this.lifetime.signal.throwIfAborted();
       this.setPhase("done");
@@ -204,11 +211,15 @@ export class ResumableUpload {
     }
   }
 
-  private async prepareFreshUpload(): Promise<{ plan: PartPlan; recordedPartNumbers: Set<number> }> {
+  private async prepareFreshUpload(): Promise<ReadyToSend> {
     this.setPhase("hashing");
     const { file } = this;
     // The fingerprint must be sent with prepareUpload, before the server's plan exists.
     const expectedPartSize = this.backend.expectedPartSize(file.size);
+    // A plan with another part size is refused below, so the first MD5s can start now and
+    // overlap the fingerprint and the prepareUpload round trip instead of delaying the first bytes.
+    const firstParts = Array.from({ length: Math.min(this.options.concurrency, Math.ceil(file.size / expectedPartSize)) }, (_, i) => i + 1);
+    const digests = this.startPartDigests(expectedPartSize, firstParts);
     const firstPartSha256 = await this.sha256(file.slice(0, Math.min(expectedPartSize, file.size)));
     this.setPhase("uploading");
     const preparing = this.backend.prepareUpload({
@@ -228,10 +239,10 @@ export class ResumableUpload {
         { retryable: false },
       );
     }
-    return { plan, recordedPartNumbers: new Set() };
+    return { plan, recordedPartNumbers: new Set(), digests };
   }
 
-  private async readSessionToResume(): Promise<{ plan: PartPlan; recordedPartNumbers: Set<number> }> {
+  private async readSessionToResume(): Promise<ReadyToSend> {
     this.setPhase("hashing");
     const session = await this.callBackend(this.backend.uploadSession({ jobId: this.jobId }), "read the unfinished upload");
     if (!session) {
@@ -243,6 +254,12 @@ export class ResumableUpload {
     this.requireSameFileDetails(session);
     const plan = { partSize: session.partSize, partCount: session.partCount };
     this.requireUsablePlan(plan);
+    const recordedPartNumbers = new Set(
+      session.parts.map((part) => part.partNumber).filter((n) => Number.isInteger(n) && n >= 1 && n <= plan.partCount),
+    );
+    // Overlaps the fingerprint check; a file that fails it discards these digests unused.
+    const firstParts = missingPartNumbers(plan, recordedPartNumbers).slice(0, this.options.concurrency);
+    const digests = this.startPartDigests(plan.partSize, firstParts);
     const expectedFirstPart = session.fingerprint.firstPartSha256;
     if (expectedFirstPart !== undefined) {
       const { end } = partByteRange(1, plan.partSize, this.file.size);
@@ -255,10 +272,20 @@ export class ResumableUpload {
         );
       }
     }
-    const recordedPartNumbers = new Set(
-      session.parts.map((part) => part.partNumber).filter((n) => Number.isInteger(n) && n >= 1 && n <= plan.partCount),
-    );
-    return { plan, recordedPartNumbers };
+    return { plan, recordedPartNumbers, digests };
+  }
+
+  /** The parts' MD5s for this part size, with those of `firstParts` (the first to send) started now. */
+  private startPartDigests(partSize: number, firstParts: readonly number[]): PartDigests {
+    const { file } = this;
+    const partBlob = (partNumber: number) => {
+      const { start, end } = partByteRange(partNumber, partSize, file.size);
+      return file.slice(start, end);
+    };
+    const digests = new PartDigests(partBlob, this.options.readChunkBytes, this.lifetime.signal, this.partHasher);
+    // digestFor keeps an unawaited failure from being unhandled; the pool meets it when it asks again.
+    for (const partNumber of firstParts) void digests.digestFor(partNumber);
+    return digests;
   }
 
   private requireSameFileDetails(session: UploadSession): void {
@@ -276,26 +303,30 @@ export class ResumableUpload {
     }
   }
 
-  /** Sends what the server lacks while hashing the whole file; resolves with the file's SHA-256. */
-  private async sendMissingParts(plan: PartPlan, recordedPartNumbers: ReadonlySet<number>): Promise<string> {
+  /**
+   * Sends what the server lacks while hashing the whole file and recording its SHA-256 (as soon
+   * as it is known, so completing waits for no extra call); resolves with the SHA-256 once both
+   * are done.
+   */
+  private async sendMissingParts({ plan, recordedPartNumbers, digests }: ReadyToSend): Promise<string> {
     const { file } = this;
-    const partBytes = (partNumber: number) => {
-      const { start, end } = partByteRange(partNumber, plan.partSize, file.size);
-      return end - start;
-    };
-    const partNumbers: number[] = [];
+    const partNumbers = missingPartNumbers(plan, recordedPartNumbers);
     let confirmedBytes = 0;
-    for (let partNumber = 1; partNumber <= plan.partCount; partNumber++) {
-      if (recordedPartNumbers.has(partNumber)) confirmedBytes += partBytes(partNumber);
-      else partNumbers.push(partNumber);
+    for (const partNumber of recordedPartNumbers) {
+      const { start, end } = partByteRange(partNumber, plan.partSize, file.size);
+      confirmedBytes += end - start;
     }
     this.plan = plan;
     this.partsConfirmed = recordedPartNumbers.size;
     this.tracker = new ProgressTracker(file.size, confirmedBytes, this.now, this.options.speedSmoothingMs);
     this.setPhase("uploading");
 
-    const fileSha256 = this.sha256(file);
-    // A file that cannot be read fails the upload now rather than after every part is sent.
+    const fileSha256 = this.sha256(file).then(async (sha256) => {
+      await this.callBackend(this.backend.recordFileSha256({ jobId: this.jobId, sha256 }), "record the file's checksum");
+      return sha256;
+    });
+    // A file that cannot be read, or a checksum the server refuses, fails the upload now rather
+    // than after every part is sent.
     fileSha256.catch((error: unknown) => this.end(asUploadError(error)));
 
     await uploadParts({
@@ -305,7 +336,7 @@ export class ResumableUpload {
       partNumbers,
       backend: this.backend,
       transport: this.transport,
-      partHasher: this.partHasher,
+      digests,
       options: this.options,
       now: this.now,
       random: this.random,
@@ -453,4 +484,13 @@ export class ResumableUpload {
       }
     }
   }
+}
+
+/** The plan's part numbers the server has not recorded, ascending. */
+function missingPartNumbers(plan: PartPlan, recordedPartNumbers: ReadonlySet<number>): number[] {
+  const missing: number[] = [];
+  for (let partNumber = 1; partNumber <= plan.partCount; partNumber++) {
+    if (!recordedPartNumbers.has(partNumber)) missing.push(partNumber);
+  }
+  return missing;
 }
