@@ -307,9 +307,8 @@ class PartUploadPool {
         this.wakeWaitingRound = null;
         resolve();
       };
-      for (const [partNumber, contentMd5] of this.awaitingUrl) {
-        if (!this.urls.isCovered(partNumber, contentMd5)) this.wakeWaitingRound();
-      }
+      const aWorkerWaits = [...this.awaitingUrl].some(([partNumber, contentMd5]) => !this.urls.isCovered(partNumber, contentMd5));
+      if (aWorkerWaits) this.wakeWaitingRound();
     });
   }
 

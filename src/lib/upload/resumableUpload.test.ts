@@ -307,6 +307,29 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
     await expectCompleted(h);
   });
 
+  it("holds the SHA-256 record while offline and sends it once back online", async () => {
+    let releaseFileHash!: () => void;
+    const fileHashHeld = new Promise<void>((resolve) => (releaseFileHash = resolve));
+    const inner = new InProcessFileHasher(4096);
+    let hashes = 0;
+    const fileHasher: FileHasher = {
+      async sha256Hex(blob, options) {
+        if (++hashes === 2) await fileHashHeld;
+        return inner.sha256Hex(blob, options);
+      },
+    };
+    const h = harness({ parts: 6, fileHasher });
+    const done = h.upload.start();
+    await vi.waitFor(() => expect(hashes).toBe(2));
+    h.network.set(false);
+    releaseFileHash();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.backend.callsTo("recordFileSha256")).toHaveLength(0);
+    h.network.set(true);
+    await done;
+    await expectCompleted(h);
+  });
+
   it.each([128, 200])(
     "signs a %i-part upload in at most one call per 20 parts, never sending more than `concurrency` parts at once",
     async (partCount) => {

@@ -322,6 +322,8 @@ export class ResumableUpload {
     this.setPhase("uploading");
 
     const fileSha256 = this.sha256(file).then(async (sha256) => {
+      // Like a part, the call waits while paused or offline instead of failing the upload.
+      await this.waitUntilRunnable();
       await this.callBackend(this.backend.recordFileSha256({ jobId: this.jobId, sha256 }), "record the file's checksum");
       return sha256;
     });
