@@ -12,6 +12,12 @@ export function partByteRange(partNumber: number, partSize: number, fileSize: nu
   return { start, end: Math.min(start + partSize, fileSize) };
 }
 
+/** The part's bytes as a slice of the file (read lazily, never copied). */
+export function partSlice(file: Blob, partNumber: number, partSize: number): Blob {
+  const { start, end } = partByteRange(partNumber, partSize, file.size);
+  return file.slice(start, end);
+}
+
 /** Why a plan cannot describe a file of `fileSize` bytes, or null when it can. */
 export function describePlanProblem(plan: PartPlan, fileSize: number): string | null {
   if (!Number.isSafeInteger(plan.partSize) || plan.partSize <= 0) {

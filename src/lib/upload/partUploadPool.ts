@@ -6,7 +6,7 @@
 import { linkedAbortController, sleep, untilAborted } from "./abortable";
 import type { UploadOptions } from "./options";
 import { PartDigests, type PartDigest } from "./partDigests";
-import { partByteRange } from "./partLayout";
+import { partSlice } from "./partLayout";
 import type { PartTransport } from "./partTransport";
 import { PartUrlCache, type PartUrlNeed } from "./partUrlCache";
 import { PartRetryBudget, type PartAttemptResult } from "./retryPolicy";
@@ -251,10 +251,8 @@ class PartUploadPool {
     const call = this.signingCalls++;
     const taken = call === 0 ? await this.takenNeeds() : [];
     // Computing digests takes a while; workers that reach their URL meanwhile join this batch.
-    const upcoming =
-      call === 0
-        ? await this.upcomingNeeds(urlBatchSize, null)
-        : await this.upcomingNeeds(urlBatchSize, call === 1 ? this.untilAWorkerWaits() : new Promise<never>(() => {}));
+    const stopWaiting = call === 0 ? Promise.resolve() : call === 1 ? this.untilAWorkerWaits() : undefined;
+    const upcoming = await this.upcomingNeeds(urlBatchSize, stopWaiting);
     const waiting: PartUrlNeed[] = [];
     for (const [partNumber, contentMd5] of this.awaitingUrl) {
       if (!this.urls.isCovered(partNumber, contentMd5)) waiting.push({ partNumber, contentMd5 });
@@ -314,19 +312,19 @@ class PartUploadPool {
 
   /**
    * Up to `limit` parts, in the order they will start, that have no URL yet: waiting for their
-   * digests until `stopWaiting` settles and then taking only those already computed (`null`:
-   * never waiting).
+   * digests until `stopWaiting` settles (never, when it is undefined), then taking only those
+   * already computed.
    */
-  private async upcomingNeeds(limit: number, stopWaiting: Promise<void> | null): Promise<PartUrlNeed[]> {
+  private async upcomingNeeds(limit: number, stopWaiting?: Promise<void>): Promise<PartUrlNeed[]> {
     const { partNumbers, options } = this.host;
     const needs: PartUrlNeed[] = [];
-    let waiting = stopWaiting !== null;
-    void stopWaiting?.then(() => (waiting = false));
+    const stopped = stopWaiting?.then(() => undefined);
     const scanEnd = Math.min(partNumbers.length, this.nextIndex + 2 * options.urlBatchSize + options.concurrency);
     for (let i = this.nextIndex; i < scanEnd && needs.length < limit; i++) {
       const partNumber = partNumbers[i]!;
-      let digest = this.digests.peek(partNumber);
-      if (!digest && waiting) digest = await Promise.race([this.digests.digestFor(partNumber), stopWaiting!.then(() => undefined)]);
+      const digest =
+        this.digests.peek(partNumber) ??
+        (await (stopped ? Promise.race([this.digests.digestFor(partNumber), stopped]) : this.digests.digestFor(partNumber)));
       if (!digest) break;
       if (!this.urls.isCovered(partNumber, digest.md5Base64)) needs.push({ partNumber, contentMd5: digest.md5Base64 });
     }
@@ -334,8 +332,7 @@ class PartUploadPool {
   }
 
   private partBlob(partNumber: number): Blob {
-    const { start, end } = partByteRange(partNumber, this.host.plan.partSize, this.host.file.size);
-    return this.host.file.slice(start, end);
+    return partSlice(this.host.file, partNumber, this.host.plan.partSize);
   }
 }
 

@@ -12,7 +12,7 @@ import { browserNetworkStatus, type NetworkStatus } from "./networkStatus";
 import { resolveUploadOptions, type UploadOptions } from "./options";
 import { PartDigests } from "./partDigests";
 import { createPartHasher, type PartHasher } from "./partHasher";
-import { describePlanProblem, partByteRange } from "./partLayout";
+import { describePlanProblem, partByteRange, partSlice } from "./partLayout";
 import type { PartTransport } from "./partTransport";
 import { uploadParts } from "./partUploadPool";
 import { ProgressTracker, type ProgressFigures } from "./progressTracker";
@@ -277,11 +277,7 @@ export class ResumableUpload {
 
   /** The parts' MD5s for this part size, with those of `firstParts` (the first to send) started now. */
   private startPartDigests(partSize: number, firstParts: readonly number[]): PartDigests {
-    const { file } = this;
-    const partBlob = (partNumber: number) => {
-      const { start, end } = partByteRange(partNumber, partSize, file.size);
-      return file.slice(start, end);
-    };
+    const partBlob = (partNumber: number) => partSlice(this.file, partNumber, partSize);
     const digests = new PartDigests(partBlob, this.options.readChunkBytes, this.lifetime.signal, this.partHasher);
     // digestFor keeps an unawaited failure from being unhandled; the pool meets it when it asks again.
     for (const partNumber of firstParts) void digests.digestFor(partNumber);
