@@ -609,7 +609,7 @@ describe("ResumableUpload: faults it stops on", { timeout: 10_000 }, () => {
   });
 });
 
-describe("ResumableUpload: pause, resume and cancel", { timeout: 10_000 }, () => {
+describe("ResumableUpload: pause, resume, cancel and release", { timeout: 10_000 }, () => {
   it("pauses (cutting in-flight parts), sends nothing while paused, and finishes after resume", async () => {
     const h = harness({ parts: 20, options: { concurrency: 3 } });
     const done = h.upload.start();
@@ -662,6 +662,70 @@ describe("ResumableUpload: pause, resume and cancel", { timeout: 10_000 }, () =>
     expect(await outcome).toMatchObject({ code: "canceled" });
     expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
     expect(h.transport.totalAttempts).toBe(0);
+  });
+
+  it("cancels from a listener of the first uploading snapshot without creating a multipart upload", async () => {
+    const h = harness({ parts: 4 });
+    h.upload.subscribe((snapshot) => {
+      if (snapshot.status === "uploading") void h.upload.cancel();
+    });
+    expect(await h.upload.start().catch((error: unknown) => error)).toMatchObject({ code: "canceled" });
+    expect(h.backend.callsTo("prepareUpload")).toHaveLength(0);
+    expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
+  });
+
+  it("release() stops everything this page does and leaves the server's upload and parts for a resume", async () => {
+    let wholeFileHashSignal: AbortSignal | undefined;
+    const fileHasher: FileHasher = {
+      sha256Hex(blob, { signal } = {}) {
+        if (blob.size <= PART_SIZE) return new InProcessFileHasher(4096).sha256Hex(blob, { signal });
+        // The whole file's hash is still running when the page releases the upload.
+        wholeFileHashSignal = signal;
+        return new Promise((_, reject) => signal!.addEventListener("abort", () => reject(signal!.reason)));
+      },
+    };
+    let md5Calls = 0;
+    const inProcess = new InProcessPartHasher(300);
+    const partHasher: PartHasher = {
+      md5: (blob, options) => {
+        md5Calls += 1;
+        return inProcess.md5(blob, options);
+      },
+      dispose: () => {},
+    };
+    const h = harness({ parts: 60, fileHasher, partHasher, options: { concurrency: 2, urlBatchSize: 4 } });
+    const outcome = h.upload.start().catch((error: unknown) => error);
+    await when(h.upload, (snapshot) => snapshot.partsConfirmed >= 2);
+    h.upload.release();
+    expect(await outcome).toMatchObject({ code: "released", retryable: true });
+    expect(h.upload.getSnapshot()).toMatchObject({ status: "released", error: { code: "released" } });
+    expect(wholeFileHashSignal?.aborted).toBe(true);
+    const attempts = h.transport.totalAttempts;
+    const hashed = md5Calls;
+    await delay(30);
+    expect(h.transport.totalAttempts).toBe(attempts);
+    expect(h.transport.inFlight).toBe(0);
+    expect(md5Calls).toBe(hashed);
+    expect(hashed).toBeLessThan(60);
+    // The server's upload is untouched: nothing aborted, the recorded parts stay for a resume.
+    expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
+    expect(h.backend.callsTo("completeUpload")).toHaveLength(0);
+    expect(h.storage.aborted).toBe(false);
+    expect(h.backend.recorded.size).toBeGreaterThanOrEqual(2);
+    h.upload.release();
+    h.upload.resume();
+    expect(h.upload.getSnapshot().status).toBe("released");
+  });
+
+  it("ignores release() once completing or done", async () => {
+    const h = harness({ parts: 2 });
+    h.upload.subscribe((snapshot) => {
+      if (snapshot.status === "completing") h.upload.release();
+    });
+    await h.upload.start();
+    await expectCompleted(h);
+    h.upload.release();
+    expect(h.upload.getSnapshot().status).toBe("done");
   });
 
   it("cancels an upload that was never started", async () => {

@@ -4,7 +4,7 @@
  * through `partUploadPool.ts`.
  *
  *   idle → hashing → uploading ⇄ paused / offline → completing → done
- *   failed and canceled from anywhere before done.
+ *   failed and canceled from anywhere before done; released from anywhere before completing.
  */
 import { untilAborted } from "./abortable";
 import { createFileHasher, type FileHasher } from "./fileHasher";
@@ -29,7 +29,8 @@ export type UploadStatus =
   | "completing"
   | "done"
   | "failed"
-  | "canceled";
+  | "canceled"
+  | "released";
 
 export interface UploadSnapshot extends ProgressFigures {
   status: UploadStatus;
@@ -92,7 +93,7 @@ interface ReadyToSend {
   digests: PartDigests;
 }
 
-type Phase = "idle" | "hashing" | "uploading" | "completing" | "done" | "failed" | "canceled";
+type Phase = "idle" | "hashing" | "uploading" | "completing" | "done" | "failed" | "canceled" | "released";
 
 export class ResumableUpload {
   private readonly backend: UploadBackend;
@@ -179,6 +180,17 @@ export class ResumableUpload {
     return this.cancelPromise;
   }
 
+  /**
+   * Stops everything this page is doing for the upload (in-flight PUTs, hashing, its workers)
+   * and leaves the server's multipart upload and recorded parts as they are, for a later
+   * `resumeUpload` (here after a reload, or in another tab). For a page that goes away without
+   * the user canceling. `start()` rejects with `released`. No-op once completing or ended.
+   */
+  release(): void {
+    if (!this.isPausablePhase()) return;
+    this.end(new UploadError("released", "This page stopped sending the file. The parts sent so far are kept: select the same file to continue."));
+  }
+
   /** Calls `listener` with every new snapshot; returns the unsubscribe function. */
   subscribe(listener: (snapshot: UploadSnapshot) => void): () => void {
     this.listeners.add(listener);
@@ -222,6 +234,8 @@ export class ResumableUpload {
     const digests = this.startPartDigests(expectedPartSize, firstParts);
     const firstPartSha256 = await this.sha256(file.slice(0, Math.min(expectedPartSize, file.size)));
     this.setPhase("uploading");
+    // A listener of that snapshot may have canceled: then no multipart upload may be created.
+    this.lifetime.signal.throwIfAborted();
     const preparing = this.backend.prepareUpload({
       jobId: this.jobId,
       file: { name: file.name, size: file.size, type: file.type, lastModified: file.lastModified, firstPartSha256 },
@@ -397,7 +411,7 @@ export class ResumableUpload {
   /** Ends the upload with `error` (the first ending wins) and wakes everything that waits. */
   private end(error: UploadError): void {
     if (this.lifetime.signal.aborted || this.phase === "done") return;
-    this.phase = error.code === "canceled" ? "canceled" : "failed";
+    this.phase = error.code === "canceled" || error.code === "released" ? error.code : "failed";
     this.lifetime.abort(error);
     this.activity.abort(error);
     this.wake();

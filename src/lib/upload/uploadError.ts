@@ -24,6 +24,8 @@ export const UPLOAD_ERROR_CODES = [
   "backend",
   /** The user canceled. */
   "canceled",
+  /** This page stopped sending (`release()`, e.g. the user left it); the server keeps the parts for a resume. */
+  "released",
 ] as const;
 
 export type UploadErrorCode = (typeof UPLOAD_ERROR_CODES)[number];
@@ -39,6 +41,7 @@ const RETRYABLE_BY_DEFAULT: Readonly<Record<UploadErrorCode, boolean>> = {
   no_session: false,
   backend: true,
   canceled: false,
+  released: true,
 };
 
 export class UploadError extends Error {

@@ -49,6 +49,7 @@ const PLAIN_WORDS: Partial<Record<UploadErrorCode, string>> = {
     "Something on your network may be altering uploads; try another connection.",
   file_unreadable: "The browser can no longer read the file — it may have been moved, renamed or changed. Choose it again.",
   canceled: "Upload canceled. The parts sent so far are being deleted.",
+  released: `This page stopped sending the file. ${KEPT}`,
 };
 
 export function describeUploadFailure(error: UploadError): FailureDescription {

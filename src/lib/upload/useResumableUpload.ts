@@ -15,7 +15,7 @@ import { useUploadingElsewhere } from "./useUploadingElsewhere";
 
 /** Job statuses in which the server holds an unfinished upload that only the file can continue. */
 const UNFINISHED: readonly JobStatus[] = ["UPLOAD_READY", "UPLOADING"];
-const ENDED: readonly UploadStatus[] = ["done", "failed", "canceled"];
+const ENDED: readonly UploadStatus[] = ["done", "failed", "canceled", "released"];
 
 export interface ResumePrompt {
   fileName: string;
@@ -79,8 +79,9 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
   const canStart = !sending && (!watchSession || session !== undefined);
   const uploadingElsewhere = useUploadingElsewhere(unfinished && !sending ? unfinished.parts.length : null);
 
-  // Leaving the page section pauses rather than abandons: the server keeps the parts for a resume.
-  useEffect(() => () => running?.engine.pause(), [running]);
+  // Leaving the page section stops this page's work (sending, hashing, its workers) but not the
+  // upload: the server keeps the parts for a resume.
+  useEffect(() => () => running?.engine.release(), [running]);
 
   const start = useCallback(
     (file: File) => {

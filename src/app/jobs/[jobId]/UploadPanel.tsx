@@ -13,7 +13,7 @@ import { UploadProgress } from "./UploadProgress";
 /** A job takes its file in these states, once the rights are confirmed. */
 const AWAITING_FILE: readonly JobStatus[] = ["META_READY", "UPLOAD_READY", "UPLOADING"];
 const PAUSABLE: readonly UploadStatus[] = ["idle", "hashing", "uploading", "offline"];
-const ENDED: readonly UploadStatus[] = ["done", "failed", "canceled"];
+const ENDED: readonly UploadStatus[] = ["done", "failed", "canceled", "released"];
 
 /**
  * Sends the user's copy of the video to storage: file picker, progress, pause/resume/cancel, a

@@ -12,16 +12,17 @@ const STATUS_LABELS: Record<UploadStatus, string> = {
   done: "Uploaded",
   failed: "Stopped",
   canceled: "Canceled",
+  released: "Stopped on this page",
 };
 
 /** An upload that stopped for good: its parts in flight were cut, so only stored bytes count. */
-const STOPPED: readonly UploadStatus[] = ["failed", "canceled"];
+const STOPPED: readonly UploadStatus[] = ["failed", "canceled", "released"];
 
 /**
  * The bar and its figures. Every row is always rendered with fixed-width numerals, so nothing
  * moves while the numbers change. While the upload runs (or is paused) the bar counts bytes sent,
  * never going back; once it stopped for good it shows the parts storage took ("Stored" after a
- * failure, where a new upload of the same file continues from; "Sent" after a cancel, whose
+ * failure or a release, where a new upload of the same file continues from; "Sent" after a cancel, whose
  * parts are being deleted).
  */
 export function UploadProgress({ snapshot, fileName }: { snapshot: UploadSnapshot; fileName: string }) {
@@ -57,7 +58,7 @@ export function UploadProgress({ snapshot, fileName }: { snapshot: UploadSnapsho
       </div>
       <dl className="upload-figures">
         <div className="upload-figure upload-figure-bytes">
-          <dt>{snapshot.status === "failed" ? "Stored" : snapshot.status === "canceled" ? "Sent" : "Uploaded"}</dt>
+          <dt>{snapshot.status === "canceled" ? "Sent" : stopped ? "Stored" : "Uploaded"}</dt>
           <dd>
             <span className="upload-percent">{percent}%</span> · {uploaded}
           </dd>
