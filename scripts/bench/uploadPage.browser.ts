@@ -9,6 +9,7 @@ import { getFunctionName } from "convex/server";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { createConvexUploadBackend, expectedPartSize, type ConvexUploadClient } from "../../src/lib/upload/convexUploadBackend";
+import { bytesToBase64, bytesToHex } from "../../src/lib/upload/byteEncoding";
 import { partByteRange } from "../../src/lib/upload/partLayout";
 import type { SignedPartUrl } from "../../src/lib/upload/uploadBackend";
 import { createUpload, WorkerFileHasher, WorkerPartHasher } from "../../src/lib/upload";
@@ -112,6 +113,17 @@ const uploadBench = {
     return speeds;
   },
 
+  /** Reads the file's first `mib` MiB into the page, `chunkMiB` at a time (what each hash's read costs); ms. */
+  async readThrough(mib: number, chunkMiB: number): Promise<number> {
+    const file = selectedFile();
+    const end = Math.min(file.size, mib * 1024 * 1024);
+    const started = performance.now();
+    for (let offset = 0; offset < end; offset += chunkMiB * 1024 * 1024) {
+      await file.slice(offset, Math.min(end, offset + chunkMiB * 1024 * 1024)).arrayBuffer();
+    }
+    return performance.now() - started;
+  },
+
   /** (a) One PUT of the whole file to a presigned PutObject URL. */
   singlePut: (url: string) =>
     measure(async () => {
@@ -144,8 +156,21 @@ const uploadBench = {
    * each part's ETag → reportUploadedPart, completeMultipartUpload → completeUpload. Same part
    * size (the server's plan) and concurrency (`limit`). No Content-MD5 and no SHA-256: Uppy
    * computes no checksums.
+   *
+   * With `sameIntegrityWork` (e): Uppy doing the engine's integrity work through the engine's own
+   * hashers, as an integrator would add it: each part's MD5 (the same MD5 worker) computed in
+   * `signPart` from the part Uppy hands over and signed into its URL as Content-MD5 (one signing
+   * call per part: Uppy gives one part at a time), each ETag checked against it, and the
+   * whole-file SHA-256 (the same SHA-256 worker) recorded before `completeUpload`.
    */
-  async uppy(convexUrl: string, token: string, jobId: string, concurrency: number, urlBatchSize: number): Promise<Measured> {
+  async uppy(
+    convexUrl: string,
+    token: string,
+    jobId: string,
+    concurrency: number,
+    urlBatchSize: number,
+    sameIntegrityWork = false,
+  ): Promise<Measured> {
     const file = selectedFile();
     return await measure(async () => {
       const { client, calls } = countingClient(convexUrl, token);
@@ -154,6 +179,15 @@ const uploadBench = {
       let partCount = 0;
       const urls = new Map<number, Promise<SignedPartUrl>>();
       const reports: Promise<unknown>[] = [];
+      const partHasher = sameIntegrityWork ? new WorkerPartHasher(() => new Worker("/md5Worker.js", { type: "module" })) : null;
+      const partMd5Hex = new Map<number, string>();
+      const etagMismatches: number[] = [];
+      const fileSha256 = sameIntegrityWork
+        ? new WorkerFileHasher(() => new Worker("/sha256Worker.js", { type: "module" }))
+            .sha256Hex(file)
+            .then((sha256) => client.mutation(api.uploads.recordFileSha256, { jobId: id, sha256 }))
+        : null;
+      fileSha256?.catch(() => {});
       const uppy = new Uppy({ autoProceed: false });
       uppy.use(AwsS3Multipart, {
         shouldUseMultipart: true,
@@ -170,7 +204,14 @@ const uploadBench = {
           // The server keeps the multipart upload's id and key; the job identifies it.
           return { uploadId: jobId, key: jobId };
         },
-        signPart(_file, { partNumber }) {
+        async signPart(_file, { partNumber, body, signal }) {
+          if (partHasher) {
+            const md5 = await partHasher.md5(body, { signal: signal ?? new AbortController().signal });
+            partMd5Hex.set(partNumber, bytesToHex(md5));
+            const contentMd5 = bytesToBase64(md5);
+            const { urls: [signed] } = await client.action(api.uploads.getUploadPartUrls, { jobId: id, parts: [{ partNumber, contentMd5 }] });
+            return { method: "PUT" as const, url: signed!.url, headers: { ...signed!.headers, "Content-MD5": contentMd5 } };
+          }
           if (!urls.has(partNumber)) {
             const batch: number[] = [];
             for (let n = partNumber; n <= partCount && batch.length < urlBatchSize; n++) if (!urls.has(n)) batch.push(n);
@@ -187,12 +228,14 @@ const uploadBench = {
           await client.mutation(api.uploads.abortUpload, { jobId: id });
         },
         async completeMultipartUpload() {
-          await Promise.all(reports);
+          await Promise.all([...reports, fileSha256]);
           await client.action(api.uploads.completeUpload, { jobId: id });
           return {};
         },
       });
       uppy.on("s3-multipart:part-uploaded", (_file, { PartNumber, ETag }) => {
+        const md5Hex = partMd5Hex.get(PartNumber);
+        if (md5Hex !== undefined && ETag.replaceAll('"', "") !== md5Hex) etagMismatches.push(PartNumber);
         const { start, end } = partByteRange(PartNumber, partSize, file.size);
         reports.push(client.mutation(api.uploads.reportUploadedPart, { jobId: id, partNumber: PartNumber, etag: ETag, size: end - start }));
       });
@@ -201,7 +244,9 @@ const uploadBench = {
       if (!result || result.failed?.length || result.successful?.length !== 1) {
         throw new Error(`Uppy failed: ${result?.failed?.map((f) => String(f.error)).join("; ") ?? "no result"}`);
       }
+      if (etagMismatches.length > 0) throw new Error(`parts ${etagMismatches.join(", ")}: the ETag is not the part's MD5`);
       uppy.destroy();
+      partHasher?.dispose();
       return calls();
     });
   },

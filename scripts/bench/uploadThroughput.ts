@@ -3,10 +3,13 @@
  *   (a) one XHR PUT of the whole file to a presigned PutObject URL,
  *   (b) raw parallel part PUTs to presigned UploadPart URLs (the server's part size, 4 at once),
  *   (c) the upload engine (`src/lib/upload`) end to end through the Convex functions,
- *   (d) Uppy (`@uppy/core` + `@uppy/aws-s3`, multipart) end to end through the same functions.
+ *   (d) Uppy (`@uppy/core` + `@uppy/aws-s3`, multipart) end to end through the same functions,
+ *   (e) Uppy doing the engine's integrity work (per-part Content-MD5, whole-file SHA-256) with the
+ *       engine's own hashers: the same work as (c), to tell the engine's scheduling from that work's cost.
  * Same file (generated on disk and selected in an <input type=file>), part size and concurrency;
  * runs rotate the order; medians. Reports MiB/s, c/a, c/b, c/d (also per run, with the load
- * average), Convex calls per GiB and the page's peak JS heap (`performance.memory`, precise).
+ * average), Convex calls per GiB, the page's peak JS heap (`performance.memory`, precise) and
+ * where the machine's CPU went in each mode (`processCpu.ts`: CPU seconds per GiB per process role).
  * `--profile` also prints each hash's speed on the page and the main thread's CPU profile of
  * every engine run, with the engine's timing marks.
  *
@@ -36,6 +39,7 @@ import { startDevStack } from "../dev/devStack";
 import { EMBEDDED_S3_CREDENTIALS } from "../s3/embeddedS3";
 import { DEFAULT_UPLOAD_OPTIONS } from "../../src/lib/upload/options";
 import { median, numberArg, reportResult, round } from "./benchSupport";
+import { cpuSecondsBetween, snapshotCpu, type CpuRole } from "./processCpu";
 
 const SIZE_MIB = numberArg("mib", 1024);
 const RUNS = numberArg("runs", 3);
@@ -46,9 +50,17 @@ const UPPY_VERSIONS = {
   core: (requireFromHere("@uppy/core/package.json") as { version: string }).version,
   awsS3: (requireFromHere("@uppy/aws-s3/package.json") as { version: string }).version,
 };
-const MODES = ["single", "parts", "engine", "uppy"] as const;
+const MODES = ["single", "parts", "engine", "uppy", "uppyChecked"] as const;
 type Mode = (typeof MODES)[number];
-type Measured = { ms: number; peakHeapBytes: number; convexCalls?: number; phases?: Record<string, number>; completeMs?: number };
+type Measured = {
+  ms: number;
+  peakHeapBytes: number;
+  convexCalls?: number;
+  phases?: Record<string, number>;
+  completeMs?: number;
+  /** CPU seconds each part of the machine spent during the run (`processCpu.ts`), untimed set-up included. */
+  cpuSeconds?: Partial<Record<CpuRole, number>>;
+};
 const PROFILE = process.argv.includes("--profile");
 /** Also runs (c) without the whole-file SHA-256, to show what it costs; reported apart, never as (c). */
 const DIAGNOSE = process.argv.includes("--diagnose");
@@ -180,7 +192,18 @@ async function main() {
     const token = signIn.tokens!.token;
     guest.setAuth(token);
 
-    if (PROFILE) console.log("hash speed on the page's main thread, MiB/s:", await page.evaluate(() => window.uploadBench.hashSpeed(128)));
+    if (PROFILE) {
+      console.log("hash speed on the page's main thread, MiB/s:", await page.evaluate(() => window.uploadBench.hashSpeed(128)));
+      // What one more read of the file costs, as each hash's read does (Chromium's browser process
+      // serves the bytes, the renderer receives them).
+      const readMiB = Math.min(SIZE_MIB, 256);
+      for (const chunkMiB of [8, 1]) {
+        const before = snapshotCpu();
+        const ms = await page.evaluate(([m, c]) => window.uploadBench.readThrough(m, c), [readMiB, chunkMiB] as const);
+        const perGiB = Object.entries(cpuSecondsBetween(before, snapshotCpu())).map(([role, s]) => `${role} ${round((s * 1024) / readMiB, 2)}`);
+        console.log(`reading ${readMiB} MiB of the file into the page, ${chunkMiB} MiB at a time: ${Math.round(ms)} ms; CPU s per GiB: ${perGiB.join(", ")}`);
+      }
+    }
 
     /** A job whose rights are confirmed, ready for `prepareUpload` (made untimed). */
     const jobAwaitingUpload = async () => {
@@ -188,6 +211,17 @@ async function main() {
       await waitForStatus(guest, jobId, ["META_READY"]);
       await guest.mutation(api.jobs.confirmRights, { jobId, statementVersion: RIGHTS_STATEMENT.version });
       return jobId;
+    };
+
+    const uppyRun = async (sameIntegrityWork: boolean): Promise<Measured> => {
+      const jobId = await jobAwaitingUpload();
+      const measured = await page.evaluate(
+        ([u, t, j, c, n, same]) => window.uploadBench.uppy(u, t, j, c, n, same),
+        [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE, sameIntegrityWork] as const,
+      );
+      const job = await guest.query(api.jobs.get, { jobId });
+      if (job?.status !== "UPLOADED" && job?.status !== "PROCESSING") throw new Error(`Uppy upload left the job ${job?.status}`);
+      return measured;
     };
 
     const runMode: Record<Mode, (run: number, skipFileSha256?: boolean) => Promise<Measured>> = {
@@ -223,16 +257,8 @@ async function main() {
         );
         return { ...measured, completeMs: performance.now() - completing };
       },
-      async uppy() {
-        const jobId = await jobAwaitingUpload();
-        const measured = await page.evaluate(
-          ([u, t, j, c, n]) => window.uploadBench.uppy(u, t, j, c, n),
-          [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE] as const,
-        );
-        const job = await guest.query(api.jobs.get, { jobId });
-        if (job?.status !== "UPLOADED" && job?.status !== "PROCESSING") throw new Error(`Uppy upload left the job ${job?.status}`);
-        return measured;
-      },
+      uppy: () => uppyRun(false),
+      uppyChecked: () => uppyRun(true),
       async engine(run, skipFileSha256 = false) {
         const jobId = await jobAwaitingUpload();
         const profiler = PROFILE ? await startProfiler(page) : null;
@@ -248,20 +274,25 @@ async function main() {
       },
     };
 
-    const results: Record<Mode, Measured[]> = { single: [], parts: [], engine: [], uppy: [] };
+    const withCpu = async (run: () => Promise<Measured>): Promise<Measured> => {
+      const before = snapshotCpu();
+      const measured = await run();
+      return { ...measured, cpuSeconds: cpuSecondsBetween(before, snapshotCpu()) };
+    };
+    const results: Record<Mode, Measured[]> = { single: [], parts: [], engine: [], uppy: [], uppyChecked: [] };
     const perRun: Record<string, number>[] = [];
     const withoutSha256: Measured[] = [];
     const speed = (r: Measured) => SIZE_MIB / (r.ms / 1000);
     for (let run = 0; run < RUNS; run++) {
       const order = MODES.map((_, i) => MODES[(i + run) % MODES.length]!);
-      for (const mode of order) results[mode].push(await runMode[mode](run));
-      if (DIAGNOSE) withoutSha256.push(await runMode.engine(run, true));
-      const [a, b, c, d] = MODES.map((m) => speed(results[m].at(-1)!));
-      perRun.push({ c_b: round(c! / b!), c_d: round(c! / d!), loadAverage1m: round(loadavg()[0]!) });
+      for (const mode of order) results[mode].push(await withCpu(() => runMode[mode](run)));
+      if (DIAGNOSE) withoutSha256.push(await withCpu(() => runMode.engine(run, true)));
+      const [a, b, c, d, e] = MODES.map((m) => speed(results[m].at(-1)!));
+      perRun.push({ c_b: round(c! / b!), c_d: round(c! / d!), c_e: round(c! / e!), loadAverage1m: round(loadavg()[0]!) });
       console.log(
         `run ${run + 1} (${order.join(" → ")}): ` +
           MODES.map((m) => `${m} ${round(speed(results[m].at(-1)!), 1)} MiB/s`).join(", ") +
-          `; c/a ${round(c! / a!)}, c/b ${round(c! / b!)}, c/d ${round(c! / d!)}; load ${perRun.at(-1)!.loadAverage1m}`,
+          `; c/a ${round(c! / a!)}, c/b ${round(c! / b!)}, c/d ${round(c! / d!)}, c/e ${round(c! / e!)}; load ${perRun.at(-1)!.loadAverage1m}`,
       );
     }
 
@@ -272,11 +303,20 @@ async function main() {
     const b = mibPerSecond("parts");
     const c = mibPerSecond("engine");
     const d = mibPerSecond("uppy");
+    const e = mibPerSecond("uppyChecked");
     // (b) plus storage's own CompleteMultipartUpload, which (c) and (d) include (the embedded S3
     // server copies every part into the object and MD5s it; R2 does not copy).
     const bWithCompletion = round(SIZE_MIB / (median(results.parts.map((r) => r.ms + (r.completeMs ?? 0))) / 1000), 1);
     const engineCalls = median(results.engine.map((r) => r.convexCalls ?? 0));
     const uppyCalls = median(results.uppy.map((r) => r.convexCalls ?? 0));
+    const uppyCheckedCalls = median(results.uppyChecked.map((r) => r.convexCalls ?? 0));
+    /** Median CPU seconds per GiB uploaded, per role and in total. */
+    const cpuPerGiB = (runs: Measured[]) => {
+      const roles = [...new Set(runs.flatMap((r) => Object.keys(r.cpuSeconds ?? {})))] as CpuRole[];
+      const perGiB = (seconds: number) => round((seconds * 1024) / SIZE_MIB, 2);
+      const total = (r: Measured) => Object.values(r.cpuSeconds ?? {}).reduce((sum, s) => sum + s, 0);
+      return { total: perGiB(median(runs.map(total))), ...Object.fromEntries(roles.map((role) => [role, perGiB(median(runs.map((r) => r.cpuSeconds?.[role] ?? 0)))])) };
+    };
     const mark = (name: string) => medianOf(results.engine.map((r) => r.phases?.[name] ?? Number.NaN));
     const result = {
       fileMiB: SIZE_MIB,
@@ -293,10 +333,12 @@ async function main() {
       storageCompleteMs: medianOf(results.parts.map((r) => r.completeMs ?? Number.NaN)),
       engineMiBps: c,
       uppyMiBps: d,
+      uppyWithSameIntegrityWorkMiBps: e,
       engineOverSinglePut: round(c / a, 2),
       engineOverRawParts: round(c / b, 2),
       engineOverRawPartsWithCompletion: round(c / bWithCompletion, 2),
       engineOverUppy: round(c / d, 2),
+      engineOverUppyWithSameIntegrityWork: round(c / e, 2),
       perRun,
       engineMarksMs: {
         total: medianOf(results.engine.map((r) => r.ms)),
@@ -304,16 +346,24 @@ async function main() {
         lastPartConfirmed: mark("partsDone"),
         fileSha256: mark("fileSha256Done"),
       },
-      convexCallsPerUpload: { engine: engineCalls, uppy: uppyCalls },
-      convexCallsPerGiB: { engine: round((engineCalls * 1024) / SIZE_MIB, 0), uppy: round((uppyCalls * 1024) / SIZE_MIB, 0) },
-      peakHeapMiB: { single: peakHeapMiB("single"), parts: peakHeapMiB("parts"), engine: peakHeapMiB("engine"), uppy: peakHeapMiB("uppy") },
+      convexCallsPerUpload: { engine: engineCalls, uppy: uppyCalls, uppyChecked: uppyCheckedCalls },
+      convexCallsPerGiB: {
+        engine: round((engineCalls * 1024) / SIZE_MIB, 0),
+        uppy: round((uppyCalls * 1024) / SIZE_MIB, 0),
+        uppyChecked: round((uppyCheckedCalls * 1024) / SIZE_MIB, 0),
+      },
+      cpuSecondsPerGiB: Object.fromEntries(MODES.map((mode) => [mode, cpuPerGiB(results[mode])])),
+      peakHeapMiB: Object.fromEntries(MODES.map((mode) => [mode, peakHeapMiB(mode)])),
       ...(DIAGNOSE ? { diagnosisEngineWithoutFileSha256MiBps: round(SIZE_MIB / (median(withoutSha256.map((r) => r.ms)) / 1000), 1) } : {}),
       uppyVersion: `@uppy/core ${UPPY_VERSIONS.core}, @uppy/aws-s3 ${UPPY_VERSIONS.awsS3}`,
     };
     console.log(
       `(a) ${a}, (b) ${b} (${bWithCompletion} with storage's completion), (c) ${c}, (d) ${d} MiB/s; ` +
-        `c/a ${result.engineOverSinglePut}, c/b ${result.engineOverRawParts}, c/d ${result.engineOverUppy}`,
+        `c/a ${result.engineOverSinglePut}, c/b ${result.engineOverRawParts}, c/d ${result.engineOverUppy}; ` +
+        `(e) Uppy with the same integrity work ${e} MiB/s, c/e ${result.engineOverUppyWithSameIntegrityWork}`,
     );
+    console.log("CPU seconds per GiB (median run; set-up such as making the job included):");
+    for (const mode of MODES) console.log(`  ${mode.padEnd(6)} ${JSON.stringify(result.cpuSecondsPerGiB[mode])}`);
     reportResult("uploadThroughput", result);
   } finally {
     await browser.close();
