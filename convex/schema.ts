@@ -18,6 +18,11 @@ export default defineSchema({
     media: v.optional(vv.media),
     /** Number of times a worker has claimed this job. */
     attempt: v.number(),
+    /**
+     * Claims a worker handed back because it was shutting down (`interrupted`). The first
+     * `FREE_HAND_BACKS` of them do not count against the attempts.
+     */
+    handBacks: v.optional(v.number()),
     /** While UPLOADED: the earliest time a worker may claim it (backoff after a retry). */
     notBefore: v.optional(v.number()),
     claim: v.optional(vv.claim),

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { ConvexError } from "convex/values";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
+import { FREE_HAND_BACKS } from "./model/workerClaims";
 import { newConvexTest, type ConvexTestHarness } from "./testing/convexTest.testing";
 import { insertUploadedJob } from "./testing/jobFixtures.testing";
 
@@ -232,6 +233,37 @@ describe("retries and failures", () => {
     expect(delays[0]).toBeLessThanOrEqual(15_000);
     expect(delays[1]).toBeGreaterThanOrEqual(15_000);
     expect(delays[1]).toBeLessThanOrEqual(30_000);
+  });
+
+  test("a worker shutting down hands its job back: claimable at once and not an attempt, FREE_HAND_BACKS times", async () => {
+    vi.useFakeTimers();
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
+    const claimAndFail = async (code: "interrupted" | "processing_error") => {
+      const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
+      expect(claimed.jobId).toBe(jobId);
+      return await t.mutation(internal.workerQueue.failClaimedJob, { jobId, claimToken: claimed.claimToken, code, message: "stopping" });
+    };
+    // More hand-backs than WORKER_MAX_ATTEMPTS (3), each claimable again without waiting.
+    for (let n = 1; n <= FREE_HAND_BACKS; n++) {
+      expect(await claimAndFail("interrupted")).toBe("requeued");
+      const after = (await job(t, jobId))!;
+      expect(after).toMatchObject({ status: "UPLOADED", attempt: n, handBacks: n });
+      expect(after.failure).toBeUndefined();
+      expect(after.notBefore).toBeLessThanOrEqual(Date.now());
+    }
+    const timeline = await t.run((ctx) => ctx.db.query("job_events").withIndex("by_job", (q) => q.eq("jobId", jobId)).collect());
+    expect(timeline.at(-1)).toMatchObject({ from: "PROCESSING", to: "UPLOADED", detail: "handed back by a worker shutting down" });
+    // Past the free ones a hand-back counts like a lost worker: a backoff, and an attempt.
+    expect(await claimAndFail("interrupted")).toBe("requeued");
+    const counted = (await job(t, jobId))!;
+    expect(counted.notBefore! - Date.now()).toBeGreaterThanOrEqual(7_500);
+    // Two more counted attempts (3 in all) end it.
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(await claimAndFail("processing_error")).toBe("requeued");
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(await claimAndFail("processing_error")).toBe("failed");
+    expect((await job(t, jobId))!).toMatchObject({ status: "FAILED", attempt: FREE_HAND_BACKS + 3 });
   });
 
   test("a permanent failure ends the job at once; a retryable one requeues it", async () => {

@@ -11,7 +11,7 @@ import { WORKER_FAILURE_CODES } from "./lib/workerProtocol";
 import { artifactKind, artifactMeasurements, media } from "./lib/validators";
 import { ARTIFACT_CONTENT_TYPES, artifactKey } from "./lib/artifactKinds";
 import { appError } from "./lib/appErrors";
-import { claimNextJob, releaseForRetry, requeueExpiredLeases, requireActiveClaim } from "./model/workerClaims";
+import { claimNextJob, handBack, releaseForRetry, requeueExpiredLeases, requireActiveClaim } from "./model/workerClaims";
 import { failJob, transitionJob } from "./model/jobTransitions";
 import { workerLeaseMs } from "./model/workerConfig";
 import { isWorkerSecret } from "./model/workerSecret";
@@ -136,6 +136,7 @@ export const failClaimedJob = internalMutation({
   returns: v.union(v.literal("requeued"), v.literal("failed")),
   handler: async (ctx, { jobId, claimToken, code, message }) => {
     const job = await requireActiveClaim(ctx, jobId, claimToken);
+    if (code === "interrupted") return await handBack(ctx, job, Date.now());
     const failure = makeFailure(code, message.slice(0, 500));
     if (code === "processing_error") return await releaseForRetry(ctx, job, failure, "worker", Date.now());
     await failJob(ctx, job, failure, "worker");

@@ -69,6 +69,18 @@ export async function requireActiveClaim(
 }
 
 /**
+ * Hand-backs (a worker shutting down mid-job: a deploy, a scale-down, a preempted container)
+ * that do not count as attempts: the job did nothing wrong. Past these, a hand-back counts like
+ * a lost worker, so a job that somehow always outlives its worker still ends.
+ */
+export const FREE_HAND_BACKS = 5;
+
+/** The claims that count against `WORKER_MAX_ATTEMPTS`: all but the free hand-backs. */
+export function countedAttempts(job: Doc<"video_jobs">): number {
+  return job.attempt - Math.min(job.handBacks ?? 0, FREE_HAND_BACKS);
+}
+
+/**
  * Ends a claim that will not finish: back to UPLOADED with a backoff while attempts remain,
  * otherwise FAILED. Used for lost leases and for retryable errors reported by the worker.
  */
@@ -79,17 +91,35 @@ export async function releaseForRetry(
   actor: "worker" | "system",
   now: number,
 ): Promise<"requeued" | "failed"> {
-  if (job.attempt >= workerMaxAttempts()) {
+  const attempts = countedAttempts(job);
+  if (attempts >= workerMaxAttempts()) {
     await failJob(ctx, job, failure, actor);
     return "failed";
   }
-  const notBefore = now + retryDelayMs(job.attempt);
+  const notBefore = now + retryDelayMs(attempts);
   await transitionJob(ctx, job, "UPLOADED", {
     actor,
     detail: `retry after ${failure.code}`,
     patch: { claim: undefined, progress: undefined, notBefore },
   });
   await scheduleWorkerWake(ctx, notBefore);
+  return "requeued";
+}
+
+/**
+ * A worker that is shutting down gives its claim back (`interrupted`): the job is claimable
+ * again at once, and the claim does not count as an attempt while the job has free hand-backs
+ * left; after that it is released like a lost worker's (`worker_lost`, backoff, attempts).
+ */
+export async function handBack(ctx: MutationCtx, job: Doc<"video_jobs">, now: number): Promise<"requeued" | "failed"> {
+  const handBacks = (job.handBacks ?? 0) + 1;
+  if (handBacks > FREE_HAND_BACKS) return await releaseForRetry(ctx, job, makeFailure("worker_lost"), "worker", now);
+  await transitionJob(ctx, job, "UPLOADED", {
+    actor: "worker",
+    detail: "handed back by a worker shutting down",
+    patch: { claim: undefined, progress: undefined, handBacks, notBefore: now },
+  });
+  await scheduleWorkerWake(ctx, now);
   return "requeued";
 }
 

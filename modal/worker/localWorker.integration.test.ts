@@ -46,6 +46,6 @@ describe("npm run worker", { timeout: 180_000 }, () => {
     const job = await guest.query(api.jobs.get, { jobId });
     expect(job).toMatchObject({ status: "UPLOADED", attempt: 1 });
     const timeline = (await guest.query(api.jobs.timeline, { jobId }))!;
-    expect(timeline.at(-1)).toMatchObject({ from: "PROCESSING", to: "UPLOADED", detail: "retry after processing_error" });
+    expect(timeline.at(-1)).toMatchObject({ from: "PROCESSING", to: "UPLOADED", detail: "handed back by a worker shutting down" });
   });
 });

@@ -99,7 +99,7 @@ async function settleFailure(
   }
   const failure: { code: WorkerFailureCode; message: string } =
     stopped === "interrupted"
-      ? { code: "processing_error" as const, message: "The worker shut down before finishing; the job will be retried." }
+      ? { code: "interrupted" as const, message: "The worker shut down before finishing; the job goes back to the queue." }
       : error instanceof PipelineError
         ? { code: workerFailureCode(error), message: error.message }
         : { code: "processing_error" as const, message: "Processing failed unexpectedly." };
