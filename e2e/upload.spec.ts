@@ -147,6 +147,36 @@ test("after a reload half-way, the same file continues with only the parts stora
   });
 });
 
+test("leaving the job's page mid-upload stops this page's work, and coming back continues the upload", async ({ page, filesFolder }) => {
+  test.setTimeout(180_000);
+  const file = await writeSeededFile(filesFolder, "rehearsal.mp4", 40 * MiB, "H");
+  const jobId = await openJobAwaitingFile(page);
+  await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1.5 * MiB });
+  await fileInput(page).setInputFiles(file.path);
+  await waitForPartsConfirmed(page, 1);
+  // The engine's MD5 worker, and the whole-file SHA-256 worker unless it is done already.
+  expect(page.workers().length).toBeGreaterThanOrEqual(1);
+
+  // In-app navigation: the job page unmounts, the page itself stays.
+  await page.getByRole("banner").getByRole("link", { name: "My jobs" }).click();
+  await expect(page.getByTestId(`job-row-${jobId}`)).toBeVisible();
+  const leftAt = Date.now();
+  // Nothing of the upload keeps running in the background: no worker is left…
+  await expect.poll(() => page.workers().length, { timeout: 10_000 }).toBe(0);
+  // …and no part is sent any more.
+  await page.waitForTimeout(2_000);
+  expect((await proxyStats()).partPuts.filter((put) => put.startedAt > leftAt)).toEqual([]);
+
+  await setProxyMode({ mode: "pass" });
+  await page.getByTestId(`job-row-${jobId}`).click();
+  const prompt = page.getByTestId("resume-prompt");
+  await expect(prompt).toContainText("Pick the same file again to continue");
+  await fileInput(page).setInputFiles(file.path);
+  await expect(page.getByTestId("upload-done")).toBeVisible({ timeout: 60_000 });
+  await expectJobReachedUploaded(page, jobId);
+  await expectStoredCopyOf(jobId, file);
+});
+
 test("a part altered on the way is detected and sent again, by its ETag and by BadDigest", async ({ page, filesFolder }, testInfo) => {
   const file = await writeSeededFile(filesFolder, "b-roll.mp4", 24 * MiB, "C");
   const jobId = await openJobAwaitingFile(page);
