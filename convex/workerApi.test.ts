@@ -124,6 +124,17 @@ describe("the claimed job's life through the API", () => {
     expect(rows).toEqual([expect.objectContaining({ kind: "poster", r2Key: `artifacts/${jobId}/poster/0.jpg`, width: 640 })]);
   });
 
+  test("fail with interrupted hands the job back through the route: requeued, claimable at once", async () => {
+    const t = configured();
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
+    const { job } = await (await post(t, WORKER_ROUTES.claim, { workerId: "w1" })).json();
+    const handedBack = await post(t, WORKER_ROUTES.fail, { jobId, claimToken: job.claimToken, code: "interrupted", message: "SIGTERM" });
+    expect(handedBack.status).toBe(200);
+    expect(await handedBack.json()).toEqual({ outcome: "requeued" });
+    const again = (await (await post(t, WORKER_ROUTES.claim, { workerId: "w2" })).json()).job;
+    expect(again).toMatchObject({ jobId, attempt: 2 });
+  });
+
   test("info reports the deployment's Convex URL for the worker's subscription", async () => {
     const t = configured();
     vi.stubEnv("CONVEX_CLOUD_URL", "http://127.0.0.1:3210");

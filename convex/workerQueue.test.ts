@@ -254,6 +254,10 @@ describe("retries and failures", () => {
     }
     const timeline = await t.run((ctx) => ctx.db.query("job_events").withIndex("by_job", (q) => q.eq("jobId", jobId)).collect());
     expect(timeline.at(-1)).toMatchObject({ from: "PROCESSING", to: "UPLOADED", detail: "handed back by a worker shutting down" });
+    // Each hand-back wakes the workers (on Modal: spawns a drain) for the job now claimable.
+    const scheduled = await t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    const wakes = scheduled.filter((call) => call.name.includes("wakeWorker") && call.scheduledTime <= Date.now());
+    expect(wakes.length).toBeGreaterThanOrEqual(FREE_HAND_BACKS);
     // Past the free ones a hand-back counts like a lost worker: a backoff, and an attempt.
     expect(await claimAndFail("interrupted")).toBe("requeued");
     const counted = (await job(t, jobId))!;
@@ -264,6 +268,20 @@ describe("retries and failures", () => {
     vi.advanceTimersByTime(10 * 60_000);
     expect(await claimAndFail("processing_error")).toBe("failed");
     expect((await job(t, jobId))!).toMatchObject({ status: "FAILED", attempt: FREE_HAND_BACKS + 3 });
+  });
+
+  test("a hand-back after the claim's lease ran out counts like a lost worker", async () => {
+    vi.useFakeTimers();
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t, { notBefore: Date.now() - 1 });
+    const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w" }))!;
+    vi.advanceTimersByTime(121_000); // past the 120 s lease, before any sweep
+    expect(
+      await t.mutation(internal.workerQueue.failClaimedJob, { jobId, claimToken: claimed.claimToken, code: "interrupted", message: "stopping" }),
+    ).toBe("requeued");
+    const after = (await job(t, jobId))!;
+    expect(after.handBacks).toBeUndefined();
+    expect(after.notBefore! - Date.now()).toBeGreaterThanOrEqual(7_500);
   });
 
   test("a permanent failure ends the job at once; a retryable one requeues it", async () => {

@@ -16,7 +16,10 @@ import { failJob, transitionJob } from "./model/jobTransitions";
 import { workerLeaseMs } from "./model/workerConfig";
 import { isWorkerSecret } from "./model/workerSecret";
 
-/** Failures a worker may report: `processing_error` requeues the job, the others end it. */
+/**
+ * Failures a worker may report: `processing_error` requeues the job with a backoff,
+ * `interrupted` (the worker is shutting down) hands it back, the others end it.
+ */
 const workerFailureCode = literals(...WORKER_FAILURE_CODES);
 
 const claimedJob = v.object({

@@ -15,6 +15,7 @@ Deploy: ``npm run build:worker && modal deploy modal/app.py`` (see the README).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -26,6 +27,11 @@ LOCAL_BUNDLE = Path(__file__).parent / "dist" / "worker.cjs"
 CONTAINER_BUNDLE = Path("/opt/reeldrop/worker.cjs")
 # A drain processes jobs back to back; long videos take minutes each.
 DRAIN_TIMEOUT_SECONDS = 60 * 60
+# Modal interrupts a container it preempts or stops (SIGINT, a KeyboardInterrupt here) and
+# gives it 30 s. The worker gets a SIGTERM: its jobs in hand have WORKER_SHUTDOWN_GRACE_SECONDS
+# to finish, then it hands them back to the queue, within STOP_WAIT_SECONDS in all.
+WORKER_SHUTDOWN_GRACE_SECONDS = 15
+STOP_WAIT_SECONDS = 25
 
 app = modal.App(APP_NAME)
 
@@ -39,16 +45,35 @@ secret = modal.Secret.from_name(SECRET_NAME, required_keys=["CONVEX_SITE_URL", "
 
 
 def run_worker_drain() -> None:
-    """Runs the bundled worker in drain mode; it exits once the queue is empty."""
+    """Runs the bundled worker in drain mode; it exits once the queue is empty.
+
+    Interrupted (Modal preempting or stopping the container) or out of time, it asks the
+    worker to stop and hand its jobs back rather than killing it with them, then re-raises.
+    """
     bundle = CONTAINER_BUNDLE if CONTAINER_BUNDLE.exists() else LOCAL_BUNDLE
     if not bundle.exists():
         raise FileNotFoundError(f"{bundle} is missing: run `npm run build:worker` first")
-    subprocess.run(
-        ["node", str(bundle), "--drain"],
-        check=True,
-        env=os.environ.copy(),
-        timeout=DRAIN_TIMEOUT_SECONDS,
-    )
+    env = {"WORKER_SHUTDOWN_GRACE_SECONDS": str(WORKER_SHUTDOWN_GRACE_SECONDS), **os.environ}
+    worker = subprocess.Popen(["node", str(bundle), "--drain"], env=env)
+    try:
+        code = worker.wait(timeout=DRAIN_TIMEOUT_SECONDS)
+    except BaseException:
+        stop_worker(worker)
+        raise
+    if code != 0:
+        raise subprocess.CalledProcessError(code, worker.args)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM (the worker hands its jobs back), then SIGKILL if it has not exited in time."""
+    if worker.poll() is not None:
+        return
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=STOP_WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 worker_resources = dict(

@@ -3,9 +3,14 @@ local stack (offline Convex backend, embedded S3, real FFmpeg), ending with a jo
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import os
+import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,10 +32,10 @@ def worker_bundle() -> Path:
     return REPO / "modal" / "dist" / "worker.cjs"
 
 
-@pytest.fixture()
-def uploaded_job():
+@contextlib.contextmanager
+def stack_with_uploaded(video: str):
     fixture = subprocess.Popen(
-        ["npx", "tsx", "modal/worker/testing/drainFixture.ts"],
+        ["npx", "tsx", "modal/worker/testing/drainFixture.ts", video],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -52,6 +57,19 @@ def uploaded_job():
         if fixture.stdin:
             fixture.stdin.close()
         fixture.wait(timeout=60)
+
+
+@pytest.fixture()
+def uploaded_job():
+    with stack_with_uploaded("landscapeWithCuts") as job:
+        yield job
+
+
+@pytest.fixture()
+def long_uploaded_job():
+    """A ten-minute video: still being processed seconds after the drain claimed it."""
+    with stack_with_uploaded("tenMinutes") as job:
+        yield job
 
 
 def test_app_declares_the_drain_and_sweep_functions():
@@ -90,3 +108,37 @@ def test_drain_that_cannot_reach_convex_fails_so_modal_retries(worker_bundle, mo
     with pytest.raises(subprocess.CalledProcessError) as failure:
         load_app_module().drain.local()
     assert failure.value.returncode == 1
+
+
+def test_an_interrupted_drain_hands_its_job_back(worker_bundle, long_uploaded_job, monkeypatch):
+    details, job_state = long_uploaded_job
+    monkeypatch.setenv("CONVEX_SITE_URL", details["convexSiteUrl"])
+    monkeypatch.setenv("WORKER_SECRET", details["workerSecret"])
+    # No grace: the job in hand is handed back at once, however fast it would have finished.
+    monkeypatch.setenv("WORKER_SHUTDOWN_GRACE_SECONDS", "0")
+    seen: list[dict] = []
+
+    def interrupt_once_processing() -> None:
+        # What Modal does to a container it preempts: SIGINT, a KeyboardInterrupt in the function.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            state = job_state()
+            seen.append(state)
+            if state["status"] == "PROCESSING":
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.1)
+
+    interrupter = threading.Thread(target=interrupt_once_processing, daemon=True)
+    interrupter.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        load_app_module().drain.local()
+    interrupter.join(timeout=5)
+    assert seen and seen[-1]["status"] == "PROCESSING"
+    # The worker stopped within its grace period and handed the job back, rather than dying with it.
+    assert time.monotonic() - started < 60
+    state = job_state()
+    assert state["status"] == "UPLOADED"
+    assert state["attempt"] == 1
+    assert state["lastEvent"] == "handed back by a worker shutting down"

@@ -109,11 +109,13 @@ export async function releaseForRetry(
 /**
  * A worker that is shutting down gives its claim back (`interrupted`): the job is claimable
  * again at once, and the claim does not count as an attempt while the job has free hand-backs
- * left; after that it is released like a lost worker's (`worker_lost`, backoff, attempts).
+ * left. After those, or when the claim's lease had already run out (the worker had stalled),
+ * it is released like a lost worker's (`worker_lost`, backoff, an attempt).
  */
 export async function handBack(ctx: MutationCtx, job: Doc<"video_jobs">, now: number): Promise<"requeued" | "failed"> {
   const handBacks = (job.handBacks ?? 0) + 1;
-  if (handBacks > FREE_HAND_BACKS) return await releaseForRetry(ctx, job, makeFailure("worker_lost"), "worker", now);
+  const leaseRanOut = (job.claim?.leaseExpiresAt ?? 0) < now;
+  if (handBacks > FREE_HAND_BACKS || leaseRanOut) return await releaseForRetry(ctx, job, makeFailure("worker_lost"), "worker", now);
   await transitionJob(ctx, job, "UPLOADED", {
     actor: "worker",
     detail: "handed back by a worker shutting down",

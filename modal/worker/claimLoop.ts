@@ -77,12 +77,18 @@ export class DrainFailedError extends Error {
   }
 }
 
+export type ClaimLoop = ReturnType<typeof createClaimLoop>;
+
 /**
  * Claims until the queue is empty: what Modal's `drain` runs. Rejects with `DrainFailedError`
  * when a claim failed, so the process exits non-zero and Modal's retry runs it again.
  */
 export async function drainQueue(options: ClaimLoopOptions): Promise<readonly JobOutcome[]> {
-  const loop = createClaimLoop(options);
+  return await drainLoop(createClaimLoop(options));
+}
+
+/** `drainQueue` with a loop the caller holds (to stop its claims on a signal). */
+export async function drainLoop(loop: ClaimLoop): Promise<readonly JobOutcome[]> {
   loop.wake();
   await loop.idle();
   if (loop.slotFailures().length > 0) throw new DrainFailedError(loop.slotFailures());

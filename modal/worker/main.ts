@@ -5,14 +5,15 @@
  *   npm run worker -- --drain process until the queue is empty, then exit (Modal's `drain`)
  *
  * Settings: CONVEX_SITE_URL and WORKER_SECRET (required), WORKER_CONCURRENCY (default 1),
- * WORKER_SHUTDOWN_GRACE_SECONDS (default 30). On SIGTERM/SIGINT the worker stops claiming,
- * gives the jobs in hand the grace period to finish, then hands them back for a retry.
+ * WORKER_SHUTDOWN_GRACE_SECONDS (default 30). On SIGTERM/SIGINT (both modes) the worker stops
+ * claiming, gives the jobs in hand the grace period to finish, then hands them back
+ * (`interrupted`: claimable again at once, not counted as an attempt).
  */
 import { parseArgs } from "node:util";
 import { ConvexClient } from "convex/browser";
 import WebSocket from "ws";
 import { api as convexApi } from "../../convex/_generated/api";
-import { createClaimLoop, drainQueue } from "./claimLoop";
+import { createClaimLoop, drainLoop } from "./claimLoop";
 import { createWorkerApiClient } from "./workerApiClient";
 import { createWorkerLog } from "./workerLog";
 import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
@@ -30,15 +31,35 @@ async function main(): Promise<number> {
   const shutdown = new AbortController();
   const loopOptions = { api, log, shutdownSignal: shutdown.signal, workerId: settings.workerId, concurrency: settings.concurrency };
 
+  const loop = createClaimLoop(loopOptions);
+  const signaled = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info("shutting down", { signal });
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+  /** No new claims; the jobs in hand get the grace period, then hand themselves back. */
+  const windDown = async () => {
+    loop.stopClaiming();
+    const graceMs = Number(process.env.WORKER_SHUTDOWN_GRACE_SECONDS ?? "30") * 1000;
+    const grace = setTimeout(() => shutdown.abort(), graceMs);
+    await loop.idle();
+    clearTimeout(grace);
+  };
+
   if (values.drain) {
-    const outcomes = await drainQueue(loopOptions);
+    void signaled.then(windDown);
+    const outcomes = await drainLoop(loop);
     log.info("queue drained", { jobs: outcomes.length });
     return 0;
   }
 
   const { convexUrl } = await api.info();
   if (convexUrl === null) throw new WorkerSettingsError("The deployment did not report its Convex URL.");
-  const loop = createClaimLoop(loopOptions);
   const client = new ConvexClient(convexUrl, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket });
   let wakeTimer: NodeJS.Timeout | undefined;
   // A job backing off after a retry, or a lease that may run out, has a known time: wake then.
@@ -66,21 +87,10 @@ async function main(): Promise<number> {
   );
   log.info("worker started", { concurrency: settings.concurrency });
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log.info("shutting down", { signal });
-      resolve();
-    };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
-  });
+  await signaled;
   unsubscribe();
   clearTimeout(wakeTimer);
-  loop.stopClaiming();
-  const graceMs = Number(process.env.WORKER_SHUTDOWN_GRACE_SECONDS ?? "30") * 1000;
-  const grace = setTimeout(() => shutdown.abort(), graceMs);
-  await loop.idle();
-  clearTimeout(grace);
+  await windDown();
   await client.close();
   return 0;
 }

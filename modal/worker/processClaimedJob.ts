@@ -103,7 +103,8 @@ async function settleFailure(
       : error instanceof PipelineError
         ? { code: workerFailureCode(error), message: error.message }
         : { code: "processing_error" as const, message: "Processing failed unexpectedly." };
-  log.warn("job failed", { jobId: claim.jobId, code: failure.code, cause: describe(error) });
+  if (stopped === "interrupted") log.info("job handed back", { jobId: claim.jobId });
+  else log.warn("job failed", { jobId: claim.jobId, code: failure.code, cause: describe(error) });
   try {
     const { outcome } = await api.fail({ ...claim, ...failure });
     return stopped === "interrupted" ? "interrupted" : outcome;
