@@ -32,11 +32,15 @@ async function main(): Promise<number> {
   const loopOptions = { api, log, shutdownSignal: shutdown.signal, workerId: settings.workerId, concurrency: settings.concurrency };
 
   const loop = createClaimLoop(loopOptions);
+  // A repeated or second signal changes nothing (on Modal the container's SIGINT may reach the
+  // worker as well as app.py's SIGTERM): it still winds down and hands its jobs back. SIGKILL
+  // is the way to stop it at once.
   const signaled = new Promise<void>((resolve) => {
+    let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
       log.info("shutting down", { signal });
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
       resolve();
     };
     process.on("SIGTERM", onSignal);
