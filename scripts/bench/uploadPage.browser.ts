@@ -15,6 +15,9 @@ import type { SignedPartUrl } from "../../src/lib/upload/uploadBackend";
 import { createUpload, WorkerFileHasher, WorkerPartHasher } from "../../src/lib/upload";
 import { createHasher, type HashAlgorithm } from "../../src/lib/upload/hashers";
 
+/** What Uppy checks besides the upload itself (see `uploadBench.uppy`). */
+export type UppyIntegrity = "none" | "engine" | "partSha256";
+
 type Measured = { ms: number; peakHeapBytes: number; convexCalls?: number; phases?: Record<string, number> };
 
 declare global {
@@ -32,8 +35,24 @@ function selectedFile(): File {
   return file;
 }
 
-/** Times `run` and samples the JS heap every 20 ms while it runs. */
+/**
+ * Full garbage collections (Chromium runs with `--expose-gc`), with a task in between: buffers
+ * an earlier run read are only released after the task that dropped them.
+ */
+async function collectGarbage(): Promise<void> {
+  const { gc } = globalThis as { gc?: () => void };
+  if (!gc) return;
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  gc();
+}
+
+/**
+ * Times `run` and samples the JS heap every 20 ms while it runs, starting from a collected heap
+ * so that what an earlier run left behind is not counted.
+ */
 async function measure(run: (started: number) => Promise<number | undefined>): Promise<Measured> {
+  await collectGarbage();
   const heap = () => performance.memory?.usedJSHeapSize ?? 0;
   let peakHeapBytes = heap();
   const sampler = setInterval(() => (peakHeapBytes = Math.max(peakHeapBytes, heap())), 20);
@@ -162,6 +181,10 @@ const uploadBench = {
    * `signPart` from the part Uppy hands over and signed into its URL as Content-MD5 (one signing
    * call per part: Uppy gives one part at a time), each ETag checked against it, and the
    * whole-file SHA-256 (the same SHA-256 worker) recorded before `completeUpload`.
+   *
+   * With `partSha256` (`--diagnose` only): Uppy plus one WebCrypto SHA-256 of each part, computed
+   * in `signPart` and not sent — the client's CPU floor for a per-part `x-amz-checksum-sha256`
+   * design (the embedded S3 server could not check the header, and the server signs none).
    */
   async uppy(
     convexUrl: string,
@@ -169,8 +192,9 @@ const uploadBench = {
     jobId: string,
     concurrency: number,
     urlBatchSize: number,
-    sameIntegrityWork = false,
+    integrity: UppyIntegrity = "none",
   ): Promise<Measured> {
+    const sameIntegrityWork = integrity === "engine";
     const file = selectedFile();
     return await measure(async () => {
       const { client, calls } = countingClient(convexUrl, token);
@@ -205,6 +229,7 @@ const uploadBench = {
           return { uploadId: jobId, key: jobId };
         },
         async signPart(_file, { partNumber, body, signal }) {
+          if (integrity === "partSha256") await crypto.subtle.digest("SHA-256", await body.arrayBuffer());
           if (partHasher) {
             const md5 = await partHasher.md5(body, { signal: signal ?? new AbortController().signal });
             partMd5Hex.set(partNumber, bytesToHex(md5));

@@ -38,6 +38,7 @@ import { waitForStatus } from "../../modal/worker/testing/localStack";
 import { startDevStack } from "../dev/devStack";
 import { EMBEDDED_S3_CREDENTIALS } from "../s3/embeddedS3";
 import { DEFAULT_UPLOAD_OPTIONS } from "../../src/lib/upload/options";
+import type { UppyIntegrity } from "./uploadPage.browser";
 import { median, numberArg, reportResult, round } from "./benchSupport";
 import { cpuSecondsBetween, snapshotCpu, type CpuRole } from "./processCpu";
 
@@ -62,7 +63,11 @@ type Measured = {
   cpuSeconds?: Partial<Record<CpuRole, number>>;
 };
 const PROFILE = process.argv.includes("--profile");
-/** Also runs (c) without the whole-file SHA-256, to show what it costs; reported apart, never as (c). */
+/**
+ * Also runs, reported apart and never as (c) or (d): (c) without the whole-file SHA-256, to show
+ * what it costs, and Uppy with one WebCrypto SHA-256 per part, the client's CPU floor for a
+ * per-part `x-amz-checksum-sha256` design.
+ */
 const DIAGNOSE = process.argv.includes("--diagnose");
 /** 0: the loopback as it is (the issue's comparison); otherwise an emulated uplink of this many Mbit/s. */
 const LINK_MBPS = numberArg("link-mbps", 0);
@@ -171,7 +176,7 @@ async function main() {
   const server = await servePage(appPort);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--enable-precise-memory-info"],
+    args: ["--enable-precise-memory-info", "--js-flags=--expose-gc"],
   });
   try {
     const size = SIZE_MIB * MiB;
@@ -213,11 +218,11 @@ async function main() {
       return jobId;
     };
 
-    const uppyRun = async (sameIntegrityWork: boolean): Promise<Measured> => {
+    const uppyRun = async (integrity: UppyIntegrity): Promise<Measured> => {
       const jobId = await jobAwaitingUpload();
       const measured = await page.evaluate(
         ([u, t, j, c, n, same]) => window.uploadBench.uppy(u, t, j, c, n, same),
-        [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE, sameIntegrityWork] as const,
+        [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE, integrity] as const,
       );
       const job = await guest.query(api.jobs.get, { jobId });
       if (job?.status !== "UPLOADED" && job?.status !== "PROCESSING") throw new Error(`Uppy upload left the job ${job?.status}`);
@@ -257,8 +262,8 @@ async function main() {
         );
         return { ...measured, completeMs: performance.now() - completing };
       },
-      uppy: () => uppyRun(false),
-      uppyChecked: () => uppyRun(true),
+      uppy: () => uppyRun("none"),
+      uppyChecked: () => uppyRun("engine"),
       async engine(run, skipFileSha256 = false) {
         const jobId = await jobAwaitingUpload();
         const profiler = PROFILE ? await startProfiler(page) : null;
@@ -282,11 +287,15 @@ async function main() {
     const results: Record<Mode, Measured[]> = { single: [], parts: [], engine: [], uppy: [], uppyChecked: [] };
     const perRun: Record<string, number>[] = [];
     const withoutSha256: Measured[] = [];
+    const uppyWithPartSha256: Measured[] = [];
     const speed = (r: Measured) => SIZE_MIB / (r.ms / 1000);
     for (let run = 0; run < RUNS; run++) {
       const order = MODES.map((_, i) => MODES[(i + run) % MODES.length]!);
       for (const mode of order) results[mode].push(await withCpu(() => runMode[mode](run)));
-      if (DIAGNOSE) withoutSha256.push(await withCpu(() => runMode.engine(run, true)));
+      if (DIAGNOSE) {
+        withoutSha256.push(await withCpu(() => runMode.engine(run, true)));
+        uppyWithPartSha256.push(await withCpu(() => uppyRun("partSha256")));
+      }
       const [a, b, c, d, e] = MODES.map((m) => speed(results[m].at(-1)!));
       perRun.push({ c_b: round(c! / b!), c_d: round(c! / d!), c_e: round(c! / e!), loadAverage1m: round(loadavg()[0]!) });
       console.log(
@@ -354,7 +363,13 @@ async function main() {
       },
       cpuSecondsPerGiB: Object.fromEntries(MODES.map((mode) => [mode, cpuPerGiB(results[mode])])),
       peakHeapMiB: Object.fromEntries(MODES.map((mode) => [mode, peakHeapMiB(mode)])),
-      ...(DIAGNOSE ? { diagnosisEngineWithoutFileSha256MiBps: round(SIZE_MIB / (median(withoutSha256.map((r) => r.ms)) / 1000), 1) } : {}),
+      ...(DIAGNOSE
+        ? {
+            diagnosisEngineWithoutFileSha256MiBps: round(SIZE_MIB / (median(withoutSha256.map((r) => r.ms)) / 1000), 1),
+            diagnosisUppyWithPartSha256MiBps: round(SIZE_MIB / (median(uppyWithPartSha256.map((r) => r.ms)) / 1000), 1),
+            diagnosisUppyWithPartSha256CpuSecondsPerGiB: cpuPerGiB(uppyWithPartSha256),
+          }
+        : {}),
       uppyVersion: `@uppy/core ${UPPY_VERSIONS.core}, @uppy/aws-s3 ${UPPY_VERSIONS.awsS3}`,
     };
     console.log(
@@ -362,6 +377,13 @@ async function main() {
         `c/a ${result.engineOverSinglePut}, c/b ${result.engineOverRawParts}, c/d ${result.engineOverUppy}; ` +
         `(e) Uppy with the same integrity work ${e} MiB/s, c/e ${result.engineOverUppyWithSameIntegrityWork}`,
     );
+    if (DIAGNOSE) {
+      const floor = result.diagnosisUppyWithPartSha256MiBps!;
+      console.log(
+        `diagnosis: (c) without the whole-file SHA-256 ${result.diagnosisEngineWithoutFileSha256MiBps} MiB/s; ` +
+          `Uppy + a WebCrypto SHA-256 per part ${floor} MiB/s (${round(floor / d, 2)} of (d))`,
+      );
+    }
     console.log("CPU seconds per GiB (median run; set-up such as making the job included):");
     for (const mode of MODES) console.log(`  ${mode.padEnd(6)} ${JSON.stringify(result.cpuSecondsPerGiB[mode])}`);
     reportResult("uploadThroughput", result);
