@@ -29,6 +29,8 @@ export interface ResumePrompt {
 export interface ResumableUploadControls {
   /** The latest snapshot of this tab's upload; null before a file was chosen. */
   snapshot: UploadSnapshot | null;
+  /** This tab's upload has started and not ended (done, failed, canceled or released). */
+  sending: boolean;
   /** The file this tab's upload sends. */
   file: File | null;
   /** The server's unfinished upload, while this tab is not sending: the user picks the file again. */
@@ -105,6 +107,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
 
   return {
     snapshot,
+    sending,
     file: running?.file ?? null,
     resumePrompt:
       unfinished && !sending

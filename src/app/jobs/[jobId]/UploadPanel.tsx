@@ -13,7 +13,6 @@ import { UploadProgress } from "./UploadProgress";
 /** A job takes its file in these states, once the rights are confirmed. */
 const AWAITING_FILE: readonly JobStatus[] = ["META_READY", "UPLOAD_READY", "UPLOADING"];
 const PAUSABLE: readonly UploadStatus[] = ["idle", "hashing", "uploading", "offline"];
-const ENDED: readonly UploadStatus[] = ["done", "failed", "canceled", "released"];
 
 /**
  * Sends the user's copy of the video to storage: file picker, progress, pause/resume/cancel, a
@@ -33,9 +32,8 @@ export function UploadPanel({ job }: { job: JobView }) {
   const inputId = useId();
   const hintId = useId();
 
-  const { snapshot, resumePrompt, file, cancel: cancelUpload } = upload;
+  const { snapshot, sending, resumePrompt, file, cancel: cancelUpload } = upload;
   const status = snapshot?.status ?? null;
-  const sending = status !== null && !ENDED.includes(status);
 
   // The job was stopped elsewhere (its Cancel button, another tab): stop sending too. Not while
   // completing, where the server's own answer says what happened.
