@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 let folder: string;
 beforeAll(async () => {
@@ -48,16 +48,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 // A checkout whose .env.local names a Convex deployment would (rightly) use it instead.
 describe.skipIf(existsSync(".env.local"))("npm run dev on a fresh machine", () => {
   it("chooses the offline backend by itself, and Ctrl-C stops everything it started", { timeout: 150_000 }, async () => {
@@ -74,14 +64,14 @@ describe.skipIf(existsSync(".env.local"))("npm run dev on a fresh machine", () =
     let started: number[] = [];
     try {
       const stackFile = path.join(stateDir, "stack.json");
-      const stack = await waitFor(
-        "stack.json",
-        async () => (existsSync(stackFile) ? (JSON.parse(await readFile(stackFile, "utf8")) as Record<string, unknown>) : undefined),
-        60_000,
-      );
+      // Not there yet, or half written: read it again.
+      const stack = await vi.waitFor(async () => JSON.parse(await readFile(stackFile, "utf8")) as Record<string, unknown>, {
+        timeout: 60_000,
+        interval: 200,
+      });
       expect(stack).toMatchObject({ backend: "offline", appUrl: null });
       expect(output.join("")).toContain("using the offline Convex backend: the Convex local backend binary is not cached");
-      await waitFor("the ready banner", async () => (output.join("").includes("Ctrl-C stops everything") ? true : undefined), 15_000);
+      await vi.waitFor(() => expect(output.join("")).toContain("Ctrl-C stops everything"), { timeout: 15_000, interval: 200 });
       started = descendantsOf(dev.pid!);
       expect(started.length).toBeGreaterThanOrEqual(2); // the offline backend and the worker, at least
 
@@ -89,7 +79,7 @@ describe.skipIf(existsSync(".env.local"))("npm run dev on a fresh machine", () =
       const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve("still running"), 20_000))]);
       expect(code).toBe(0);
       expect(existsSync(stackFile)).toBe(false);
-      await waitFor("every child to end", async () => (started.some(isAlive) ? undefined : true), 10_000);
+      await vi.waitFor(() => expect(started.filter(isAlive)).toEqual([]), { timeout: 10_000, interval: 200 });
     } finally {
       // On a failure, nothing may outlive the test: the children run in their own process groups.
       for (const pid of [...(started.length > 0 ? started : descendantsOf(dev.pid!)), dev.pid!]) {
