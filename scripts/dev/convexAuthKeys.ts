@@ -4,10 +4,8 @@
  * dev stack. Formats follow Convex Auth's setup script: a PKCS#8 PEM with its newlines
  * replaced by spaces, and a JWKS with the public key marked for signatures.
  */
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { loadOrCreatePrivateFile } from "./privateStateFile";
 
 export type ConvexAuthKeys = { JWT_PRIVATE_KEY: string; JWKS: string };
 
@@ -22,9 +20,6 @@ export async function generateConvexAuthKeys(): Promise<ConvexAuthKeys> {
 }
 
 export async function loadOrCreateConvexAuthKeys(file: string): Promise<ConvexAuthKeys> {
-  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as ConvexAuthKeys;
-  const keys = await generateConvexAuthKeys();
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
-  return keys;
+  const text = await loadOrCreatePrivateFile(file, async () => JSON.stringify(await generateConvexAuthKeys(), null, 2));
+  return JSON.parse(text) as ConvexAuthKeys;
 }

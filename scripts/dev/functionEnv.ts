@@ -5,9 +5,7 @@
  * as on a real deployment, where only `npx convex env set` puts variables there.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { loadOrCreatePrivateFile } from "./privateStateFile";
 
 /**
  * The README's function settings passed through when set. Not `MODAL_TOKEN_*`: a local stack
@@ -43,12 +41,7 @@ export async function loadOrCreateWorkerSecret(
 ): Promise<string> {
   const configured = settings.WORKER_SECRET?.trim();
   if (configured) return configured;
-  const kept = existsSync(file) ? (await readFile(file, "utf8")).trim() : "";
-  if (kept) return kept;
-  const secret = randomBytes(32).toString("base64url");
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
+  return await loadOrCreatePrivateFile(file, () => randomBytes(32).toString("base64url"));
 }
 
 /** The few variables a child Node process needs to run; everything else stays in this shell. */
