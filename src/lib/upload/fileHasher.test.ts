@@ -10,17 +10,21 @@ const sha256Hex = async (blob: Blob) => createHash("sha256").update(new Uint8Arr
 class InProcessWorker implements Sha256Worker {
   onmessage: ((event: MessageEvent<Sha256WorkerReply>) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
+  onmessageerror: ((event: MessageEvent) => void) | null = null;
   terminated = false;
 
-  constructor(private readonly failToStart = false) {}
+  /** "fail to start": the script never runs; "garble reply": its reply cannot be deserialized. */
+  constructor(private readonly fault: "fail to start" | "garble reply" | null = null) {}
 
   postMessage(request: Sha256WorkerRequest): void {
-    if (this.failToStart) {
+    if (this.fault === "fail to start") {
       setTimeout(() => this.onerror?.({ preventDefault() {} } as ErrorEvent), 0);
       return;
     }
     void answerSha256Request(request).then((reply) => {
-      if (!this.terminated) this.onmessage?.({ data: reply } as MessageEvent<Sha256WorkerReply>);
+      if (this.terminated) return;
+      if (this.fault === "garble reply") this.onmessageerror?.({ data: null } as MessageEvent);
+      else this.onmessage?.({ data: reply } as MessageEvent<Sha256WorkerReply>);
     });
   }
 
@@ -75,11 +79,18 @@ describe("WorkerFileHasher", () => {
   it("falls back to in-process hashing when the worker cannot start or load", async () => {
     const file = randomFile(5000, 9);
     const expected = await sha256Hex(file);
-    await expect(new WorkerFileHasher(() => new InProcessWorker(true)).sha256Hex(file)).resolves.toBe(expected);
+    await expect(new WorkerFileHasher(() => new InProcessWorker("fail to start")).sha256Hex(file)).resolves.toBe(expected);
     const throwing = () => {
       throw new Error("blocked by CSP");
     };
     await expect(new WorkerFileHasher(throwing).sha256Hex(file)).resolves.toBe(expected);
+  });
+
+  it("hashes in-process when the worker's reply cannot be deserialized, and terminates the worker", async () => {
+    const worker = new InProcessWorker("garble reply");
+    const file = randomFile(5000, 10);
+    await expect(new WorkerFileHasher(() => worker).sha256Hex(file)).resolves.toBe(await sha256Hex(file));
+    expect(worker.terminated).toBe(true);
   });
 });
 

@@ -28,6 +28,8 @@ export class InProcessFileHasher implements FileHasher {
 export interface Sha256Worker {
   onmessage: ((event: MessageEvent<Sha256WorkerReply>) => void) | null;
   onerror: ((event: ErrorEvent) => void) | null;
+  /** A reply that could not be deserialized. */
+  onmessageerror: ((event: MessageEvent) => void) | null;
   postMessage(request: Sha256WorkerRequest): void;
   terminate(): void;
 }
@@ -54,6 +56,7 @@ export class WorkerFileHasher implements FileHasher {
       const finish = () => {
         worker.onmessage = null;
         worker.onerror = null;
+        worker.onmessageerror = null;
         worker.terminate();
         signal?.removeEventListener("abort", onAbort);
       };
@@ -67,11 +70,15 @@ export class WorkerFileHasher implements FileHasher {
         if (data.ok) resolve(data.sha256);
         else reject(data.code ? new UploadError(data.code, data.message) : new Error(data.message));
       };
-      worker.onerror = (event) => {
-        event.preventDefault();
+      const hashInProcess = () => {
         finish();
         this.fallback.sha256Hex(blob, options).then(resolve, reject);
       };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        hashInProcess();
+      };
+      worker.onmessageerror = hashInProcess;
       worker.postMessage({ blob, chunkBytes: this.chunkBytes });
     });
   }

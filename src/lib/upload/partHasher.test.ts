@@ -13,22 +13,26 @@ class InProcessMd5Worker implements Md5Worker {
   static created = 0;
   onmessage: ((event: MessageEvent<Md5WorkerReply>) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
+  onmessageerror: ((event: MessageEvent) => void) | null = null;
   terminated = false;
   requests: Md5WorkerRequest[] = [];
 
-  constructor(private readonly failToLoad = false) {
+  /** "fail to load": the script never runs; "garble replies": no reply can be deserialized. */
+  constructor(private readonly fault: "fail to load" | "garble replies" | null = null) {
     InProcessMd5Worker.created++;
   }
 
   postMessage(request: Md5WorkerRequest): void {
     this.requests.push(request);
-    if (this.failToLoad) {
+    if (this.fault === "fail to load") {
       setTimeout(() => this.onerror?.({ preventDefault() {} } as ErrorEvent), 0);
       return;
     }
     // Later requests of smaller blobs may be answered first: replies are matched by id.
     void answerMd5Request(request).then((reply) => {
-      if (!this.terminated) this.onmessage?.({ data: reply } as MessageEvent<Md5WorkerReply>);
+      if (this.terminated) return;
+      if (this.fault === "garble replies") this.onmessageerror?.({ data: null } as MessageEvent);
+      else this.onmessage?.({ data: reply } as MessageEvent<Md5WorkerReply>);
     });
   }
 
@@ -74,7 +78,7 @@ describe("WorkerPartHasher", () => {
   });
 
   it("hashes in-process when the worker fails to load, including the parts it was given", async () => {
-    const hasher = new WorkerPartHasher(() => new InProcessMd5Worker(true), new InProcessPartHasher(1000));
+    const hasher = new WorkerPartHasher(() => new InProcessMd5Worker("fail to load"), new InProcessPartHasher(1000));
     const file = randomFile(5000, 22);
     const [a, b] = await Promise.all([hasher.md5(file.slice(0, 2500), { signal: live() }), hasher.md5(file.slice(2500), { signal: live() })]);
     expect(hex(a)).toBe(await md5Hex(file.slice(0, 2500)));
@@ -82,6 +86,24 @@ describe("WorkerPartHasher", () => {
     const before = InProcessMd5Worker.created;
     await hasher.md5(file, { signal: live() });
     expect(InProcessMd5Worker.created).toBe(before);
+  });
+
+  it("hashes in-process, from the parts it was given on, once a reply cannot be deserialized", async () => {
+    const workers: InProcessMd5Worker[] = [];
+    const hasher = new WorkerPartHasher(() => {
+      const worker = new InProcessMd5Worker("garble replies");
+      workers.push(worker);
+      return worker;
+    }, new InProcessPartHasher(1000));
+    const file = randomFile(6000, 28);
+    const parts = [file.slice(0, 2000), file.slice(2000, 4000), file.slice(4000)];
+    const digests = await Promise.all(parts.map((part) => hasher.md5(part, { signal: live() })));
+    for (const [i, part] of parts.entries()) expect(hex(digests[i]!)).toBe(await md5Hex(part));
+    expect(workers).toHaveLength(1);
+    expect(workers[0]!.terminated).toBe(true);
+    expect(hex(await hasher.md5(file, { signal: live() }))).toBe(await md5Hex(file));
+    expect(workers).toHaveLength(1);
+    expect(workers[0]!.requests).toHaveLength(3);
   });
 
   it("hashes in-process when no worker can be created", async () => {

@@ -35,6 +35,8 @@ export class InProcessPartHasher implements PartHasher {
 export interface Md5Worker {
   onmessage: ((event: MessageEvent<Md5WorkerReply>) => void) | null;
   onerror: ((event: ErrorEvent) => void) | null;
+  /** A reply that could not be deserialized (which request it answered is unknown). */
+  onmessageerror: ((event: MessageEvent) => void) | null;
   postMessage(request: Md5WorkerRequest): void;
   terminate(): void;
 }
@@ -110,17 +112,23 @@ export class WorkerPartHasher implements PartHasher {
       else request.reject(data.code ? new UploadError(data.code, data.message) : new Error(data.message));
     };
     worker.onerror = (event) => {
-      // A worker that fails to load reports it here; the parts it held are hashed in-process.
+      // A worker that fails to load reports it here.
       event.preventDefault();
-      this.workerFailed = true;
-      worker.terminate();
-      if (this.worker === worker) this.worker = null;
-      for (const request of [...this.pending.values()]) {
-        this.fallback.md5(request.blob, { signal: request.signal }).then(request.resolve, request.reject);
-      }
+      this.giveUpOn(worker);
     };
+    worker.onmessageerror = () => this.giveUpOn(worker);
     this.worker = worker;
     return worker;
+  }
+
+  /** Stops using the worker: the parts it held, and every later one, are hashed in-process. */
+  private giveUpOn(worker: Md5Worker): void {
+    this.workerFailed = true;
+    worker.terminate();
+    if (this.worker === worker) this.worker = null;
+    for (const request of [...this.pending.values()]) {
+      this.fallback.md5(request.blob, { signal: request.signal }).then(request.resolve, request.reject);
+    }
   }
 }
 
