@@ -60,6 +60,8 @@ class PartUploadPool {
   private signingRound: Promise<void> | null = null;
   /** Parts whose worker is waiting for a URL, with the digest it must be signed for. */
   private readonly awaitingUrl = new Map<number, string>();
+  /** Parts whose URL storage refused (403) or that expires too soon: their worker needs a fresh one. */
+  private readonly needFreshUrl = new Set<number>();
   /** Wakes a signing round that waits for a batch of digests: a worker has run out of URLs. */
   private wakeWaitingRound: (() => void) | null = null;
 
@@ -136,6 +138,7 @@ class PartUploadPool {
           break;
         case "refresh_url":
           this.urls.invalidate(partNumber);
+          this.needFreshUrl.add(partNumber);
           break;
         case "resend":
           digest = await this.digests.recompute(partNumber);
@@ -215,6 +218,7 @@ class PartUploadPool {
           this.prefetchIfRunningLow();
           return usable;
         }
+        if (this.urls.isExpiring(partNumber, digest.md5Base64)) this.needFreshUrl.add(partNumber);
         const pending = this.urls.pending(partNumber, digest.md5Base64);
         if (pending) return await untilAborted(pending, lifetime);
         const round = this.signingRound ?? this.startSigningRound();
@@ -223,6 +227,7 @@ class PartUploadPool {
       }
     } finally {
       this.awaitingUrl.delete(partNumber);
+      this.needFreshUrl.delete(partNumber);
     }
   }
 
@@ -244,14 +249,19 @@ class PartUploadPool {
    * after (the first covers only a few parts) and would otherwise hold every worker until a whole
    * batch is hashed: it stops waiting as soon as a worker runs out of URLs and signs what is
    * hashed by then. Later calls wait for a full batch, which hashing ahead has mostly computed by
-   * the time it is needed, so there is about one call per batch (128 parts: 5 or 6 calls).
+   * the time it is needed, so there is about one call per batch (128 parts: 5 or 6 calls),
+   * unless a worker needs a fresh URL for its part (after a 403, or one about to expire): then
+   * the call signs what is hashed at once rather than leave that worker waiting for a batch.
    */
   private async signNextBatch(): Promise<void> {
     const { urlBatchSize } = this.host.options;
     const call = this.signingCalls++;
     const taken = call === 0 ? await this.takenNeeds() : [];
     // Computing digests takes a while; workers that reach their URL meanwhile join this batch.
-    const stopWaiting = call === 0 ? Promise.resolve() : call === 1 ? this.untilAWorkerWaits() : undefined;
+    const stopWaiting =
+      call === 0
+        ? Promise.resolve()
+        : this.untilAWorkerWaits(call === 1 ? () => true : (partNumber) => this.needFreshUrl.has(partNumber));
     const upcoming = await this.upcomingNeeds(urlBatchSize, stopWaiting);
     const waiting: PartUrlNeed[] = [];
     for (const [partNumber, contentMd5] of this.awaitingUrl) {
@@ -298,15 +308,22 @@ class PartUploadPool {
     this.startSigningRound().catch(() => {});
   }
 
-  /** Resolves when a worker next finds no URL for its part (or on the first one already waiting). */
-  private untilAWorkerWaits(): Promise<void> {
+  /**
+   * Resolves when a worker whose part `counts` finds no URL for it (checked now, and whenever a
+   * worker next finds none).
+   */
+  private untilAWorkerWaits(counts: (partNumber: number) => boolean): Promise<void> {
     return new Promise<void>((resolve) => {
-      this.wakeWaitingRound = () => {
+      const check = () => {
+        const aWorkerWaits = [...this.awaitingUrl].some(
+          ([partNumber, contentMd5]) => counts(partNumber) && !this.urls.isCovered(partNumber, contentMd5),
+        );
+        if (!aWorkerWaits) return;
         this.wakeWaitingRound = null;
         resolve();
       };
-      const aWorkerWaits = [...this.awaitingUrl].some(([partNumber, contentMd5]) => !this.urls.isCovered(partNumber, contentMd5));
-      if (aWorkerWaits) this.wakeWaitingRound();
+      this.wakeWaitingRound = check;
+      check();
     });
   }
 

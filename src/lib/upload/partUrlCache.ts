@@ -39,6 +39,11 @@ export class PartUrlCache {
     return entry.url.expiresAt - this.now() > margin ? entry.url : undefined;
   }
 
+  /** A URL was signed for this digest but is now too close to expiry to use. */
+  isExpiring(partNumber: number, contentMd5: string): boolean {
+    return this.signed.get(partNumber)?.contentMd5 === contentMd5 && this.usable(partNumber, contentMd5) === undefined;
+  }
+
   /** The URL being signed for this digest, if a signing call includes it. */
   pending(partNumber: number, contentMd5: string): Promise<SignedPartUrl> | undefined {
     const entry = this.signing.get(partNumber);

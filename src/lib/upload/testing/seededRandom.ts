@@ -16,3 +16,15 @@ export function randomFile(size: number, seed: number, name = "video.mp4", lastM
   for (let i = 0; i < size; i++) bytes[i] = Math.floor(random() * 256);
   return new File([bytes], name, { type: "video/mp4", lastModified });
 }
+
+/** One well-mixed seed from several numbers (e.g. a run's seed, a part and an attempt). */
+export function mixedSeed(...values: number[]): number {
+  let hash = 0x9e3779b9;
+  for (const value of values) {
+    hash = Math.imul(hash ^ value, 0x85ebca6b);
+    hash ^= hash >>> 13;
+    hash = Math.imul(hash, 0xc2b2ae35);
+    hash ^= hash >>> 16;
+  }
+  return hash >>> 0;
+}
