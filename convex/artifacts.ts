@@ -49,19 +49,21 @@ export const listForJob = userQuery({
 
 export const getDownloadUrl = userAction({
   args: { artifactId: v.id("video_artifacts") },
-  returns: v.object({ url: v.string(), expiresAt: v.number() }),
-  handler: async (ctx, { artifactId }): Promise<{ url: string; expiresAt: number }> => {
+  /** `expiresInMs`: the URL's lifetime left when the call answers (a lifetime, not a time of day, as clocks differ). */
+  returns: v.object({ url: v.string(), expiresInMs: v.number() }),
+  handler: async (ctx, { artifactId }): Promise<{ url: string; expiresInMs: number }> => {
     const artifact: Doc<"video_artifacts"> | null = await ctx.runQuery(internal.artifacts.ownedArtifact, {
       userId: ctx.userId,
       artifactId,
     });
     if (artifact === null) throw appError("not_found", "No such file.");
+    const signedAt = Date.now();
     const url: string = await ctx.runAction(internal.workerStorage.signArtifactDownload, {
       key: artifact.r2Key,
       fileName: `${artifact.kind}-${artifact.index}.${artifact.r2Key.split(".").pop()}`,
       ttlSeconds: DOWNLOAD_URL_TTL_SECONDS,
     });
-    return { url, expiresAt: Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000 };
+    return { url, expiresInMs: Math.max(0, signedAt + DOWNLOAD_URL_TTL_SECONDS * 1000 - Date.now()) };
   },
 });
 

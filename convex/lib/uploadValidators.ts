@@ -17,8 +17,12 @@ export const partUrlRequest = v.object({
 export const signedPartUrl = v.object({
   partNumber: v.number(),
   url: v.string(),
-  /** Epoch milliseconds after which storage refuses the URL. */
-  expiresAt: v.number(),
+  /**
+   * How long the URL stays valid from when the call answers, in milliseconds. A lifetime rather
+   * than a time of day, so a browser whose clock disagrees with the server's counts it from its
+   * own clock (from when it made the call, which is earlier, so it never overestimates).
+   */
+  expiresInMs: v.number(),
   /** Headers the URL was signed with; the PUT must send them exactly. */
   headers: v.optional(v.record(v.string(), v.string())),
 });

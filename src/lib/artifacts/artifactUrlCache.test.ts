@@ -10,7 +10,7 @@ function fakeSigner() {
   const sign = vi.fn(async (id: string): Promise<SignedUrl> => {
     calls.push(id);
     if (state.failing) throw new Error("offline");
-    return { url: `https://s3.test/${id}?n=${calls.length}`, expiresAt: Date.now() + TTL_MS };
+    return { url: `https://s3.test/${id}?n=${calls.length}`, expiresInMs: TTL_MS };
   });
   return { sign, calls, state };
 }
@@ -123,15 +123,28 @@ describe("ArtifactUrlCache", () => {
     cache.setActive(true);
     cache.track(["a"]);
     cache.track([]);
-    resolve({ url: "https://s3.test/a", expiresAt: Date.now() + TTL_MS });
+    resolve({ url: "https://s3.test/a", expiresInMs: TTL_MS });
     await flush();
     expect(cache.getSnapshot().size).toBe(0);
     await vi.advanceTimersByTimeAsync(TTL_MS * 2);
     expect(sign).toHaveBeenCalledTimes(1);
   });
 
+  it("counts a URL's lifetime on this page's clock, however far it is from the server's", async () => {
+    const { sign, calls } = fakeSigner();
+    // This page's clock is two hours ahead: a time of day from the server would look long past.
+    const cache = new ArtifactUrlCache(sign, { now: () => Date.now() + 2 * 3600_000 });
+    cache.setActive(true);
+    cache.track(["a"]);
+    await flush();
+    await vi.advanceTimersByTimeAsync(TTL_MS - 60_001);
+    expect(calls).toEqual(["a"]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual(["a", "a"]);
+  });
+
   it("refreshes a short-lived URL at half its lifetime", async () => {
-    const sign = vi.fn(async () => ({ url: "https://s3.test/a", expiresAt: Date.now() + 20_000 }));
+    const sign = vi.fn(async () => ({ url: "https://s3.test/a", expiresInMs: 20_000 }));
     const cache = new ArtifactUrlCache(sign);
     cache.setActive(true);
     cache.track(["a"]);

@@ -7,7 +7,12 @@
  * active again, whatever is missing or due is fetched at once.
  */
 
-export type SignedUrl = { url: string; expiresAt: number };
+/**
+ * A URL and how long it stays valid from when it was handed out (`artifacts.getDownloadUrl`):
+ * a lifetime rather than a time of day, so this page counts it on its own clock, which may
+ * disagree with the server's by minutes.
+ */
+export type SignedUrl = { url: string; expiresInMs: number };
 
 export type ArtifactUrlCacheOptions = {
   /** Fetch a new URL this long before the current one expires (at most half its lifetime). */
@@ -120,7 +125,8 @@ export class ArtifactUrlCache<Id extends string = string> {
 
   private fetch(id: Id, entry: Entry): void {
     entry.inFlight = true;
-    entry.lastFetchAt = this.options.now();
+    const requestedAt = this.options.now();
+    entry.lastFetchAt = requestedAt;
     const settle = (update: (now: number) => void) => {
       // Forgotten (or forgotten and tracked again) while in flight: the answer is not wanted.
       if (this.entries.get(id) !== entry) return;
@@ -130,11 +136,12 @@ export class ArtifactUrlCache<Id extends string = string> {
     };
     this.signUrl(id).then(
       (signed) =>
-        settle((now) => {
+        settle(() => {
           entry.signed = signed;
           entry.failures = 0;
-          const lifetime = Math.max(0, signed.expiresAt - now);
-          entry.nextFetchAt = signed.expiresAt - Math.min(this.options.refreshMarginMs, lifetime / 2);
+          // Counted from when the call was made, which is before the URL was signed.
+          const lifetime = Math.max(0, signed.expiresInMs);
+          entry.nextFetchAt = requestedAt + lifetime - Math.min(this.options.refreshMarginMs, lifetime / 2);
           this.publish();
         }),
       () =>

@@ -40,8 +40,8 @@ describe("createConvexUploadBackend", () => {
       parts: [],
     };
     const { client, calls } = fakeClient({
-      "uploads:prepareUpload": () => ({ partSize: 8 * MiB, partCount: 3, urls: [{ partNumber: 1, url: "u", expiresAt: 1 }] }),
-      "uploads:getUploadPartUrls": () => ({ urls: [{ partNumber: 2, url: "u2", expiresAt: 2 }] }),
+      "uploads:prepareUpload": () => ({ partSize: 8 * MiB, partCount: 3, urls: [{ partNumber: 1, url: "u", expiresInMs: 1 }] }),
+      "uploads:getUploadPartUrls": () => ({ urls: [{ partNumber: 2, url: "u2", expiresInMs: 2 }] }),
       "uploads:reportUploadedPart": () => null,
       "uploads:recordFileSha256": () => null,
       "uploads:completeUpload": () => null,
@@ -54,7 +54,7 @@ describe("createConvexUploadBackend", () => {
     // The URLs prepareUpload signs without Content-MD5 are of no use to the engine.
     await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3 });
     await expect(backend.getUploadPartUrls({ jobId: "j1", parts: [{ partNumber: 2, contentMd5: "x" }] })).resolves.toEqual({
-      urls: [{ partNumber: 2, url: "u2", expiresAt: 2 }],
+      urls: [{ partNumber: 2, url: "u2", expiresInMs: 2 }],
     });
     await backend.reportUploadedPart({ jobId: "j1", partNumber: 2, etag: '"e"', size: 8 * MiB });
     await backend.recordFileSha256({ jobId: "j1", sha256: "f".repeat(64) });

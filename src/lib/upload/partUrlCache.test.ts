@@ -7,7 +7,7 @@ function cacheWithClock(ttlMs = 600_000, marginMs = 60_000) {
   let now = 1_000_000;
   const calls: PartUrlNeed[][] = [];
   let answer: (needs: PartUrlNeed[]) => SignedPartUrl[] = (needs) =>
-    needs.map(({ partNumber, contentMd5 }) => ({ partNumber, url: `u${partNumber}-${contentMd5}-${calls.length}`, expiresAt: now + ttlMs }));
+    needs.map(({ partNumber, contentMd5 }) => ({ partNumber, url: `u${partNumber}-${contentMd5}-${calls.length}`, expiresInMs: ttlMs }));
   const cache = new PartUrlCache(
     async (needs) => {
       calls.push(needs);
@@ -92,6 +92,28 @@ describe("PartUrlCache", () => {
     await expect(signing).rejects.toBeInstanceOf(UploadError);
     await expect(pending).rejects.toThrow(/no upload URL for part 3/);
     expect(cache.isCovered(3, "c")).toBe(false);
+  });
+
+  it("counts a URL's lifetime from when the call was made, on this page's clock", async () => {
+    // The call takes 20 s to answer; the lifetime is counted from the request, never later.
+    let now = 5_000_000;
+    let answer!: (urls: SignedPartUrl[]) => void;
+    const cache = new PartUrlCache(() => new Promise((resolve) => (answer = resolve)), () => now, 60_000);
+    const signing = cache.signBatch([{ partNumber: 1, contentMd5: "a" }]);
+    now += 20_000;
+    answer([{ partNumber: 1, url: "u1", expiresInMs: 600_000 }]);
+    await signing;
+    now += 519_000;
+    expect(cache.usable(1, "a")).toBeDefined();
+    now += 2_000;
+    expect(cache.usable(1, "a")).toBeUndefined();
+  });
+
+  it("rejects a URL the server says has already expired instead of signing it again forever", async () => {
+    const { cache, answerWith } = cacheWithClock();
+    answerWith((needs) => needs.map(({ partNumber }) => ({ partNumber, url: "u", expiresInMs: 0 })));
+    await expect(cache.signBatch([{ partNumber: 1, contentMd5: "a" }])).rejects.toThrow(/already expired/);
+    expect(cache.isCovered(1, "a")).toBe(false);
   });
 
   it("rejects when the signing call fails, leaving nothing behind", async () => {

@@ -1,6 +1,9 @@
 /**
  * Presigned part URLs, signed in batches and kept until used. A URL is bound to the MD5 it was
- * signed with, and counts as usable only while it is further than the margin from expiry.
+ * signed with, and counts as usable only while it is further than the margin from expiry. Expiry
+ * is counted on this page's clock, from when the signing call was made plus the lifetime the
+ * server gives (`expiresInMs`): a browser clock that is off by hours neither makes every fresh
+ * URL look expired nor an expired one look fresh.
  */
 import type { PartUrlRequest, SignedPartUrl } from "./uploadBackend";
 import { UploadError } from "./uploadError";
@@ -10,7 +13,9 @@ export type PartUrlNeed = Required<PartUrlRequest>;
 interface SignedEntry {
   contentMd5: string;
   url: SignedPartUrl;
-  signedAt: number;
+  /** On this page's clock: when the signing call was made, and that plus the URL's lifetime. */
+  requestedAt: number;
+  expiresAt: number;
 }
 
 interface SigningEntry {
@@ -35,8 +40,8 @@ export class PartUrlCache {
   usable(partNumber: number, contentMd5: string): SignedPartUrl | undefined {
     const entry = this.signed.get(partNumber);
     if (!entry || entry.contentMd5 !== contentMd5) return undefined;
-    const margin = Math.min(this.refreshMarginMs, (entry.url.expiresAt - entry.signedAt) / 2);
-    return entry.url.expiresAt - this.now() > margin ? entry.url : undefined;
+    const margin = Math.min(this.refreshMarginMs, (entry.expiresAt - entry.requestedAt) / 2);
+    return entry.expiresAt - this.now() > margin ? entry.url : undefined;
   }
 
   /** A URL was signed for this digest but is now too close to expiry to use. */
@@ -61,22 +66,26 @@ export class PartUrlCache {
   async signBatch(needs: readonly PartUrlNeed[]): Promise<void> {
     const uncovered = needs.filter((need) => !this.isCovered(need.partNumber, need.contentMd5));
     if (uncovered.length === 0) return;
+    const requestedAt = this.now();
     const call = this.signUrls(uncovered).then((urls) => new Map(urls.map((url) => [url.partNumber, url])));
     const urls: Promise<SignedPartUrl>[] = [];
     for (const { partNumber, contentMd5 } of uncovered) {
       const url = call.then((byPart) => {
         const signed = byPart.get(partNumber);
         if (!signed) throw new UploadError("backend", `The server returned no upload URL for part ${partNumber}.`);
+        // Checked here so that a URL born expired fails the upload instead of being signed again forever.
+        if (!(signed.expiresInMs > 0)) {
+          throw new UploadError("backend", `The server returned an upload URL for part ${partNumber} that has already expired.`);
+        }
         return signed;
       });
       const entry = { contentMd5, url };
       this.signing.set(partNumber, entry);
-      const signedAt = this.now();
       url.then(
         (signed) => {
           if (this.signing.get(partNumber) !== entry) return;
           this.signing.delete(partNumber);
-          this.signed.set(partNumber, { contentMd5, url: signed, signedAt });
+          this.signed.set(partNumber, { contentMd5, url: signed, requestedAt, expiresAt: requestedAt + signed.expiresInMs });
         },
         // A failed batch leaves nothing behind, so the next request for these parts signs again.
         () => {

@@ -26,6 +26,8 @@ interface HarnessSetup {
   options?: Partial<UploadOptions>;
   verifiesContentMd5?: boolean;
   urlTtlMs?: number;
+  /** How far the browser's clock is ahead of the server's and storage's (negative: behind). */
+  browserClockAheadMs?: number;
   announcedPartSize?: number;
   session?: (file: File) => UploadSession | null;
   fileHasher?: FileHasher;
@@ -59,6 +61,7 @@ function harness(setup: HarnessSetup = {}) {
     now,
     random: seededRandom(setup.seed ?? 1),
     options: { ...FAST, ...setup.options },
+    ...(setup.browserClockAheadMs === undefined ? {} : { now: () => now() + setup.browserClockAheadMs! }),
   };
   const upload = (setup.mode === "resume" ? resumeUpload : createUpload)(file, JOB_ID, dependencies);
   const snapshots: UploadSnapshot[] = [];
@@ -406,6 +409,18 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
       .callsTo("getUploadPartUrls")
       .filter((call) => (call.args as { parts: { partNumber: number }[] }).parts.some((part) => part.partNumber === 4));
     expect(signedForPart4).toHaveLength(2);
+  });
+
+  it.each([
+    ["2 h ahead of", 2 * 3600_000],
+    ["2 h behind", -2 * 3600_000],
+  ])("signs each part once when the browser's clock is %s the server's (URLs live 1 h)", async (_, browserClockAheadMs) => {
+    const h = harness({ parts: 40, urlTtlMs: 3600_000, browserClockAheadMs });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.expiredUrlsSeen).toBe(0);
+    const signed = h.backend.callsTo("getUploadPartUrls").flatMap((call) => (call.args as { parts: unknown[] }).parts);
+    expect(signed).toHaveLength(41);
   });
 
   it("re-signs a part after a 403 without waiting for the next parts to be hashed", async () => {

@@ -29,8 +29,11 @@ export interface PartUrlRequest {
 export interface SignedPartUrl {
   partNumber: number;
   url: string;
-  /** Epoch milliseconds after which storage refuses the URL. */
-  expiresAt: number;
+  /**
+   * How long storage accepts the URL from when the call answered, in milliseconds (a lifetime,
+   * not a time of day: the browser's clock may disagree with the server's).
+   */
+  expiresInMs: number;
   /** Headers the URL was signed with, which the request must carry. */
   headers?: Record<string, string>;
 }

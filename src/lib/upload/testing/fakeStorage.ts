@@ -106,7 +106,7 @@ export class FakeUploadBackend implements UploadBackend {
         return {
           partNumber,
           url: `https://storage.test/bucket/key?${query.toString()}`,
-          expiresAt,
+          expiresInMs: this.urlTtlMs,
           headers: contentMd5 ? { "content-md5": contentMd5 } : undefined,
         };
       }),
