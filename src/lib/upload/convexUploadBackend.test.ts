@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { getFunctionName, type FunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { describe, expect, it } from "vitest";
@@ -6,6 +9,7 @@ import {
   classifyServerError,
   createConvexUploadBackend,
   expectedPartSize,
+  LOST_ACTION_MESSAGE,
   serverErrorCode,
   type ConvexUploadClient,
 } from "./convexUploadBackend";
@@ -96,14 +100,15 @@ describe("createConvexUploadBackend", () => {
     });
   });
 
-  it("leaves failures the server did not explain to the engine", async () => {
-    const dropped = new Error("Connection lost while action was in flight");
-    const { client } = fakeClient({
+  it("leaves failures the server did not explain to the engine, calling nothing again", async () => {
+    const unexplained = new Error("[CONVEX A(uploads:getUploadPartUrls)] Server Error\n  Called by client");
+    const { client, calls } = fakeClient({
       "uploads:getUploadPartUrls": () => {
-        throw dropped;
+        throw unexplained;
       },
     });
-    await expect(createConvexUploadBackend(client).getUploadPartUrls({ jobId: "j1", parts: [] })).rejects.toBe(dropped);
+    await expect(createConvexUploadBackend(client).getUploadPartUrls({ jobId: "j1", parts: [] })).rejects.toBe(unexplained);
+    expect(calls).toHaveLength(1);
   });
 });
 
@@ -152,5 +157,68 @@ describe("expectedPartSize", () => {
   it("answers for sizes the server will refuse, so that its message is the one shown", () => {
     expect(expectedPartSize(0)).toBe(PREFERRED_PART_SIZE);
     expect(expectedPartSize(Number.MAX_SAFE_INTEGER)).toBe(PREFERRED_PART_SIZE);
+  });
+});
+
+describe("actions lost when the connection drops", () => {
+  /** What `ConvexReactClient` throws for an action in flight when its WebSocket reconnected. */
+  const lost = () => new Error(`[CONVEX A(uploads:x)] ${LOST_ACTION_MESSAGE}\n  Called by client`);
+  const noWait = { lostActionRetryDelaysMs: [0, 0, 0] };
+  const file = { name: "a.mp4", size: 20 * MiB, type: "video/mp4", lastModified: 5, firstPartSha256: "ab" };
+  const named = (calls: ReadonlyArray<{ name: string }>) => calls.map((call) => call.name);
+
+  it("is the message the installed Convex client uses", () => {
+    const convexRoot = path.dirname(createRequire(import.meta.url).resolve("convex/package.json"));
+    const requestManager = readFileSync(path.join(convexRoot, "dist/esm/browser/sync/request_manager.js"), "utf8");
+    expect(requestManager).toContain(LOST_ACTION_MESSAGE);
+  });
+
+  it("signs and completes again after a lost call, and gives up after the last retry", async () => {
+    let signing = 0;
+    let completing = 0;
+    const { client, calls } = fakeClient({
+      "uploads:getUploadPartUrls": () => {
+        if (++signing <= 2) throw lost();
+        return { urls: [] };
+      },
+      "uploads:completeUpload": () => {
+        completing++;
+        throw lost();
+      },
+    });
+    const backend = createConvexUploadBackend(client, noWait);
+    await expect(backend.getUploadPartUrls({ jobId: "j1", parts: [] })).resolves.toEqual({ urls: [] });
+    await expect(backend.completeUpload({ jobId: "j1" })).rejects.toThrow(LOST_ACTION_MESSAGE);
+    expect(named(calls)).toEqual([...Array(3).fill("uploads:getUploadPartUrls"), ...Array(4).fill("uploads:completeUpload")]);
+    expect(completing).toBe(4);
+  });
+
+  it("does not call prepareUpload again when the lost call opened the session", async () => {
+    const session = { status: "UPLOAD_READY", fingerprint: { ...file, type: undefined }, partSize: 8 * MiB, partCount: 3, parts: [] };
+    const { client, calls } = fakeClient({
+      "uploads:prepareUpload": () => {
+        throw lost();
+      },
+      "uploads:uploadSession": () => session,
+    });
+    const backend = createConvexUploadBackend(client, noWait);
+    await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3 });
+    expect(named(calls)).toEqual(["uploads:prepareUpload", "uploads:uploadSession"]);
+  });
+
+  it("calls prepareUpload again when the lost call did not run, or opened a session for another file", async () => {
+    for (const session of [null, { status: "UPLOAD_READY", fingerprint: { ...file, firstPartSha256: "cd" }, partSize: 8 * MiB, partCount: 3, parts: [] }]) {
+      let preparing = 0;
+      const { client, calls } = fakeClient({
+        "uploads:prepareUpload": () => {
+          if (++preparing === 1) throw lost();
+          return { partSize: 8 * MiB, partCount: 3, urls: [] };
+        },
+        "uploads:uploadSession": () => session,
+      });
+      const backend = createConvexUploadBackend(client, noWait);
+      await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3 });
+      expect(named(calls)).toEqual(["uploads:prepareUpload", "uploads:uploadSession", "uploads:prepareUpload"]);
+    }
   });
 });

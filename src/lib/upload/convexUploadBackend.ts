@@ -1,8 +1,14 @@
 /**
  * The engine's `UploadBackend` over the Convex functions in `convex/uploads.ts`, one call per
  * method. Refusals the server explains (`ConvexError` with `{ code, message }`) become the
- * engine's `UploadError` codes, keeping the server's sentence; anything else (a dropped action,
- * a server bug) is left for the engine to report as a `backend` error of the step it was taking.
+ * engine's `UploadError` codes, keeping the server's sentence; anything else (a server bug) is
+ * left for the engine to report as a `backend` error of the step it was taking.
+ *
+ * The Convex client waits out a lost connection for queries and mutations (it sends mutations
+ * again), but it rejects an action that was in flight when the connection dropped, since it
+ * cannot know whether the action ran. This adapter calls such an action again: signing URLs and
+ * completing are safe to repeat (completing an upload the server already completed succeeds),
+ * and `prepareUpload`, which is not, first reads the job's session to see whether it ran.
  */
 import type { ConvexReactClient } from "convex/react";
 import { ConvexError } from "convex/values";
@@ -69,7 +75,28 @@ export function expectedPartSize(fileSize: number): number {
   return computePartPlan(fileSize).partSize;
 }
 
-export function createConvexUploadBackend(client: ConvexUploadClient): UploadBackend {
+/**
+ * How `ConvexReactClient` rejects an action that was in flight when its WebSocket reconnected
+ * (`convex/browser` `RequestManager.restart`): the action may or may not have run.
+ */
+export const LOST_ACTION_MESSAGE = "Connection lost while action was in flight";
+
+export function isLostAction(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof ConvexError) && error.message.includes(LOST_ACTION_MESSAGE);
+}
+
+export interface ConvexUploadBackendOptions {
+  /** Waits before calling a lost action again, one per retry: after the last, the loss is the error. */
+  lostActionRetryDelaysMs: readonly number[];
+}
+
+const DEFAULT_OPTIONS: ConvexUploadBackendOptions = { lostActionRetryDelaysMs: [500, 1_000, 2_000, 4_000, 8_000] };
+
+export function createConvexUploadBackend(
+  client: ConvexUploadClient,
+  options: Partial<ConvexUploadBackendOptions> = {},
+): UploadBackend {
+  const { lostActionRetryDelaysMs } = { ...DEFAULT_OPTIONS, ...options };
   const jobIdOf = (jobId: string) => jobId as Id<"video_jobs">;
   const call = async <T>(request: () => Promise<T>): Promise<T> => {
     try {
@@ -78,22 +105,62 @@ export function createConvexUploadBackend(client: ConvexUploadClient): UploadBac
       throw classifyServerError(error);
     }
   };
+  /**
+   * Runs `action`, and again after each wait while the connection drops under it. `alreadyRan`,
+   * asked after a loss, returns the action's result when it ran before the connection dropped.
+   */
+  const retryingLostAction = async <T>(action: () => Promise<T>, alreadyRan?: () => Promise<T | undefined>): Promise<T> => {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await action();
+      } catch (error) {
+        if (!isLostAction(error) || retry >= lostActionRetryDelaysMs.length) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, lostActionRetryDelaysMs[retry]));
+      const result = await alreadyRan?.();
+      if (result !== undefined) return result;
+    }
+  };
+  const readSession = (jobId: string) => client.query(api.uploads.uploadSession, { jobId: jobIdOf(jobId) });
   return {
     expectedPartSize,
     prepareUpload: ({ jobId, file }) =>
-      call(async () => {
-        const { partSize, partCount } = await client.action(api.uploads.prepareUpload, { jobId: jobIdOf(jobId), file });
-        return { partSize, partCount };
-      }),
+      call(() =>
+        retryingLostAction(
+          async () => {
+            const { partSize, partCount } = await client.action(api.uploads.prepareUpload, { jobId: jobIdOf(jobId), file });
+            return { partSize, partCount };
+          },
+          // A session for this very file means the lost call opened it: calling again would be refused.
+          async () => {
+            const session = await readSession(jobId);
+            if (session?.status !== "UPLOAD_READY" || !isSameFile(session.fingerprint, file)) return undefined;
+            return { partSize: session.partSize, partCount: session.partCount };
+          },
+        ),
+      ),
     getUploadPartUrls: ({ jobId, parts }) =>
-      call(() => client.action(api.uploads.getUploadPartUrls, { jobId: jobIdOf(jobId), parts })),
+      call(() => retryingLostAction(() => client.action(api.uploads.getUploadPartUrls, { jobId: jobIdOf(jobId), parts }))),
     reportUploadedPart: ({ jobId, ...part }) =>
       call(() => client.mutation(api.uploads.reportUploadedPart, { jobId: jobIdOf(jobId), ...part })),
     recordFileSha256: ({ jobId, sha256 }) =>
       call(() => client.mutation(api.uploads.recordFileSha256, { jobId: jobIdOf(jobId), sha256 })),
-    completeUpload: ({ jobId }) => call(() => client.action(api.uploads.completeUpload, { jobId: jobIdOf(jobId) })),
+    completeUpload: ({ jobId }) =>
+      call(() => retryingLostAction(() => client.action(api.uploads.completeUpload, { jobId: jobIdOf(jobId) }))),
     abortUpload: ({ jobId }) => call(() => client.mutation(api.uploads.abortUpload, { jobId: jobIdOf(jobId) })),
     // One-shot: the engine reads the session once, when it resumes.
-    uploadSession: ({ jobId }) => call(() => client.query(api.uploads.uploadSession, { jobId: jobIdOf(jobId) })),
+    uploadSession: ({ jobId }) => call(() => readSession(jobId)),
   };
+}
+
+function isSameFile(
+  fingerprint: { name: string; size: number; lastModified: number; firstPartSha256?: string },
+  file: { name: string; size: number; lastModified: number; firstPartSha256?: string },
+): boolean {
+  return (
+    fingerprint.name === file.name &&
+    fingerprint.size === file.size &&
+    fingerprint.lastModified === file.lastModified &&
+    fingerprint.firstPartSha256 === file.firstPartSha256
+  );
 }
