@@ -84,6 +84,26 @@ describe("ProgressTracker", () => {
     expect(tracker.figures(true).bytesPerSecond).toBeGreaterThan(0);
   });
 
+  it("decays the speed while no byte moves, and the ETA grows with it", () => {
+    const { tracker, advance } = trackerWithClock(1_000_000, 0, 5000);
+    tracker.recordSent(1, 1, 1_000_000);
+    for (let i = 1; i <= 10; i++) {
+      advance(1000);
+      tracker.recordSent(1, 1 + i * 10_000, 1_000_000); // a steady 10 000 B/s
+    }
+    const moving = tracker.figures(true);
+    expect(moving.bytesPerSecond).toBeGreaterThan(8000);
+    advance(5000); // the connection hangs
+    const stalled = tracker.figures(true);
+    expect(stalled.bytesPerSecond).toBeLessThan(moving.bytesPerSecond * 0.4);
+    expect(stalled.etaSeconds!).toBeGreaterThan(moving.etaSeconds! * 2.5);
+    advance(60_000);
+    expect(tracker.figures(true).bytesPerSecond).toBeLessThan(1);
+    // Reading it recorded nothing: the next event averages in the whole quiet spell once.
+    tracker.recordSent(1, 200_001, 1_000_000);
+    expect(tracker.figures(true).bytesPerSecond).toBeLessThan(moving.bytesPerSecond);
+  });
+
   it("does not average a pause in as zero speed after restartSpeedClock", () => {
     const { tracker, advance } = trackerWithClock(1_000_000, 0, 1000);
     tracker.recordSent(1, 1, 1_000_000);

@@ -1,7 +1,9 @@
 /**
  * Byte progress that never runs backwards: a part's in-flight bytes are kept at their
  * high-water mark, so a retried part re-sending from zero does not shrink the total.
- * Speed is an exponentially weighted moving average over time; ETA follows from it.
+ * Speed is an exponentially weighted moving average over time, read as of now: the time since
+ * the last progress event counts at the rate it actually had, so a stalled upload's speed decays
+ * toward zero instead of freezing at its last value. ETA follows from it.
  */
 
 /** Samples closer together than this are merged, so bursts of progress events do not spike the speed. */
@@ -65,7 +67,7 @@ export class ProgressTracker {
   /** `measuring` is false while paused or offline: speed reads 0 and ETA unknown. */
   figures(measuring: boolean): ProgressFigures {
     const bytesUploaded = this.bytesConfirmed + this.bytesInFlight;
-    const bytesPerSecond = measuring ? (this.smoothedSpeed ?? 0) : 0;
+    const bytesPerSecond = measuring ? this.speedNow() : 0;
     return {
       bytesTotal: this.bytesTotal,
       bytesConfirmed: this.bytesConfirmed,
@@ -84,12 +86,26 @@ export class ProgressTracker {
       this.lastSample = { at, bytes };
       return;
     }
-    const elapsedMs = at - this.lastSample.at;
-    if (elapsedMs < MIN_SAMPLE_INTERVAL_MS) return;
-    const rate = ((bytes - this.lastSample.bytes) * 1000) / elapsedMs;
+    if (at - this.lastSample.at < MIN_SAMPLE_INTERVAL_MS) return;
+    this.smoothedSpeed = this.speedAfter(this.lastSample, at, bytes);
+    this.lastSample = { at, bytes };
+  }
+
+  /** The average including the time since the last sample, without recording it. */
+  private speedNow(): number {
+    if (this.smoothedSpeed === null || this.lastSample === null) return this.smoothedSpeed ?? 0;
+    const at = this.now();
+    if (at - this.lastSample.at < MIN_SAMPLE_INTERVAL_MS) return this.smoothedSpeed;
+    return this.speedAfter(this.lastSample, at, this.bytesConfirmed + this.bytesInFlight);
+  }
+
+  /** The moving average once the interval from `since` to `at`, with `bytes` sent by then, is added. */
+  private speedAfter(since: { at: number; bytes: number }, at: number, bytes: number): number {
+    const elapsedMs = at - since.at;
+    const rate = ((bytes - since.bytes) * 1000) / elapsedMs;
+    if (this.smoothedSpeed === null) return rate;
     // Weight by elapsed time, so the average means the same whatever the event rate.
     const weight = 1 - Math.exp(-elapsedMs / this.smoothingMs);
-    this.smoothedSpeed = this.smoothedSpeed === null ? rate : this.smoothedSpeed + weight * (rate - this.smoothedSpeed);
-    this.lastSample = { at, bytes };
+    return this.smoothedSpeed + weight * (rate - this.smoothedSpeed);
   }
 }

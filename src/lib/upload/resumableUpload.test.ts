@@ -6,6 +6,7 @@ import { InProcessPartHasher, type PartHasher } from "./partHasher";
 import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot } from "./resumableUpload";
 import { FakeStorage, FakeUploadBackend } from "./testing/fakeStorage";
 import { FaultInjectingTransport, type Fault, type FaultPlan } from "./testing/faultInjectingTransport";
+import type { PartTransport } from "./partTransport";
 import { ManualNetworkStatus } from "./testing/manualNetworkStatus";
 import { mixedSeed, randomFile, seededRandom } from "./testing/seededRandom";
 import type { UploadSession } from "./uploadBackend";
@@ -362,6 +363,40 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
       }
     }
     await expectCompleted(h);
+  });
+
+  it("keeps speed and ETA current while no byte moves (a hung connection)", async () => {
+    let clock = 1_000_000;
+    const storage = new FakeStorage(() => clock);
+    const backend = new FakeUploadBackend({ storage, partSize: PART_SIZE });
+    let puts = 0;
+    const transport: PartTransport = {
+      async putPart({ url, body, headers, onProgress, signal }) {
+        // Two parts at 1 KiB per 250 ms, then the connection hangs until the upload ends.
+        if (++puts > 2) return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+        for (let sent = 256; sent <= body.size; sent += 256) {
+          clock += 250;
+          onProgress(sent);
+        }
+        return storage.receive(url, headers, new Uint8Array(await body.arrayBuffer()));
+      },
+    };
+    const upload = createUpload(randomFile(20 * PART_SIZE, 3), JOB_ID, {
+      backend,
+      transport,
+      fileHasher: new InProcessFileHasher(4096),
+      networkStatus: new ManualNetworkStatus(),
+      now: () => clock,
+      options: { ...FAST, concurrency: 1, stallTimeoutMs: 600_000 },
+    });
+    void upload.start().catch(() => {});
+    await vi.waitFor(() => expect(puts).toBe(3));
+    const moving = upload.getSnapshot();
+    expect(moving.bytesPerSecond).toBeGreaterThan(0);
+    clock += 60_000;
+    await vi.waitFor(() => expect(upload.getSnapshot().bytesPerSecond).toBeLessThan(moving.bytesPerSecond / 100), { timeout: 3000 });
+    expect(upload.getSnapshot()).toMatchObject({ status: "uploading", bytesUploaded: moving.bytesUploaded });
+    upload.release();
   });
 
   it("keeps the same snapshot object until something changes", async () => {

@@ -95,6 +95,9 @@ interface ReadyToSend {
 
 type Phase = "idle" | "hashing" | "uploading" | "completing" | "done" | "failed" | "canceled" | "released";
 
+/** While uploading, speed and ETA are read again this often, so they move when no byte does (a stall). */
+const FIGURES_REFRESH_MS = 1000;
+
 export class ResumableUpload {
   private readonly backend: UploadBackend;
   private readonly transport: PartTransport;
@@ -125,6 +128,8 @@ export class ResumableUpload {
   private serverUploadMayExist: boolean;
   private readonly listeners = new Set<(snapshot: UploadSnapshot) => void>();
   private snapshot: UploadSnapshot;
+  /** Runs while the status is uploading (see `FIGURES_REFRESH_MS`). */
+  private figuresTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly mode: "fresh" | "resume",
@@ -219,6 +224,7 @@ export class ResumableUpload {
       throw this.lifetime.signal.reason;
     } finally {
       stopWatchingNetwork();
+      this.keepFiguresFresh(false);
       if (this.ownsPartHasher) this.partHasher.dispose();
     }
   }
@@ -485,6 +491,7 @@ export class ResumableUpload {
 
   private emit(): void {
     this.snapshot = this.buildSnapshot();
+    this.keepFiguresFresh(this.snapshot.status === "uploading");
     for (const listener of this.listeners) {
       try {
         listener(this.snapshot);
@@ -494,6 +501,18 @@ export class ResumableUpload {
           throw error;
         });
       }
+    }
+  }
+
+  private keepFiguresFresh(uploading: boolean): void {
+    if (uploading && this.figuresTimer === null) {
+      this.figuresTimer = setInterval(() => {
+        const next = this.buildSnapshot();
+        if (next.bytesPerSecond !== this.snapshot.bytesPerSecond || next.etaSeconds !== this.snapshot.etaSeconds) this.emit();
+      }, FIGURES_REFRESH_MS);
+    } else if (!uploading && this.figuresTimer !== null) {
+      clearInterval(this.figuresTimer);
+      this.figuresTimer = null;
     }
   }
 }

@@ -11,6 +11,7 @@ describe("formatSpeed", () => {
 
 describe("formatEta", () => {
   it.each([
+    [0, "finishing"],
     [0.2, "1 s left"],
     [42, "42 s left"],
     [59.5, "1 min left"],

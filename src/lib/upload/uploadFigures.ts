@@ -10,6 +10,8 @@ export function formatSpeed(bytesPerSecond: number): string {
 export function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return "—";
   const whole = Math.ceil(seconds);
+  // Every byte is sent; what remains is storage's confirmations and the file's checksum.
+  if (whole === 0) return "finishing";
   if (whole < 60) return `${whole} s left`;
   const minutes = Math.ceil(whole / 60);
   if (minutes < 60) return `${minutes} min left`;
