@@ -10,6 +10,7 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import type { JobStatus } from "../../../convex/lib/jobStatus";
 import { createConvexUploadBackend } from "./convexUploadBackend";
 import { createObservedFileHasher, type HashingPath } from "./observedFileHasher";
+import { PartsReportedHere } from "./partsReportedHere";
 import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot, type UploadStatus } from "./resumableUpload";
 import { useUploadingElsewhere } from "./useUploadingElsewhere";
 
@@ -60,7 +61,9 @@ type Running = { engine: ResumableUpload; file: File };
 export function useResumableUpload(jobId: string, options: ResumableUploadOptions = {}): ResumableUploadControls {
   const { watchSession = true } = options;
   const convex = useConvex();
-  const backend = useMemo(() => createConvexUploadBackend(convex), [convex]);
+  // This tab's own late reports must not read as another device sending (see the class).
+  const [reportedHere] = useState(() => new PartsReportedHere());
+  const backend = useMemo(() => reportedHere.watch(createConvexUploadBackend(convex)), [convex, reportedHere]);
   const [running, setRunning] = useState<Running | null>(null);
   const [hashingPath, setHashingPath] = useState<HashingPath | null>(null);
 
@@ -79,7 +82,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
   );
   const unfinished = watchSession && session != null && UNFINISHED.includes(session.status) ? session : null;
   const canStart = !sending && (!watchSession || session !== undefined);
-  const uploadingElsewhere = useUploadingElsewhere(unfinished && !sending ? unfinished.parts.length : null);
+  const uploadingElsewhere = useUploadingElsewhere(unfinished && !sending ? reportedHere.countOthers(jobId, unfinished.parts) : null);
 
   // Leaving the page section stops this page's work (sending, hashing, its workers) but not the
   // upload: the server keeps the parts for a resume.
