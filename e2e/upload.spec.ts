@@ -353,3 +353,28 @@ async function panelLayout(page: Page): Promise<unknown> {
 async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
+
+test("a keyboard user keeps focus in the panel as its controls come and go", async ({ page, filesFolder }) => {
+  const file = await writeSeededFile(filesFolder, "interview.mp4", 24 * MiB, "K");
+  await openJobAwaitingFile(page);
+  await setProxyMode({ mode: "pass", throttleBytesPerSecond: 2 * MiB });
+  const panel = uploadPanel(page);
+
+  // The picker had focus; it goes away once the file is chosen.
+  await fileInput(page).focus();
+  await fileInput(page).setInputFiles(file.path);
+  await expect(panel).toHaveAttribute("data-upload-status", "uploading");
+  await expect(page.getByRole("button", { name: "Pause" })).toBeFocused();
+
+  await page.keyboard.press("Enter");
+  await expect(panel).toHaveAttribute("data-upload-status", "paused");
+  await expect(page.getByRole("button", { name: "Resume" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(panel).toHaveAttribute("data-upload-status", "uploading");
+
+  // Cancel is disabled while it acts, then every button goes: focus lands on what happened.
+  await page.getByRole("button", { name: "Cancel upload" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(panel).toHaveAttribute("data-upload-status", "canceled");
+  await expect(panel.locator('[data-error-code="canceled"]')).toBeFocused();
+});

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "convex/react";
-import { useEffect, useId, useState, type ChangeEvent } from "react";
+import { useEffect, useId, useRef, useState, type ChangeEvent } from "react";
 import { api } from "../../../../convex/_generated/api";
 import type { JobStatus } from "../../../../convex/lib/jobStatus";
 import type { JobView } from "../../../../convex/lib/validators";
@@ -9,6 +9,7 @@ import type { UploadStatus } from "@/lib/upload";
 import { describeResumePrompt, describeUploadFailure, refuseChosenFile } from "@/lib/upload/uploadMessages";
 import { useResumableUpload } from "@/lib/upload/useResumableUpload";
 import { UploadProgress } from "./UploadProgress";
+import { useFocusKeptInside } from "./useFocusKeptInside";
 
 /** A job takes its file in these states, once the rights are confirmed. */
 const AWAITING_FILE: readonly JobStatus[] = ["META_READY", "UPLOAD_READY", "UPLOADING"];
@@ -31,6 +32,8 @@ export function UploadPanel({ job }: { job: JobView }) {
   const headingId = useId();
   const inputId = useId();
   const hintId = useId();
+  const panelRef = useRef<HTMLElement>(null);
+  useFocusKeptInside(panelRef);
 
   const { snapshot, sending, resumePrompt, file, cancel: cancelUpload } = upload;
   const status = snapshot?.status ?? null;
@@ -79,6 +82,7 @@ export function UploadPanel({ job }: { job: JobView }) {
 
   return (
     <section
+      ref={panelRef}
       className="card upload-panel"
       aria-labelledby={headingId}
       data-upload-status={status ?? "none"}
@@ -86,7 +90,9 @@ export function UploadPanel({ job }: { job: JobView }) {
       data-parts-total={snapshot?.partsTotal ?? 0}
       data-hashing-path={upload.hashingPath ?? "none"}
     >
-      <h2 id={headingId}>Upload your copy of the video</h2>
+      <h2 id={headingId} tabIndex={-1}>
+        Upload your copy of the video
+      </h2>
 
       {prompt && resumePrompt && (
         <p
@@ -102,7 +108,7 @@ export function UploadPanel({ job }: { job: JobView }) {
 
       {/* Above the picker: choosing a file is usually the way forward. */}
       {failure && snapshot?.error && (
-        <div role="alert" className="notice notice-error" data-error-code={snapshot.error.code}>
+        <div role="alert" tabIndex={-1} className="notice notice-error" data-error-code={snapshot.error.code}>
           <p className="upload-failure">{failure.message}</p>
           {failure.detail && <p className="small upload-failure-detail">Details: {failure.detail}</p>}
         </div>
@@ -171,7 +177,7 @@ export function UploadPanel({ job }: { job: JobView }) {
       )}
 
       {status === "canceled" && snapshot?.error && (
-        <p role="status" className="notice" data-error-code="canceled">
+        <p role="status" tabIndex={-1} className="notice" data-error-code="canceled">
           {describeUploadFailure(snapshot.error).message}
         </p>
       )}
@@ -181,7 +187,7 @@ export function UploadPanel({ job }: { job: JobView }) {
         </p>
       )}
       {status === "done" && file && (
-        <p role="status" className="notice notice-ok" data-testid="upload-done">
+        <p role="status" tabIndex={-1} className="notice notice-ok" data-testid="upload-done">
           Upload complete — “{file.name}” is stored. Processing starts on its own; the status above follows it.
         </p>
       )}
