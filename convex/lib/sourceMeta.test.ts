@@ -7,48 +7,29 @@ import {
   TITLE_MAX_LENGTH,
   type OEmbedResponse,
 } from "./sourceMeta";
-
-const ID = "dQw4w9WgXcQ";
-const DERIVED_THUMBNAIL = `https://i.ytimg.com/vi/${ID}/hqdefault.jpg`;
-
-/** Trimmed from a real answer of https://www.youtube.com/oembed?url=…&format=json. */
-const YOUTUBE_ANSWER = {
-  title: "Rick Astley - Never Gonna Give You Up (Official Video) (4K Remaster)",
-  author_name: "Rick Astley",
-  author_url: "https://www.youtube.com/@RickAstleyYT",
-  type: "video",
-  height: 113,
-  width: 200,
-  version: "1.0",
-  provider_name: "YouTube",
-  provider_url: "https://www.youtube.com/",
-  thumbnail_height: 360,
-  thumbnail_width: 480,
-  thumbnail_url: `https://i.ytimg.com/vi/${ID}/hqdefault.jpg`,
-  html: '<iframe width="200" height="113" src="https://www.youtube.com/embed/dQw4w9WgXcQ?feature=oembed"></iframe>',
-};
+import { DERIVED_THUMBNAIL, YOUTUBE_OEMBED_ANSWER, YOUTUBE_VIDEO_ID } from "../testing/youtubeFixtures.testing";
 
 function answerWith(fields: Partial<OEmbedResponse>): OEmbedResponse {
-  return { ...oEmbedResponse.parse(YOUTUBE_ANSWER), ...fields };
+  return { ...oEmbedResponse.parse(YOUTUBE_OEMBED_ANSWER), ...fields };
 }
 
 describe("oEmbedResponse", () => {
   test("accepts YouTube's answer and keeps only the fields Reeldrop uses", () => {
-    expect(oEmbedResponse.parse(YOUTUBE_ANSWER)).toEqual({
+    expect(oEmbedResponse.parse(YOUTUBE_OEMBED_ANSWER)).toEqual({
       type: "video",
-      title: YOUTUBE_ANSWER.title,
+      title: YOUTUBE_OEMBED_ANSWER.title,
       author_name: "Rick Astley",
       author_url: "https://www.youtube.com/@RickAstleyYT",
-      thumbnail_url: YOUTUBE_ANSWER.thumbnail_url,
+      thumbnail_url: YOUTUBE_OEMBED_ANSWER.thumbnail_url,
     });
   });
 
   test.each([
-    ["no title", { ...YOUTUBE_ANSWER, title: undefined }],
-    ["a numeric title", { ...YOUTUBE_ANSWER, title: 42 }],
-    ["another oEmbed type", { ...YOUTUBE_ANSWER, type: "rich" }],
-    ["an author URL that is not a string", { ...YOUTUBE_ANSWER, author_url: ["https://www.youtube.com/"] }],
-    ["an array", [YOUTUBE_ANSWER]],
+    ["no title", { ...YOUTUBE_OEMBED_ANSWER, title: undefined }],
+    ["a numeric title", { ...YOUTUBE_OEMBED_ANSWER, title: 42 }],
+    ["another oEmbed type", { ...YOUTUBE_OEMBED_ANSWER, type: "rich" }],
+    ["an author URL that is not a string", { ...YOUTUBE_OEMBED_ANSWER, author_url: ["https://www.youtube.com/"] }],
+    ["an array", [YOUTUBE_OEMBED_ANSWER]],
     ["null", null],
   ])("refuses %s", (_name, json) => {
     expect(oEmbedResponse.safeParse(json).success).toBe(false);
@@ -57,11 +38,11 @@ describe("oEmbedResponse", () => {
 
 describe("sanitizeOEmbed", () => {
   test("keeps a normal answer as it is", () => {
-    expect(sanitizeOEmbed(ID, oEmbedResponse.parse(YOUTUBE_ANSWER))).toEqual({
-      title: YOUTUBE_ANSWER.title,
+    expect(sanitizeOEmbed(YOUTUBE_VIDEO_ID, oEmbedResponse.parse(YOUTUBE_OEMBED_ANSWER))).toEqual({
+      title: YOUTUBE_OEMBED_ANSWER.title,
       authorName: "Rick Astley",
       authorUrl: "https://www.youtube.com/@RickAstleyYT",
-      thumbnailUrl: YOUTUBE_ANSWER.thumbnail_url,
+      thumbnailUrl: YOUTUBE_OEMBED_ANSWER.thumbnail_url,
       source: "oembed",
     });
   });
@@ -77,26 +58,26 @@ describe("sanitizeOEmbed", () => {
     ["accents and non-Latin scripts survive", "Déjà vu — 日本語 ✓", "Déjà vu — 日本語 ✓"],
     ["nothing printable leaves no title", " \u200B\u202E\n\t ", undefined],
   ])("title: %s", (_name, title, expected) => {
-    const meta = sanitizeOEmbed(ID, answerWith({ title }));
+    const meta = sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ title }));
     expect(meta.title).toBe(expected);
     expect("title" in meta).toBe(expected !== undefined);
   });
 
   test("a long title is cut to the limit, with an ellipsis, without splitting a character", () => {
-    const ascii = sanitizeOEmbed(ID, answerWith({ title: "x".repeat(500) })).title!;
+    const ascii = sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ title: "x".repeat(500) })).title!;
     expect(ascii).toBe(`${"x".repeat(TITLE_MAX_LENGTH - 1)}…`);
-    const emoji = sanitizeOEmbed(ID, answerWith({ title: "🎬".repeat(500) })).title!;
+    const emoji = sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ title: "🎬".repeat(500) })).title!;
     expect(Array.from(emoji)).toHaveLength(TITLE_MAX_LENGTH);
     expect(emoji).toBe(`${"🎬".repeat(TITLE_MAX_LENGTH - 1)}…`);
-    expect(sanitizeOEmbed(ID, answerWith({ title: "y".repeat(TITLE_MAX_LENGTH) })).title).toBe("y".repeat(TITLE_MAX_LENGTH));
+    expect(sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ title: "y".repeat(TITLE_MAX_LENGTH) })).title).toBe("y".repeat(TITLE_MAX_LENGTH));
   });
 
   test("the author name is cleaned the same way and cut at its own limit", () => {
-    expect(sanitizeOEmbed(ID, answerWith({ author_name: "Rick\u202E  Astley\n" })).authorName).toBe("Rick Astley");
-    expect(sanitizeOEmbed(ID, answerWith({ author_name: "a".repeat(300) })).authorName).toBe(
+    expect(sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ author_name: "Rick\u202E  Astley\n" })).authorName).toBe("Rick Astley");
+    expect(sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ author_name: "a".repeat(300) })).authorName).toBe(
       `${"a".repeat(AUTHOR_NAME_MAX_LENGTH - 1)}…`,
     );
-    const withoutAuthor = sanitizeOEmbed(ID, answerWith({ author_name: undefined }));
+    const withoutAuthor = sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ author_name: undefined }));
     expect("authorName" in withoutAuthor).toBe(false);
   });
 
@@ -119,27 +100,27 @@ describe("sanitizeOEmbed", () => {
     [`https://www.youtube.com/${"a".repeat(2100)}`, undefined],
     [undefined, undefined],
   ])("author URL %j → %j", (authorUrl, expected) => {
-    const meta = sanitizeOEmbed(ID, answerWith({ author_url: authorUrl }));
+    const meta = sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ author_url: authorUrl }));
     expect(meta.authorUrl).toBe(expected);
     expect("authorUrl" in meta).toBe(expected !== undefined);
   });
 
   test.each<[string | undefined, string]>([
-    [`https://i.ytimg.com/vi/${ID}/hqdefault.jpg`, `https://i.ytimg.com/vi/${ID}/hqdefault.jpg`],
-    [`https://i9.ytimg.com/vi/${ID}/mqdefault.jpg?sqp=x`, `https://i9.ytimg.com/vi/${ID}/mqdefault.jpg?sqp=x`],
-    [`https://img.youtube.com/vi/${ID}/0.jpg`, `https://img.youtube.com/vi/${ID}/0.jpg`],
-    [`http://i.ytimg.com/vi/${ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
-    [`https://i.ytimg.com.evil.com/vi/${ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
-    [`https://i10.ytimg.com/vi/${ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
-    [`https://evil.com/vi/${ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
-    [`https://www.youtube.com/vi/${ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
+    [`https://i.ytimg.com/vi/${YOUTUBE_VIDEO_ID}/hqdefault.jpg`, `https://i.ytimg.com/vi/${YOUTUBE_VIDEO_ID}/hqdefault.jpg`],
+    [`https://i9.ytimg.com/vi/${YOUTUBE_VIDEO_ID}/mqdefault.jpg?sqp=x`, `https://i9.ytimg.com/vi/${YOUTUBE_VIDEO_ID}/mqdefault.jpg?sqp=x`],
+    [`https://img.youtube.com/vi/${YOUTUBE_VIDEO_ID}/0.jpg`, `https://img.youtube.com/vi/${YOUTUBE_VIDEO_ID}/0.jpg`],
+    [`http://i.ytimg.com/vi/${YOUTUBE_VIDEO_ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
+    [`https://i.ytimg.com.evil.com/vi/${YOUTUBE_VIDEO_ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
+    [`https://i10.ytimg.com/vi/${YOUTUBE_VIDEO_ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
+    [`https://evil.com/vi/${YOUTUBE_VIDEO_ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
+    [`https://www.youtube.com/vi/${YOUTUBE_VIDEO_ID}/hqdefault.jpg`, DERIVED_THUMBNAIL],
     ["data:image/svg+xml,<svg onload=alert(1)>", DERIVED_THUMBNAIL],
     [undefined, DERIVED_THUMBNAIL],
   ])("thumbnail URL %j → %j", (thumbnailUrl, expected) => {
-    expect(sanitizeOEmbed(ID, answerWith({ thumbnail_url: thumbnailUrl })).thumbnailUrl).toBe(expected);
+    expect(sanitizeOEmbed(YOUTUBE_VIDEO_ID, answerWith({ thumbnail_url: thumbnailUrl })).thumbnailUrl).toBe(expected);
   });
 });
 
 test("deriveSourceMeta knows only the thumbnail", () => {
-  expect(deriveSourceMeta(ID)).toEqual({ thumbnailUrl: DERIVED_THUMBNAIL, source: "derived" });
+  expect(deriveSourceMeta(YOUTUBE_VIDEO_ID)).toEqual({ thumbnailUrl: DERIVED_THUMBNAIL, source: "derived" });
 });

@@ -3,31 +3,14 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { MockAgent } from "undici";
 import { fetchOEmbed, type FetchOEmbedOptions, type OEmbedResult } from "./oembed";
+import { DERIVED_THUMBNAIL, YOUTUBE_OEMBED_ANSWER, YOUTUBE_VIDEO_ID } from "../testing/youtubeFixtures.testing";
 
-const ID = "dQw4w9WgXcQ";
-const DERIVED_THUMBNAIL = `https://i.ytimg.com/vi/${ID}/hqdefault.jpg`;
-const OEMBED_QUERY = `url=${encodeURIComponent(`https://www.youtube.com/watch?v=${ID}`)}&format=json`;
-
-const YOUTUBE_ANSWER = {
-  title: "Rick Astley - Never Gonna Give You Up (Official Video) (4K Remaster)",
-  author_name: "Rick Astley",
-  author_url: "https://www.youtube.com/@RickAstleyYT",
-  type: "video",
-  height: 113,
-  width: 200,
-  version: "1.0",
-  provider_name: "YouTube",
-  provider_url: "https://www.youtube.com/",
-  thumbnail_height: 360,
-  thumbnail_width: 480,
-  thumbnail_url: `https://i.ytimg.com/vi/${ID}/hqdefault.jpg`,
-  html: "<iframe></iframe>",
-};
+const OEMBED_QUERY = `url=${encodeURIComponent(`https://www.youtube.com/watch?v=${YOUTUBE_VIDEO_ID}`)}&format=json`;
 
 const FOUND: OEmbedResult = {
   kind: "found",
   meta: {
-    title: YOUTUBE_ANSWER.title,
+    title: YOUTUBE_OEMBED_ANSWER.title,
     authorName: "Rick Astley",
     authorUrl: "https://www.youtube.com/@RickAstleyYT",
     thumbnailUrl: DERIVED_THUMBNAIL,
@@ -72,12 +55,12 @@ afterEach(async () => {
 
 /** Short timeouts and back-off so that the retry paths run in milliseconds. */
 function fetchFromTestServer(options: FetchOEmbedOptions = {}) {
-  return fetchOEmbed(ID, { endpoint, timeoutMs: 300, retryBaseDelayMs: 5, ...options });
+  return fetchOEmbed(YOUTUBE_VIDEO_ID, { endpoint, timeoutMs: 300, retryBaseDelayMs: 5, ...options });
 }
 
 describe("fetchOEmbed: each answer from YouTube becomes one result", () => {
   test.each<[string, Respond, OEmbedResult, number]>([
-    ["200 with oEmbed JSON", (_req, res) => sendJson(res, YOUTUBE_ANSWER), FOUND, 1],
+    ["200 with oEmbed JSON", (_req, res) => sendJson(res, YOUTUBE_OEMBED_ANSWER), FOUND, 1],
     ["400 (not a video URL)", sendStatus(400), { kind: "not_found" }, 1],
     ["404 (no such video)", sendStatus(404), { kind: "not_found" }, 1],
     ["401 (private video)", sendStatus(401), { kind: "unavailable", reason: "forbidden", attempts: 1, detail: "HTTP 401" }, 1],
@@ -89,7 +72,7 @@ describe("fetchOEmbed: each answer from YouTube becomes one result", () => {
     ["503, every time", sendStatus(503), { kind: "unavailable", reason: "server_error", attempts: 3, detail: "HTTP 503" }, 3],
     [
       "500, then 429, then 200",
-      (req, res, hit) => (hit === 1 ? sendStatus(500)(req, res, hit) : hit === 2 ? sendStatus(429)(req, res, hit) : sendJson(res, YOUTUBE_ANSWER)),
+      (req, res, hit) => (hit === 1 ? sendStatus(500)(req, res, hit) : hit === 2 ? sendStatus(429)(req, res, hit) : sendJson(res, YOUTUBE_OEMBED_ANSWER)),
       FOUND,
       3,
     ],
@@ -138,7 +121,7 @@ describe("fetchOEmbed: each answer from YouTube becomes one result", () => {
   });
 
   test("asks for the canonical watch URL as JSON", async () => {
-    respond = (_req, res) => sendJson(res, YOUTUBE_ANSWER);
+    respond = (_req, res) => sendJson(res, YOUTUBE_OEMBED_ANSWER);
     await fetchFromTestServer();
     expect(requests).toEqual([{ url: `/oembed?${OEMBED_QUERY}`, accept: "application/json" }]);
   });
@@ -153,7 +136,7 @@ describe("fetchOEmbed: each answer from YouTube becomes one result", () => {
   test("a title carrying markup and control characters is stored as clean plain text", async () => {
     respond = (_req, res) =>
       sendJson(res, {
-        ...YOUTUBE_ANSWER,
+        ...YOUTUBE_OEMBED_ANSWER,
         title: "<script>alert(1)</script>\u0000 Never\u202E\n\tGonna\u200B Give",
         author_name: "Rick\u0007 Astley\u2066",
         author_url: "javascript:alert(1)",
@@ -236,9 +219,9 @@ describe("fetchOEmbed: where it sends the request", () => {
   });
 
   test("OEMBED_ENDPOINT is read at call time", async () => {
-    respond = (_req, res) => sendJson(res, YOUTUBE_ANSWER);
+    respond = (_req, res) => sendJson(res, YOUTUBE_OEMBED_ANSWER);
     vi.stubEnv("OEMBED_ENDPOINT", endpoint);
-    expect(await fetchOEmbed(ID)).toEqual(FOUND);
+    expect(await fetchOEmbed(YOUTUBE_VIDEO_ID)).toEqual(FOUND);
     expect(requests).toHaveLength(1);
   });
 
@@ -249,13 +232,13 @@ describe("fetchOEmbed: where it sends the request", () => {
     agent
       .get("https://www.youtube.com")
       .intercept({ path: `/oembed?${OEMBED_QUERY}`, method: "GET" })
-      .reply(200, YOUTUBE_ANSWER, { headers: { "content-type": "application/json" } });
-    expect(await fetchOEmbed(ID, { dispatcher: agent })).toEqual(FOUND);
+      .reply(200, YOUTUBE_OEMBED_ANSWER, { headers: { "content-type": "application/json" } });
+    expect(await fetchOEmbed(YOUTUBE_VIDEO_ID, { dispatcher: agent })).toEqual(FOUND);
     agent.assertNoPendingInterceptors();
     await agent.close();
   });
 
   test("an endpoint that is not a URL is a configuration error, thrown", async () => {
-    await expect(fetchOEmbed(ID, { endpoint: "not a url" })).rejects.toThrow(/invalid url/i);
+    await expect(fetchOEmbed(YOUTUBE_VIDEO_ID, { endpoint: "not a url" })).rejects.toThrow(/invalid url/i);
   });
 });
