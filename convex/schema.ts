@@ -25,7 +25,11 @@ export default defineSchema({
     handBacks: v.optional(v.number()),
     /** While UPLOADED: the earliest time a worker may claim it (backoff after a retry). */
     notBefore: v.optional(v.number()),
-    claim: v.optional(vv.claim),
+    /**
+     * `requestId`: the worker's name for the claim request that made this claim, so that its
+     * retry of the same request is answered with this job (`findClaimByRequest`).
+     */
+    claim: v.optional(vv.claim.extend({ requestId: v.optional(v.string()) })),
     progress: v.optional(vv.progress),
     failure: v.optional(vv.failure),
     /** The last time the job moved or its upload made progress (the upload janitor reads it). */
@@ -35,6 +39,7 @@ export default defineSchema({
     .index("by_owner", ["ownerId"])
     .index("by_status_and_notBefore", ["status", "notBefore"])
     .index("by_status_and_lease", ["status", "claim.leaseExpiresAt"])
+    .index("by_status_and_claim_request", ["status", "claim.workerId", "claim.requestId"])
     .index("by_status_and_activity", ["status", "lastActivityAt"]),
 
   /** One row per uploaded part: per-part facts never touch the job document. */

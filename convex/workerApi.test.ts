@@ -5,6 +5,8 @@ import { newConvexTest, type ConvexTestHarness } from "./testing/convexTest.test
 import { insertUploadedJob } from "./testing/jobFixtures.testing";
 import { startTestStorage, useStorage } from "./testing/uploadFixtures.testing";
 import { WORKER_ROUTES } from "./lib/workerProtocol";
+import { FREE_HAND_BACKS } from "./model/workerClaims";
+import { createWorkerApiClient, WorkerApiError } from "../modal/worker/workerApiClient";
 
 const SECRET = "worker-secret-for-tests-0123456789";
 let s3: EmbeddedS3;
@@ -58,6 +60,10 @@ describe("malformed bodies get 400 with a reason", () => {
     [WORKER_ROUTES.claim, {}],
     [WORKER_ROUTES.claim, { workerId: 5 }],
     [WORKER_ROUTES.claim, { workerId: "w", extra: true }],
+    [WORKER_ROUTES.claim, { workerId: "w", requestId: "" }],
+    [WORKER_ROUTES.claim, { workerId: "w", requestId: "../x" }],
+    [WORKER_ROUTES.claim, { workerId: "w", requestId: "r".repeat(65) }],
+    [WORKER_ROUTES.claim, { workerId: "w", requestId: 5 }],
     [WORKER_ROUTES.heartbeat, { jobId: "abc", claimToken: "t", stage: "x", pct: 101 }],
     [WORKER_ROUTES.heartbeat, { jobId: "ABC/../x", claimToken: "t", stage: "x", pct: 1 }],
     [WORKER_ROUTES.artifacts, { jobId: "abc", claimToken: "t", artifact: { kind: "virus", index: 0, bytes: 1 } }],
@@ -139,5 +145,88 @@ describe("the claimed job's life through the API", () => {
     const t = configured();
     vi.stubEnv("CONVEX_CLOUD_URL", "http://127.0.0.1:3210");
     expect(await (await post(t, WORKER_ROUTES.info, {})).json()).toEqual({ convexUrl: "http://127.0.0.1:3210" });
+  });
+});
+
+describe("a claim that fails after it committed", () => {
+  /** The worker's real client, talking to the harness's routes. */
+  function workerClient(t: ConvexTestHarness, fetch?: typeof globalThis.fetch) {
+    const send = fetch ?? (((url: string, init: RequestInit) => t.fetch(url, init)) as typeof globalThis.fetch);
+    return createWorkerApiClient({ siteUrl: "", secret: SECRET, retryDelaysMs: [1, 1, 1], fetch: send });
+  }
+
+  const allJobs = (t: ConvexTestHarness) => t.run((ctx) => ctx.db.query("video_jobs").collect());
+
+  test("a source URL that cannot be signed: the claim is handed back, not counted, and answered 503 claim_released", async () => {
+    vi.stubEnv("WORKER_SECRET", SECRET); // no storage settings: signing the source URL throws
+    const t = newConvexTest();
+    for (let i = 0; i < 5; i++) await insertUploadedJob(t, { notBefore: Date.now() - 100 + i });
+
+    const error = await workerClient(t).claim("w1").then(() => null, (e: unknown) => e);
+    // Four tries claimed four jobs; each went back at once, claimable, with no attempt counted.
+    const jobs = await allJobs(t);
+    expect(jobs.filter((job) => job.status === "PROCESSING")).toEqual([]);
+    expect(error).toBeInstanceOf(WorkerApiError);
+    expect(error).toMatchObject({ status: 503, message: expect.stringContaining("claim_released") });
+    const claimed = jobs.filter((job) => job.attempt > 0);
+    expect(claimed).toHaveLength(4);
+    for (const job of claimed) {
+      expect(job).toMatchObject({ status: "UPLOADED", handBacks: job.attempt });
+      expect(job.claim).toBeUndefined();
+      expect(job.failure).toBeUndefined();
+      expect(job.notBefore).toBeLessThanOrEqual(Date.now());
+    }
+    const events = await t.run((ctx) => ctx.db.query("job_events").collect());
+    expect(events.filter((e) => e.from === "PROCESSING").map((e) => e.detail)).toEqual(
+      Array(4).fill("handed back: the claim could not be sent to the worker"),
+    );
+  });
+
+  test("claims that can never be sent are free FREE_HAND_BACKS times, then count like a lost worker", async () => {
+    vi.stubEnv("WORKER_SECRET", SECRET);
+    const t = newConvexTest();
+    const jobId = await insertUploadedJob(t);
+    for (let n = 1; n <= FREE_HAND_BACKS + 1; n++) {
+      const response = await post(t, WORKER_ROUTES.claim, { workerId: "w1", requestId: `request-${n}` });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ error: "claim_released" });
+    }
+    // The last release counted: the job backs off, so the next claim finds nothing.
+    const job = (await t.run((ctx) => ctx.db.get("video_jobs", jobId)))!;
+    expect(job).toMatchObject({ status: "UPLOADED", attempt: FREE_HAND_BACKS + 1, handBacks: FREE_HAND_BACKS });
+    expect(job.notBefore! - Date.now()).toBeGreaterThanOrEqual(7_500);
+    expect(await (await post(t, WORKER_ROUTES.claim, { workerId: "w1", requestId: "request-last" })).json()).toEqual({ job: null });
+  });
+
+  test("a claim whose answer was lost on the way is retried with its request id and gets the same job", async () => {
+    const t = configured();
+    for (let i = 0; i < 3; i++) await insertUploadedJob(t, { notBefore: Date.now() - 100 + i });
+    let answersLost = 0;
+    const dropFirstAnswer = (async (url: string, init: RequestInit) => {
+      const response = await t.fetch(url, init);
+      if (answersLost++ === 0) throw new TypeError("fetch failed"); // the claim committed; its answer never arrives
+      return response;
+    }) as typeof globalThis.fetch;
+
+    const { job } = await workerClient(t, dropFirstAnswer).claim("w1");
+    expect(answersLost).toBe(2);
+    const processing = (await allJobs(t)).filter((row) => row.status === "PROCESSING");
+    expect(processing.map((row) => row._id)).toEqual([job!.jobId]);
+    expect(processing[0]!.claim).toMatchObject({ token: job!.claimToken, workerId: "w1" });
+  });
+
+  test("the same request id gets the same claim back; another request, or another worker, claims another job", async () => {
+    const t = configured();
+    for (let i = 0; i < 4; i++) await insertUploadedJob(t, { notBefore: Date.now() - 100 + i });
+    const claim = async (body: unknown) => (await (await post(t, WORKER_ROUTES.claim, body)).json()).job;
+    const first = await claim({ workerId: "w1", requestId: "r1" });
+    expect(await claim({ workerId: "w1", requestId: "r1" })).toMatchObject({ jobId: first.jobId, claimToken: first.claimToken, attempt: 1 });
+    expect((await claim({ workerId: "w2", requestId: "r1" })).jobId).not.toBe(first.jobId);
+    expect((await claim({ workerId: "w1", requestId: "r2" })).jobId).not.toBe(first.jobId);
+    // Once that claim has ended, the id names nothing: a stale retry claims afresh, it does not revive it.
+    expect((await post(t, WORKER_ROUTES.complete, { jobId: first.jobId, claimToken: first.claimToken })).status).toBe(200);
+    const afresh = await claim({ workerId: "w1", requestId: "r1" });
+    expect(afresh.jobId).not.toBe(first.jobId);
+    expect(afresh.attempt).toBe(1);
   });
 });

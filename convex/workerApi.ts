@@ -27,6 +27,17 @@ type ClaimedRow = {
   sourceSha256?: string;
 };
 
+/** A refusal with its own status and a stable `error` code, as the contract lists them. */
+class WorkerRouteError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(code);
+    this.name = "WorkerRouteError";
+  }
+}
+
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
@@ -64,6 +75,7 @@ function workerRoute<S extends z.ZodTypeAny>(
       if (isAppError(error, "stale_claim")) {
         return json(409, { error: "stale_claim" });
       }
+      if (error instanceof WorkerRouteError) return json(error.status, { error: error.code });
       console.error(`worker route ${new URL(request.url).pathname} failed: ${error instanceof Error ? error.name : "error"}`);
       return json(500, { error: "internal_error" });
     }
@@ -74,9 +86,31 @@ export const info = workerRoute(protocol.infoRequest, async () => ({ convexUrl: 
 
 // Results of ctx.run* calls are annotated: `internal` is typed from every module, this one
 // included, and the annotations keep TypeScript from inferring in a circle.
-export const claim = workerRoute(protocol.claimRequest, async (ctx, { workerId }): Promise<ClaimResponse> => {
-  const job: ClaimedRow | null = await ctx.runMutation(internal.workerQueue.claimJob, { workerId });
+export const claim = workerRoute(protocol.claimRequest, async (ctx, request): Promise<ClaimResponse> => {
+  const job: ClaimedRow | null = await ctx.runMutation(internal.workerQueue.claimJob, request);
   if (job === null) return { job: null };
+  // The claim has committed: if its answer cannot be built, no worker will ever work on it, so
+  // it is handed back now (not an attempt) instead of waiting out its lease as a lost worker.
+  try {
+    return await claimAnswer(ctx, job);
+  } catch (error) {
+    console.error(`worker route /worker/claim could not answer a claim: ${error instanceof Error ? error.name : "error"}`);
+    await releaseUndeliveredClaim(ctx, job);
+    throw new WorkerRouteError(503, "claim_released");
+  }
+});
+
+async function releaseUndeliveredClaim(ctx: ActionCtx, job: ClaimedRow): Promise<void> {
+  try {
+    await ctx.runMutation(internal.workerQueue.releaseUndeliveredClaim, { jobId: job.jobId, claimToken: job.claimToken });
+  } catch (error) {
+    // Canceled meanwhile: the claim is gone anyway. Any other failure answers 500 and leaves
+    // the job claimed under the worker's request id, so the worker's retry gets it back.
+    if (!isAppError(error, "stale_claim")) throw error;
+  }
+}
+
+async function claimAnswer(ctx: ActionCtx, job: ClaimedRow): Promise<ClaimResponse> {
   const url: string = await ctx.runAction(internal.workerStorage.signSourceDownload, { key: job.sourceKey });
   return {
     job: {
@@ -89,7 +123,7 @@ export const claim = workerRoute(protocol.claimRequest, async (ctx, { workerId }
       source: { url, bytes: job.sourceBytes, ...(job.sourceSha256 ? { sha256: job.sourceSha256 } : {}) },
     },
   };
-});
+}
 
 export const heartbeat = workerRoute(
   protocol.heartbeatRequest,

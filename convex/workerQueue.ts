@@ -33,11 +33,12 @@ const claimedJob = v.object({
   sourceSha256: v.optional(v.string()),
 });
 
+/** `requestId`: the worker's name for this claim request; a retry of it gets the same job back. */
 export const claimJob = internalMutation({
-  args: { workerId: v.string() },
+  args: { workerId: v.string(), requestId: v.optional(v.string()) },
   returns: v.union(claimedJob, v.null()),
-  handler: async (ctx, { workerId }) => {
-    const job = await claimNextJob(ctx, workerId, Date.now());
+  handler: async (ctx, request) => {
+    const job = await claimNextJob(ctx, request, Date.now());
     if (job === null) return null;
     if (job.claim === undefined || job.r2SourceKey === undefined || job.upload === undefined) {
       throw new Error(`Claimed job ${job._id} has no source object`);
@@ -139,11 +140,26 @@ export const failClaimedJob = internalMutation({
   returns: v.union(v.literal("requeued"), v.literal("failed")),
   handler: async (ctx, { jobId, claimToken, code, message }) => {
     const job = await requireActiveClaim(ctx, jobId, claimToken);
-    if (code === "interrupted") return await handBack(ctx, job, Date.now());
+    if (code === "interrupted") return await handBack(ctx, job, Date.now(), "shutdown");
     const failure = makeFailure(code, message.slice(0, 500));
     if (code === "processing_error") return await releaseForRetry(ctx, job, failure, "worker", Date.now());
     await failJob(ctx, job, failure, "worker");
     return "failed" as const;
+  },
+});
+
+/**
+ * The claim route claimed this job but could not answer with it (signing the source URL
+ * failed): no worker will work on it, so it is handed back at once rather than left PROCESSING
+ * until its lease runs out and counted as a lost worker's attempt. Bounded by the free
+ * hand-backs (`handBack`), so a claim that can never be sent still ends the job.
+ */
+export const releaseUndeliveredClaim = internalMutation({
+  args: { jobId: v.string(), claimToken: v.string() },
+  returns: v.union(v.literal("requeued"), v.literal("failed")),
+  handler: async (ctx, { jobId, claimToken }) => {
+    const job = await requireActiveClaim(ctx, jobId, claimToken);
+    return await handBack(ctx, job, Date.now(), "undelivered_claim");
   },
 });
 

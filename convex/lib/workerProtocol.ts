@@ -5,7 +5,9 @@
  *
  * Status codes: 200 success · 400 malformed body `{ error, issues }` · 401 missing or wrong
  * secret · 409 the claim token is stale `{ error: "stale_claim" }` · 500 the secret is not
- * configured on the deployment.
+ * configured on the deployment · 503 `{ error: "claim_released" }` a claim was made but its
+ * answer could not be built (the source URL could not be signed): the job was handed back, ask
+ * again.
  */
 import { z } from "zod";
 import { ARTIFACT_KINDS } from "./artifactKinds";
@@ -24,6 +26,11 @@ export const WORKER_ROUTES = {
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/);
 const claimToken = z.string().min(1).max(100);
 const workerId = z.string().min(1).max(100);
+/**
+ * Names one `claim()` call of the worker, the same on each of its retries, so that a retried
+ * claim gets the job the first try claimed instead of another one (a UUID fits).
+ */
+const claimRequestId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/);
 const finite = z.number().finite();
 const nonNegative = finite.min(0);
 const artifactKind = z.enum(ARTIFACT_KINDS);
@@ -33,7 +40,8 @@ const claimed = { jobId: id, claimToken };
 export const infoRequest = z.object({}).strict();
 export const infoResponse = z.object({ convexUrl: z.string().nullable() });
 
-export const claimRequest = z.object({ workerId }).strict();
+// `requestId` is optional so that a worker bundle older than it can still claim.
+export const claimRequest = z.object({ workerId, requestId: claimRequestId.optional() }).strict();
 export const claimResponse = z.object({
   job: z
     .object({

@@ -20,8 +20,14 @@ import { retryDelayMs, workerLeaseMs, workerMaxAttempts } from "./workerConfig";
  */
 export const RELEASES_PER_CLAIM = 5;
 
+/** Who asks for a claim: the worker, and its name for this request (the same on its retries). */
+export type ClaimRequest = { workerId: string; requestId?: string };
+
 /**
- * The claim. First it releases jobs whose lease ran out, exactly as the cron's sweep does
+ * The claim. A retry of a request that already claimed a job (the worker never got the answer:
+ * a timeout, a dropped connection, a 5xx after the commit) gets that job back, while the claim
+ * stands, instead of claiming another that nobody would work on. Otherwise it first releases
+ * jobs whose lease ran out, exactly as the cron's sweep does
  * (`releaseForRetry`: PROCESSING → UPLOADED with the retry backoff, or FAILED `worker_lost`
  * after the last attempt), so a crashed worker's job comes back as soon as any worker asks
  * for work rather than at the next sweep. Then it claims the oldest UPLOADED job whose
@@ -32,9 +38,13 @@ export const RELEASES_PER_CLAIM = 5;
  */
 export async function claimNextJob(
   ctx: MutationCtx,
-  workerId: string,
+  { workerId, requestId }: ClaimRequest,
   now: number,
 ): Promise<Doc<"video_jobs"> | null> {
+  if (requestId !== undefined) {
+    const alreadyClaimed = await findClaimByRequest(ctx, workerId, requestId);
+    if (alreadyClaimed !== null) return alreadyClaimed;
+  }
   await requeueExpiredLeases(ctx, now, RELEASES_PER_CLAIM);
   const job = await ctx.db
     .query("video_jobs")
@@ -42,13 +52,32 @@ export async function claimNextJob(
     .first();
   if (job === null) return null;
   const attempt = job.attempt + 1;
-  const claim = { token: crypto.randomUUID(), workerId, leaseExpiresAt: now + workerLeaseMs() };
+  const claim = {
+    token: crypto.randomUUID(),
+    workerId,
+    leaseExpiresAt: now + workerLeaseMs(),
+    ...(requestId === undefined ? {} : { requestId }),
+  };
   await transitionJob(ctx, job, "PROCESSING", {
     actor: "worker",
     detail: `attempt ${attempt} by ${workerId}`,
     patch: { attempt, claim, notBefore: undefined, progress: { stage: "claimed", pct: 0, updatedAt: now } },
   });
   return (await ctx.db.get("video_jobs", job._id))!;
+}
+
+/** The job that this worker's claim request claimed, if it is still PROCESSING under that claim. */
+export async function findClaimByRequest(
+  ctx: QueryCtx,
+  workerId: string,
+  requestId: string,
+): Promise<Doc<"video_jobs"> | null> {
+  return await ctx.db
+    .query("video_jobs")
+    .withIndex("by_status_and_claim_request", (q) =>
+      q.eq("status", "PROCESSING").eq("claim.workerId", workerId).eq("claim.requestId", requestId),
+    )
+    .first();
 }
 
 /**
@@ -69,7 +98,7 @@ export async function requireActiveClaim(
 }
 
 /**
- * Hand-backs (a worker shutting down mid-job: a deploy, a scale-down, a preempted container)
+ * Hand-backs (`handBack`: a worker shutting down mid-job, or a claim that could not be sent)
  * that do not count as attempts: the job did nothing wrong. Past these, a hand-back counts like
  * a lost worker, so a job that somehow always outlives its worker still ends.
  */
@@ -107,18 +136,37 @@ export async function releaseForRetry(
 }
 
 /**
- * A worker that is shutting down gives its claim back (`interrupted`): the job is claimable
- * again at once, and the claim does not count as an attempt while the job has free hand-backs
- * left. After those, or when the claim's lease had already run out (the worker had stalled),
- * it is released like a lost worker's (`worker_lost`, backoff, an attempt).
+ * Why a claim is handed back, each not the job's fault: a worker shutting down mid-job (a
+ * deploy, a scale-down, a preempted container; `fail` with `interrupted`), or a claim whose
+ * answer the claim route could not build after the claim committed (signing the source URL
+ * failed), so no worker ever got it.
  */
-export async function handBack(ctx: MutationCtx, job: Doc<"video_jobs">, now: number): Promise<"requeued" | "failed"> {
+export type HandBackReason = "shutdown" | "undelivered_claim";
+
+const HAND_BACK_DETAILS: Readonly<Record<HandBackReason, string>> = {
+  shutdown: "handed back by a worker shutting down",
+  undelivered_claim: "handed back: the claim could not be sent to the worker",
+};
+
+/**
+ * Gives a claim back: the job is claimable again at once, and the claim does not count as an
+ * attempt while the job has free hand-backs left (shared by every reason). After those, or when
+ * the claim's lease had already run out (the worker had stalled), it is released like a lost
+ * worker's (`worker_lost`, backoff, an attempt), so a claim that always fails to be sent (a
+ * broken storage setting) still ends.
+ */
+export async function handBack(
+  ctx: MutationCtx,
+  job: Doc<"video_jobs">,
+  now: number,
+  reason: HandBackReason,
+): Promise<"requeued" | "failed"> {
   const handBacks = (job.handBacks ?? 0) + 1;
   const leaseRanOut = (job.claim?.leaseExpiresAt ?? 0) < now;
   if (handBacks > FREE_HAND_BACKS || leaseRanOut) return await releaseForRetry(ctx, job, makeFailure("worker_lost"), "worker", now);
   await transitionJob(ctx, job, "UPLOADED", {
     actor: "worker",
-    detail: "handed back by a worker shutting down",
+    detail: HAND_BACK_DETAILS[reason],
     patch: { claim: undefined, progress: undefined, handBacks, notBefore: now },
   });
   await scheduleWorkerWake(ctx, now);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { JobStopped, startJobHeartbeat } from "./jobHeartbeat";
-import { StaleClaimError } from "./workerApiClient";
+import { answerJson, startStubWorkerApiServer, type StubWorkerApiServer } from "./testing/stubWorkerApiServer";
+import { createWorkerApiClient, StaleClaimError } from "./workerApiClient";
 
 type Beat = { stage: string; pct: number; media?: unknown };
 
@@ -107,5 +108,37 @@ describe("job heartbeat", () => {
     expect(beats.length).toBe(2);
     expect((stop.signal.reason as JobStopped).outcome).toBe("lost");
     heartbeat.stop();
+  });
+});
+
+describe("job heartbeat against a stalled backend", () => {
+  let server: StubWorkerApiServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  test("a beat whose request never gets an answer does not hold back the next one", { timeout: 5_000 }, async () => {
+    // The first heartbeat request stalls forever; the later ones are answered.
+    server = await startStubWorkerApiServer((_request, response) => {
+      if (server!.received.length > 1) answerJson(response, { state: "active", leaseExpiresAt: 0 });
+    });
+    // The client's own limit is far too long: the heartbeat derives one from the lease.
+    const api = createWorkerApiClient({ siteUrl: server.siteUrl, secret: "s", retryDelaysMs: [], requestTimeoutMs: 60_000 });
+    const warnings: string[] = [];
+    const heartbeat = startJobHeartbeat({
+      api,
+      claim: { jobId: "job1", claimToken: "token" },
+      leaseSeconds: 3, // a beat every second, each request limited to 250 ms
+      stop: new AbortController(),
+      log: { info: () => {}, warn: (event) => warnings.push(event) },
+    });
+    try {
+      heartbeat.report("download", 0);
+      await vi.waitFor(() => expect(server!.received.length).toBeGreaterThanOrEqual(2), { timeout: 2_500, interval: 50 });
+      expect(warnings[0]).toBe("heartbeat failed");
+    } finally {
+      heartbeat.stop();
+    }
   });
 });

@@ -4,9 +4,11 @@
  * most once per `progressIntervalMs`, so the page's bar moves without flooding the backend.
  * When Convex answers that the job was canceled, or that the claim is no longer ours, the
  * given controller is aborted with a `JobStopped` reason.
+ * Beats go out one after another, so each request has a time limit derived from the lease
+ * (`heartbeatRequestTimeoutMs`): a stalled one must not hold back the next until the lease runs out.
  */
 import type { Media } from "../../convex/lib/validators";
-import { StaleClaimError, type WorkerApi } from "./workerApiClient";
+import { DEFAULT_REQUEST_TIMEOUT_MS, StaleClaimError, type WorkerApi } from "./workerApiClient";
 import type { WorkerLog } from "./workerLog";
 
 /** Why a job's work stopped before it finished; the abort reason of the job's controller. */
@@ -17,6 +19,21 @@ export class JobStopped extends Error {
 }
 
 export const PROGRESS_INTERVAL_MS = 2_000;
+
+/** A beat every third of the lease (at least a second apart). */
+function beatIntervalMs(leaseSeconds: number): number {
+  return Math.max(1000, (leaseSeconds * 1000) / 3);
+}
+
+/**
+ * Each heartbeat request's time limit: a quarter of the beat interval (a call is up to four
+ * tries), at most the client's default. A stalled beat and its retries then give up about
+ * when the next beat is due, so the next one is at most about an interval late and the lease,
+ * three intervals long, does not run out while the worker is healthy.
+ */
+export function heartbeatRequestTimeoutMs(leaseSeconds: number): number {
+  return Math.min(DEFAULT_REQUEST_TIMEOUT_MS, Math.floor(beatIntervalMs(leaseSeconds) / 4));
+}
 
 export type JobHeartbeat = {
   /** Records progress: a new stage is sent at once, a new percent at most every interval. */
@@ -38,6 +55,7 @@ export function startJobHeartbeat(options: {
   const { api, claim, stop, log } = options;
   const progressIntervalMs = options.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
   const now = options.now ?? Date.now;
+  const timeoutMs = heartbeatRequestTimeoutMs(options.leaseSeconds);
   let stage = "claimed";
   let pct = 0;
   let sent = { stage, pct: 0, at: -Infinity };
@@ -48,7 +66,10 @@ export function startJobHeartbeat(options: {
       if (stop.signal.aborted) return;
       sent = { stage, pct: Math.round(pct), at: now() };
       try {
-        const answer = await api.heartbeat({ ...claim, stage: sent.stage, pct: sent.pct, ...(media ? { media } : {}) });
+        const answer = await api.heartbeat(
+          { ...claim, stage: sent.stage, pct: sent.pct, ...(media ? { media } : {}) },
+          { timeoutMs },
+        );
         if (answer.state === "canceled") stop.abort(new JobStopped("canceled"));
       } catch (error) {
         if (error instanceof StaleClaimError) stop.abort(new JobStopped("lost"));
@@ -57,7 +78,7 @@ export function startJobHeartbeat(options: {
     });
     return inFlight;
   };
-  const timer = setInterval(() => void beat(), Math.max(1000, (options.leaseSeconds * 1000) / 3));
+  const timer = setInterval(() => void beat(), beatIntervalMs(options.leaseSeconds));
   let lastReportedStage = stage;
 
   return {

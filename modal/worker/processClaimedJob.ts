@@ -4,7 +4,9 @@
  * record it, then complete. A heartbeat (`jobHeartbeat.ts`) keeps the lease alive and carries
  * the progress; when it reports the job canceled (or the lease lost), the work stops and nothing
  * more is written.
- * The temporary folder is removed in every outcome.
+ * The temporary folder is removed in every outcome. Any failure after the claim (creating
+ * that folder included) stops the heartbeat and settles the job through the one failure path,
+ * so a claim is never left behind with its lease still being renewed.
  */
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -42,8 +44,9 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
   if (deps.shutdownSignal.aborted) onShutdown();
 
   const heartbeat = startJobHeartbeat({ api, claim, leaseSeconds: job.leaseSeconds, stop, log });
-  const workDir = await mkdtemp(join(deps.workRoot ?? tmpdir(), `reeldrop-${job.jobId}-`));
+  let workDir: string | undefined;
   try {
+    workDir = await mkdtemp(join(deps.workRoot ?? tmpdir(), `reeldrop-${job.jobId}-`));
     heartbeat.report("download", 0);
     const sourcePath = join(workDir, "source");
     await downloadSource(send, job.source.url, sourcePath, job.source.bytes, stop.signal, (pct) =>
@@ -81,7 +84,7 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
   } finally {
     heartbeat.stop();
     deps.shutdownSignal.removeEventListener("abort", onShutdown);
-    await rm(workDir, { recursive: true, force: true });
+    if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
   }
 }
 
