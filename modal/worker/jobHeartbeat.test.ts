@@ -36,6 +36,31 @@ describe("job heartbeat", () => {
     vi.useRealTimers();
   });
 
+  test("merges the beats asked for while one is stuck into a single beat with the latest news", async () => {
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const { beats, heartbeat } = harness(async () => {
+      if (++calls === 1) await stuck;
+      return active();
+    });
+    heartbeat.report("download", 0);
+    await vi.advanceTimersByTimeAsync(0);
+    // While the first beat hangs: new stages, a progress report, media and a timer beat.
+    heartbeat.report("probe", 0);
+    const withMedia = heartbeat.beatNow({ durationSec: 60 } as never);
+    heartbeat.report("transcode", 10);
+    heartbeat.report("transcode", 40);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(beats).toEqual([{ stage: "download", pct: 0 }]);
+    release();
+    await withMedia;
+    expect(beats).toEqual([
+      { stage: "download", pct: 0 },
+      { stage: "transcode", pct: 40, media: { durationSec: 60 } },
+    ]);
+  });
+
   test("sends a new stage at once and percent changes at most every interval", async () => {
     const { beats, heartbeat } = harness(active);
     heartbeat.report("download", 0);

@@ -60,14 +60,26 @@ export function startJobHeartbeat(options: {
   let pct = 0;
   let sent = { stage, pct: 0, at: -Infinity };
   let inFlight: Promise<void> = Promise.resolve();
+  /**
+   * The beat queued behind the one in flight, if any. Later beats merge into it rather than
+   * queue up (it sends the stage and progress of when it goes out, and any media given), so a
+   * slow or unreachable backend gets one beat when it recovers, not one per report meanwhile.
+   */
+  let queued: { media?: Media; sent: Promise<void> } | null = null;
 
-  const beat = (media?: Media) => {
-    inFlight = inFlight.then(async () => {
+  const beat = (media?: Media): Promise<void> => {
+    if (queued) {
+      if (media) queued.media = media;
+      return queued.sent;
+    }
+    const next: { media?: Media; sent: Promise<void> } = { ...(media ? { media } : {}), sent: Promise.resolve() };
+    next.sent = inFlight.then(async () => {
+      queued = null;
       if (stop.signal.aborted) return;
       sent = { stage, pct: Math.round(pct), at: now() };
       try {
         const answer = await api.heartbeat(
-          { ...claim, stage: sent.stage, pct: sent.pct, ...(media ? { media } : {}) },
+          { ...claim, stage: sent.stage, pct: sent.pct, ...(next.media ? { media: next.media } : {}) },
           { timeoutMs },
         );
         if (answer.state === "canceled") stop.abort(new JobStopped("canceled"));
@@ -76,7 +88,9 @@ export function startJobHeartbeat(options: {
         else log.warn("heartbeat failed", { jobId: claim.jobId, cause: error instanceof Error ? error.message : String(error) });
       }
     });
-    return inFlight;
+    queued = next;
+    inFlight = next.sent;
+    return next.sent;
   };
   const timer = setInterval(() => void beat(), beatIntervalMs(options.leaseSeconds));
   let lastReportedStage = stage;
