@@ -13,6 +13,7 @@ import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testin
 import { failJob } from "./model/jobTransitions";
 import { makeFailure } from "./lib/failures";
 import { YOUTUBE_URL_ERRORS } from "./lib/youtube";
+import { STALLED_LOOKUP_MS } from "./sourceMeta";
 
 const ID = "dQw4w9WgXcQ";
 const PASTED_URL = `https://youtu.be/${ID}?si=AbCdEfGh12345678`;
@@ -248,6 +249,27 @@ describe("a late metadata answer does not touch a job that moved on", () => {
     await t.run((ctx) => ctx.db.delete("video_jobs", jobId));
     await expect(t.mutation(internal.sourceMeta.recordSourceMeta, { jobId, sourceMeta: OEMBED_META })).resolves.toBeNull();
     await expect(t.mutation(internal.sourceMeta.recordVideoNotFound, { jobId })).resolves.toBeNull();
+  });
+});
+
+describe("a lookup that never wrote anything", () => {
+  test("leaves the job CREATED only until the sweep gives it derived metadata", async () => {
+    const t = newConvexTest();
+    const { as } = await signInAsNewUser(t);
+    const { jobId } = await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: PASTED_URL });
+    // The scheduled lookup is lost (a deploy while it ran): it never runs here.
+    await t.run(async (ctx) => {
+      for (const scheduled of await ctx.db.system.query("_scheduled_functions").collect()) await ctx.scheduler.cancel(scheduled._id);
+    });
+    vi.advanceTimersByTime(STALLED_LOOKUP_MS - 1000);
+    expect(await t.mutation(internal.sourceMeta.finishStalledLookups, {})).toBe(0);
+    expect((await as.query(api.jobs.get, { jobId }))?.status).toBe("CREATED");
+    vi.advanceTimersByTime(2000);
+    expect(await t.mutation(internal.sourceMeta.finishStalledLookups, {})).toBe(1);
+    expect(await as.query(api.jobs.get, { jobId })).toMatchObject({ status: "META_READY", sourceMeta: DERIVED_META });
+    const timeline = await as.query(api.jobs.timeline, { jobId });
+    expect(timeline?.at(-1)).toMatchObject({ from: "CREATED", to: "META_READY", actor: "system", detail: "derived (the lookup did not finish)" });
+    expect(oEmbedRequests).toBe(0);
   });
 });
 

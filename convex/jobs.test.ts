@@ -193,6 +193,10 @@ describe("another user cannot read, list, confirm or learn of a job", () => {
 
     expect(await intruder.as.query(api.jobs.get, { jobId })).toBeNull();
     expect(await intruder.as.query(api.jobs.get, { jobId: deletedId })).toBeNull();
+    // The page's address may hold anything: not an id, or another table's id, reads as missing too.
+    expect(await intruder.as.query(api.jobs.get, { jobId: "not-a-job" })).toBeNull();
+    expect(await intruder.as.query(api.jobs.get, { jobId: intruder.userId })).toBeNull();
+    expect(await owner.as.query(api.jobs.get, { jobId: owner.userId })).toBeNull();
     expect(await intruder.as.query(api.jobs.timeline, { jobId })).toBeNull();
     expect(await intruder.as.query(api.jobs.timeline, { jobId: deletedId })).toBeNull();
     const listed = await intruder.as.query(api.jobs.listMine, { paginationOpts: { numItems: 50, cursor: null } });

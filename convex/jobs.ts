@@ -73,10 +73,17 @@ export const cancel = userMutation({
   },
 });
 
+/**
+ * The job page's first read. Its id comes from the page's address, so any string is taken: one
+ * that is no job's id answers null, like another user's job, rather than an argument error the
+ * page could not tell from a failure.
+ */
 export const get = userQuery({
-  args: { jobId: v.id("video_jobs") },
+  args: { jobId: v.string() },
   returns: v.union(jobView, v.null()),
-  handler: async (ctx, { jobId }) => {
+  handler: async (ctx, { jobId: idText }) => {
+    const jobId = ctx.db.normalizeId("video_jobs", idText);
+    if (jobId === null) return null;
     const job = await getOwnedJob(ctx, ctx.userId, jobId);
     return job === null ? null : toJobView(job);
   },

@@ -159,9 +159,9 @@ describe("taking back a lost worker's job", () => {
     ).toBe("stale_claim");
     await t.mutation(internal.workerQueue.completeJob, { jobId, claimToken: second.claimToken });
     expect((await events(t, jobId)).slice(-4)).toEqual([
-      { from: "UPLOADED", to: "PROCESSING", actor: "worker", detail: "attempt 1 by w1" },
+      { from: "UPLOADED", to: "PROCESSING", actor: "worker", detail: "attempt 1" },
       { from: "PROCESSING", to: "UPLOADED", actor: "system", detail: "retry after worker_lost" },
-      { from: "UPLOADED", to: "PROCESSING", actor: "worker", detail: "attempt 2 by w2" },
+      { from: "UPLOADED", to: "PROCESSING", actor: "worker", detail: "attempt 2" },
       { from: "PROCESSING", to: "READY", actor: "worker", detail: undefined },
     ]);
     // The cron finds nothing left to do.

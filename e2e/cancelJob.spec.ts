@@ -21,7 +21,15 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
   await expect.poll(async () => (await panelState(page)).partsConfirmed, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
   await expect(page.getByTestId("job-status")).toHaveText("Uploading");
 
+  // Asked first: "Keep the job" takes focus, so a second Enter cancels nothing.
+  await page.getByRole("button", { name: "Cancel job" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("button", { name: "Keep the job" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("button", { name: "Cancel job" })).toBeFocused();
+  await expect(page.getByTestId("job-status")).toHaveText("Uploading");
   await page.getByRole("button", { name: "Cancel job" }).click();
+  await page.getByRole("button", { name: "Yes, cancel the job" }).click();
 
   await expect(page.getByTestId("job-status")).toHaveText("Failed");
   const failedStep = page.locator("ol.steps > li.step-failed");
@@ -36,6 +44,8 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
     `/?url=${encodeURIComponent("https://www.youtube.com/watch?v=dQw4w9WgXcQ")}`,
   );
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
+  // The control that had focus went with the job's end: focus lands on why it ended.
+  await expect(notice).toBeFocused();
 
   // The tab's upload stopped with the job, and storage hears nothing more of it.
   await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "canceled");

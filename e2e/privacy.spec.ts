@@ -53,6 +53,7 @@ test("each guest sees only their own jobs, and another's job reads as not found"
     const aliceJobs = [await startJob(alice, ALICE_VIDEO), await startJob(alice, ALICE_VIDEO)];
     // One of Alice's jobs canceled, so her list shows a finished job too.
     await alice.getByRole("button", { name: "Cancel job" }).click();
+    await alice.getByRole("button", { name: "Yes, cancel the job" }).click();
     await expect(alice.getByTestId("job-status")).toHaveText("Failed");
     const bobJobs = [await startJob(bob, BOB_VIDEO)];
 

@@ -50,7 +50,7 @@ test("a private video's job goes on without its details, and says so", async ({ 
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByTestId("job-status")).toHaveText("Video found");
   await expect(page.getByRole("heading", { name: "Title unavailable" })).toBeVisible();
-  await expect(page.getByText("YouTube did not share this video's details; the link itself is fine.")).toBeVisible();
+  await expect(page.getByText("Reeldrop could not get this video's details from YouTube.")).toBeVisible();
   await expect(page.getByRole("checkbox")).toBeEnabled();
 });
 
@@ -66,7 +66,14 @@ test("keyboard only: sign in, paste a link, confirm the rights and reach the fil
   await tabTo(page, rights);
   await page.keyboard.press("Space");
   await expect(rights).toBeChecked();
-  await tabTo(page, page.getByLabel("Choose your video file"));
+  // Confirmed, the box keeps focus (it does not drop to the top of the page), and says so.
+  await expect(page.getByRole("status").filter({ hasText: "Thanks — you can upload your copy of the video next." })).toBeVisible();
+  await expect(rights).toBeFocused();
+  await page.keyboard.press("Space");
+  await expect(rights).toBeChecked();
+  // The next stop is the file picker.
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Choose your video file")).toBeFocused();
 });
 
 /** Presses Tab until `target` has the focus; fails if it is not reached in `maxPresses`. */

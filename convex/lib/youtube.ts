@@ -39,6 +39,11 @@ const YOUTUBE_HOSTS: ReadonlyMap<string, HostKind> = new Map([
 
 /** `/<prefix>/<id>` paths that name exactly one video. */
 const VIDEO_PATH_PREFIXES: ReadonlySet<string> = new Set(["shorts", "embed", "live", "v", "e"]);
+/**
+ * Names YouTube's embed links use in the id's place, 11 characters like an id: a playlist
+ * (`/embed/videoseries?list=…`) and a channel's live stream (`/embed/live_stream?channel=…`).
+ */
+const NOT_VIDEO_IDS: ReadonlySet<string> = new Set(["videoseries", "live_stream"]);
 
 /** Why a link was refused, as sentences shown to the user. */
 export const YOUTUBE_URL_ERRORS = {
@@ -153,7 +158,7 @@ function findVideoId(
   } else if (segments.length === 2 && first !== undefined && VIDEO_PATH_PREFIXES.has(first)) {
     candidate = second;
   }
-  if (candidate === undefined || candidate === "") return reject(YOUTUBE_URL_ERRORS.noVideo);
+  if (candidate === undefined || candidate === "" || NOT_VIDEO_IDS.has(candidate)) return reject(YOUTUBE_URL_ERRORS.noVideo);
   return VIDEO_ID.test(candidate) ? { ok: true, id: candidate } : reject(YOUTUBE_URL_ERRORS.badVideoId);
 }
 

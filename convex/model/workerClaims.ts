@@ -60,7 +60,8 @@ export async function claimNextJob(
   };
   await transitionJob(ctx, job, "PROCESSING", {
     actor: "worker",
-    detail: `attempt ${attempt} by ${workerId}`,
+    // Not the worker's id: it names a host and a process, and the owner reads this timeline.
+    detail: `attempt ${attempt}`,
     patch: { attempt, claim, notBefore: undefined, progress: { stage: "claimed", pct: 0, updatedAt: now } },
   });
   return (await ctx.db.get("video_jobs", job._id))!;

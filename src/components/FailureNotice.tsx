@@ -6,7 +6,7 @@ import { adviceForFailure, startAgainHref } from "@/lib/jobs/failureAdvice";
 export function FailureNotice({ failure, sourceUrl }: { failure: JobFailure; sourceUrl: string }) {
   const advice = adviceForFailure(failure.code);
   return (
-    <div role="alert" className="notice notice-error failure-notice" data-failure-code={failure.code}>
+    <div role="alert" tabIndex={-1} className="notice notice-error failure-notice" data-failure-code={failure.code}>
       <p className="failure-reason">{failure.message}</p>
       <p>{advice.advice}</p>
       <p>

@@ -8,6 +8,7 @@ import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { StatusBadge } from "@/components/StatusBadge";
 import { VideoThumbnail } from "@/components/VideoThumbnail";
 import { formatDateTime } from "@/lib/format";
+import { jobTitle } from "@/lib/jobs/jobTitle";
 
 const PAGE_SIZE = 10;
 
@@ -56,7 +57,7 @@ export function MyJobsList() {
 }
 
 function JobRow({ job }: { job: JobView }) {
-  const title = job.sourceMeta?.title ?? (job.sourceMeta ? "Title unavailable" : "Looking up the video…");
+  const title = jobTitle(job.status, job.sourceMeta);
   return (
     <Link href={`/jobs/${job._id}`} className="job-row" data-testid={`job-row-${job._id}`}>
       <VideoThumbnail src={job.sourceMeta?.thumbnailUrl} className="job-row-thumbnail" />

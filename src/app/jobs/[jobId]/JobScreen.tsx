@@ -1,26 +1,32 @@
 "use client";
 
 import { useQuery } from "convex/react";
+import { useRef } from "react";
 import { api } from "../../../../convex/_generated/api";
-import type { Id } from "../../../../convex/_generated/dataModel";
 import { isTerminal } from "../../../../convex/lib/jobStatus";
 import { ArtifactGallery } from "@/components/artifacts/ArtifactGallery";
 import { ProcessingProgress } from "@/components/ProcessingProgress";
-import { JobNotFound } from "./JobNotFoundBoundary";
+import { JobNotFound } from "./JobPageErrorBoundary";
 import { JobStatusSteps } from "@/components/JobStatusSteps";
 import { SourceMetaCard } from "@/components/SourceMetaCard";
 import { CancelJobButton } from "./CancelJobButton";
 import { RightsConfirmation } from "./RightsConfirmation";
 import { UploadPanel } from "./UploadPanel";
+import { useFocusKeptInside } from "./useFocusKeptInside";
+
+/** When a control of the page goes (Cancel job once the job ends): why it ended, else the title. */
+const NEXT_FOCUS = ["[data-failure-code]", "h1"];
 
 export function JobScreen({ jobId }: { jobId: string }) {
-  const job = useQuery(api.jobs.get, { jobId: jobId as Id<"video_jobs"> });
+  const job = useQuery(api.jobs.get, { jobId });
+  const layout = useRef<HTMLDivElement>(null);
+  useFocusKeptInside(layout, NEXT_FOCUS);
   if (job === undefined) return <p aria-busy="true">Loading…</p>;
   if (job === null) return <JobNotFound />;
 
   return (
-    <div className="job-layout">
-      <SourceMetaCard videoId={job.videoId} sourceUrl={job.sourceUrl} meta={job.sourceMeta} />
+    <div className="job-layout" ref={layout}>
+      <SourceMetaCard videoId={job.videoId} sourceUrl={job.sourceUrl} status={job.status} meta={job.sourceMeta} />
       <JobStatusSteps job={job} />
       {(job.status === "META_READY" || job.rights !== undefined) && (
         <RightsConfirmation jobId={job._id} rights={job.rights} editable={job.status === "META_READY"} />

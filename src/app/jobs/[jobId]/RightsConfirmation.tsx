@@ -25,6 +25,9 @@ export function RightsConfirmation({ jobId, rights, editable }: Props) {
 
   if (statement === undefined) return null;
   const confirmed = rights?.statementVersion === statement.version;
+  // Confirmed or confirming: the box no longer changes, but it keeps focus (a disabled one would
+  // drop a keyboard user's focus to the top of the page); `disabled` only once it is a record.
+  const locked = confirmed || pending;
 
   async function confirm() {
     setPending(true);
@@ -45,15 +48,18 @@ export function RightsConfirmation({ jobId, rights, editable }: Props) {
         <input
           id={checkboxId}
           type="checkbox"
-          checked={confirmed || pending}
-          disabled={confirmed || pending || !editable}
+          checked={locked}
+          aria-disabled={locked || undefined}
+          disabled={!editable}
           onChange={(e) => {
-            if (e.target.checked) void confirm();
+            if (!locked && e.target.checked) void confirm();
           }}
         />
         <label htmlFor={checkboxId}>{statement.text}</label>
       </div>
-      {confirmed && editable && <p className="notice notice-ok">Thanks — you can upload your copy of the video next.</p>}
+      <div role="status">
+        {confirmed && editable && <p className="notice notice-ok">Thanks — you can upload your copy of the video next.</p>}
+      </div>
       {rights && !editable && (
         <p className="muted small" data-testid="rights-record">
           Confirmed at <time dateTime={new Date(rights.confirmedAt).toISOString()}>{formatTimeOfDay(rights.confirmedAt)}</time>

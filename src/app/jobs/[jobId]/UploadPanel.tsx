@@ -11,6 +11,12 @@ import { useResumableUpload } from "@/lib/upload/useResumableUpload";
 import { UploadProgress } from "./UploadProgress";
 import { useFocusKeptInside } from "./useFocusKeptInside";
 
+/**
+ * Where focus goes when the focused control goes: the next action, the picker, what happened,
+ * the panel's heading.
+ */
+const NEXT_FOCUS = ["button:not(:disabled)", "input:not(:disabled)", '[role="alert"], [role="status"]', "h2"];
+
 /** A job takes its file in these states, once the rights are confirmed. */
 const AWAITING_FILE: readonly JobStatus[] = ["META_READY", "UPLOAD_READY", "UPLOADING"];
 const PAUSABLE: readonly UploadStatus[] = ["idle", "hashing", "uploading", "offline"];
@@ -33,7 +39,7 @@ export function UploadPanel({ job }: { job: JobView }) {
   const inputId = useId();
   const hintId = useId();
   const panelRef = useRef<HTMLElement>(null);
-  useFocusKeptInside(panelRef);
+  useFocusKeptInside(panelRef, NEXT_FOCUS);
 
   const { snapshot, sending, resumePrompt, file, cancel: cancelUpload } = upload;
   const status = snapshot?.status ?? null;

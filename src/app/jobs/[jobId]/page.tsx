@@ -1,14 +1,14 @@
 import { GuestSignIn } from "@/components/GuestSignIn";
-import { JobNotFoundBoundary } from "./JobNotFoundBoundary";
+import { JobPageErrorBoundary } from "./JobPageErrorBoundary";
 import { JobScreen } from "./JobScreen";
 
 export default async function JobPage({ params }: { params: Promise<{ jobId: string }> }) {
   const { jobId } = await params;
   return (
     <GuestSignIn>
-      <JobNotFoundBoundary>
+      <JobPageErrorBoundary>
         <JobScreen jobId={jobId} />
-      </JobNotFoundBoundary>
+      </JobPageErrorBoundary>
     </GuestSignIn>
   );
 }

@@ -1,19 +1,15 @@
 import { useEffect, useLayoutEffect, useRef, type RefObject } from "react";
 
 /**
- * Where focus goes, in this order, when the focused control of a region goes away: its first
- * enabled button, its file input, its outcome notice, its heading (each needs to be focusable:
- * notices and the heading carry `tabIndex={-1}`).
- */
-const NEXT_FOCUS = ["button:not(:disabled)", "input:not(:disabled)", '[role="alert"], [role="status"]', "h2"];
-
-/**
  * Keeps keyboard focus inside `region` when the control that had it is removed or disabled by a
  * render (the file picker once a file is chosen, Pause once the upload ends, Cancel while it
  * acts): focus moves to the region's next useful element instead of dropping to the top of the
  * page. Focus the user moved elsewhere (a click outside, Tab) is left alone.
+ *
+ * `nextFocus`: selectors of where focus goes, tried in order, the first match in the region
+ * wins; each must name focusable elements (a notice or heading needs `tabIndex={-1}`).
  */
-export function useFocusKeptInside(region: RefObject<HTMLElement | null>): void {
+export function useFocusKeptInside(region: RefObject<HTMLElement | null>, nextFocus: readonly string[]): void {
   /** The element inside the region that last had focus, while focus has not left the region. */
   const lastFocused = useRef<HTMLElement | null>(null);
 
@@ -51,7 +47,7 @@ export function useFocusKeptInside(region: RefObject<HTMLElement | null>): void 
       lastFocused.current = null;
       return;
     }
-    for (const selector of NEXT_FOCUS) {
+    for (const selector of nextFocus) {
       const next = element.querySelector<HTMLElement>(selector);
       if (next) {
         next.focus();
