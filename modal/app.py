@@ -25,8 +25,14 @@ APP_NAME = os.environ.get("MODAL_APP_NAME", "reeldrop-worker")
 SECRET_NAME = "reeldrop-worker"
 LOCAL_BUNDLE = Path(__file__).parent / "dist" / "worker.cjs"
 CONTAINER_BUNDLE = Path("/opt/reeldrop/worker.cjs")
-# A drain processes jobs back to back; long videos take minutes each.
-DRAIN_TIMEOUT_SECONDS = 60 * 60
+# A drain claims jobs for DRAIN_CLAIM_SECONDS, processing them back to back, and then only
+# finishes the jobs in hand, so each job it takes has at least DRAIN_TIMEOUT_SECONDS -
+# DRAIN_CLAIM_SECONDS (5 h) to finish. The longest video accepted is MAX_VIDEO_SECONDS (4 h by
+# default); processing measured 9.3 s per input minute of 1080p30 on 2 CPUs
+# (scripts/bench/README.md), about 40 min for 4 h, so 5 h leaves room for harder content, the
+# download and the checksum. The sweep and the spawn on every upload start the next drain.
+DRAIN_TIMEOUT_SECONDS = 6 * 60 * 60
+DRAIN_CLAIM_SECONDS = 60 * 60
 # Modal interrupts a container it preempts or stops (SIGINT, a KeyboardInterrupt here) and
 # gives it 30 s. The worker gets a SIGTERM: its jobs in hand have WORKER_SHUTDOWN_GRACE_SECONDS
 # to finish, then it hands them back to the queue, within STOP_WAIT_SECONDS in all.
@@ -53,7 +59,11 @@ def run_worker_drain() -> None:
     bundle = CONTAINER_BUNDLE if CONTAINER_BUNDLE.exists() else LOCAL_BUNDLE
     if not bundle.exists():
         raise FileNotFoundError(f"{bundle} is missing: run `npm run build:worker` first")
-    env = {"WORKER_SHUTDOWN_GRACE_SECONDS": str(WORKER_SHUTDOWN_GRACE_SECONDS), **os.environ}
+    env = {
+        "WORKER_SHUTDOWN_GRACE_SECONDS": str(WORKER_SHUTDOWN_GRACE_SECONDS),
+        "WORKER_DRAIN_CLAIM_SECONDS": str(DRAIN_CLAIM_SECONDS),
+        **os.environ,
+    }
     worker = subprocess.Popen(["node", str(bundle), "--drain"], env=env)
     try:
         code = worker.wait(timeout=DRAIN_TIMEOUT_SECONDS)

@@ -9,6 +9,7 @@ export const FAILURE_CODES = [
   "upload_abandoned",
   "not_a_video",
   "too_long",
+  "too_large_resolution",
   "integrity",
   "worker_lost",
   "processing_error",
@@ -32,6 +33,10 @@ const FAILURE_DEFAULTS: Readonly<Record<FailureCode, { message: string; retryabl
   },
   not_a_video: { message: "The uploaded file is not a video we can read.", retryable: false },
   too_long: { message: "The video is longer than we can process.", retryable: false },
+  too_large_resolution: {
+    message: "The video's picture is larger than we can process (at most 4K).",
+    retryable: false,
+  },
   integrity: {
     message: "The uploaded file does not match what the browser sent. Upload it again.",
     retryable: false,

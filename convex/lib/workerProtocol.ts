@@ -109,7 +109,14 @@ export const completeRequest = z.object(claimed).strict();
 export const completeResponse = z.object({ ok: z.literal(true) });
 
 /** `interrupted`: the worker is shutting down and gives the job back (not the job's fault). */
-export const WORKER_FAILURE_CODES = ["not_a_video", "too_long", "integrity", "processing_error", "interrupted"] as const;
+export const WORKER_FAILURE_CODES = [
+  "not_a_video",
+  "too_long",
+  "too_large_resolution",
+  "integrity",
+  "processing_error",
+  "interrupted",
+] as const;
 export const failRequest = z
   .object({ ...claimed, code: z.enum(WORKER_FAILURE_CODES), message: z.string().max(2000) })
   .strict();

@@ -8,12 +8,19 @@
  * aborts they stop and hand themselves back. A slot whose claim fails (Convex unreachable, a
  * wrong secret) stops and logs why; the next wake starts it again, and `drainQueue` fails.
  */
+import type { ClaimedJob } from "../../convex/lib/workerProtocol";
 import { processClaimedJob, type JobOutcome, type ProcessJobDeps } from "./processClaimedJob";
 
-export type ClaimLoopOptions = ProcessJobDeps & { workerId: string; concurrency: number };
+export type ClaimLoopOptions = ProcessJobDeps & {
+  workerId: string;
+  concurrency: number;
+  /** Default `processClaimedJob`; tests pass a stand-in. */
+  processJob?: (job: ClaimedJob, deps: ProcessJobDeps) => Promise<JobOutcome>;
+};
 
 export function createClaimLoop(options: ClaimLoopOptions) {
   const { api, log, shutdownSignal } = options;
+  const processJob = options.processJob ?? processClaimedJob;
   const outcomes: JobOutcome[] = [];
   const slotFailures: string[] = [];
   let activeSlots = 0;
@@ -34,7 +41,7 @@ export function createClaimLoop(options: ClaimLoopOptions) {
           continue;
         }
         log.info("job claimed", { jobId: job.jobId, attempt: job.attempt });
-        outcomes.push(await processClaimedJob(job, options));
+        outcomes.push(await processJob(job, options));
       }
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
@@ -87,10 +94,24 @@ export async function drainQueue(options: ClaimLoopOptions): Promise<readonly Jo
   return await drainLoop(createClaimLoop(options));
 }
 
+export type DrainOptions = {
+  /**
+   * Stop claiming new jobs this long after the drain starts; the jobs in hand carry on. Modal
+   * stops a drain at its time limit, so each job claimed within this window keeps at least
+   * the rest of that limit to finish (`modal/app.py`).
+   */
+  claimForMs?: number;
+};
+
 /** `drainQueue` with a loop the caller holds (to stop its claims on a signal). */
-export async function drainLoop(loop: ClaimLoop): Promise<readonly JobOutcome[]> {
-  loop.wake();
-  await loop.idle();
+export async function drainLoop(loop: ClaimLoop, { claimForMs }: DrainOptions = {}): Promise<readonly JobOutcome[]> {
+  const claimWindow = claimForMs === undefined ? undefined : setTimeout(() => loop.stopClaiming(), claimForMs);
+  try {
+    loop.wake();
+    await loop.idle();
+  } finally {
+    clearTimeout(claimWindow);
+  }
   if (loop.slotFailures().length > 0) throw new DrainFailedError(loop.slotFailures());
   return loop.outcomes();
 }

@@ -5,7 +5,10 @@
  *   npm run worker -- --drain process until the queue is empty, then exit (Modal's `drain`)
  *
  * Settings: CONVEX_SITE_URL and WORKER_SECRET (required), WORKER_CONCURRENCY (default 1),
- * WORKER_SHUTDOWN_GRACE_SECONDS (default 30). On SIGTERM/SIGINT (both modes) the worker stops
+ * WORKER_SHUTDOWN_GRACE_SECONDS (default 30), WORKER_FFMPEG_THREADS (default 2),
+ * WORKER_DRAIN_CLAIM_SECONDS (drain mode: stop claiming after this long; default no limit),
+ * FFMPEG_PATH/FFPROBE_PATH. Without a working ffmpeg and ffprobe it exits at once (code 2)
+ * rather than claim jobs it can only fail. On SIGTERM/SIGINT (both modes) the worker stops
  * claiming, gives the jobs in hand the grace period to finish, then hands them back
  * (`interrupted`: claimable again at once, not counted as an attempt).
  */
@@ -14,6 +17,7 @@ import { ConvexClient } from "convex/browser";
 import WebSocket from "ws";
 import { api as convexApi } from "../../convex/_generated/api";
 import { createClaimLoop, drainLoop } from "./claimLoop";
+import { checkFfmpegBinaries, FfmpegUnavailableError } from "./pipeline/ffmpegBinaries";
 import { createWorkerApiClient } from "./workerApiClient";
 import { createWorkerLog } from "./workerLog";
 import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
@@ -26,10 +30,18 @@ const MAX_TIMER_MS = 60 * 60_000;
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { drain: { type: "boolean", default: false } } });
   const settings = readWorkerSettings();
+  await checkFfmpegBinaries();
   const log = createWorkerLog(settings.workerId);
   const api = createWorkerApiClient({ siteUrl: settings.convexSiteUrl, secret: settings.workerSecret });
   const shutdown = new AbortController();
-  const loopOptions = { api, log, shutdownSignal: shutdown.signal, workerId: settings.workerId, concurrency: settings.concurrency };
+  const loopOptions = {
+    api,
+    log,
+    shutdownSignal: shutdown.signal,
+    workerId: settings.workerId,
+    concurrency: settings.concurrency,
+    ffmpegThreads: settings.ffmpegThreads,
+  };
 
   const loop = createClaimLoop(loopOptions);
   // A repeated or second signal changes nothing (on Modal the container's SIGINT may reach the
@@ -57,7 +69,7 @@ async function main(): Promise<number> {
 
   if (values.drain) {
     void signaled.then(windDown);
-    const outcomes = await drainLoop(loop);
+    const outcomes = await drainLoop(loop, { claimForMs: settings.drainClaimMs });
     log.info("queue drained", { jobs: outcomes.length });
     return 0;
   }
@@ -89,7 +101,7 @@ async function main(): Promise<number> {
     },
     (error) => log.warn("queue subscription failed", { cause: error.message }),
   );
-  log.info("worker started", { concurrency: settings.concurrency });
+  log.info("worker started", { concurrency: settings.concurrency, ffmpegThreads: settings.ffmpegThreads });
 
   await signaled;
   unsubscribe();
@@ -103,6 +115,6 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(error instanceof WorkerSettingsError ? 2 : 1);
+    process.exit(error instanceof WorkerSettingsError || error instanceof FfmpegUnavailableError ? 2 : 1);
   },
 );

@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { WORKER_FAILURE_CODES, type ClaimedJob, type WorkerFailureCode } from "../../convex/lib/workerProtocol";
 import { PipelineError } from "./pipeline/pipelineError";
-import { probeVideo } from "./pipeline/probeVideo";
+import { mediaRecord, probeVideo } from "./pipeline/probeVideo";
 import { produceArtifacts, type ProducedArtifact } from "./pipeline/produceArtifacts";
 import { sha256File } from "./pipeline/sha256File";
 import { JobStopped, startJobHeartbeat } from "./jobHeartbeat";
@@ -32,6 +32,8 @@ export type ProcessJobDeps = {
   shutdownSignal: AbortSignal;
   workRoot?: string;
   fetch?: typeof fetch;
+  /** Threads per ffmpeg process (`WORKER_FFMPEG_THREADS`); the pipeline's default when unset. */
+  ffmpegThreads?: number;
 };
 
 export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): Promise<JobOutcome> {
@@ -61,7 +63,7 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
     }
     heartbeat.report("probe", 0);
     const media = await probeVideo(sourcePath, { maxDurationSec: job.maxVideoSeconds, signal: stop.signal });
-    await heartbeat.beatNow(media);
+    await heartbeat.beatNow(mediaRecord(media));
 
     const artifactsDir = join(workDir, "artifacts");
     await mkdir(artifactsDir);
@@ -71,6 +73,7 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
       workDir: artifactsDir,
       signal: stop.signal,
       onProgress: (stage, pct) => heartbeat.report(stage, pct),
+      threads: deps.ffmpegThreads,
     });
 
     heartbeat.report("upload", 0);
@@ -197,6 +200,16 @@ function throwIfStopped(signal: AbortSignal) {
   if (signal.aborted) throw signal.reason;
 }
 
+/**
+ * The error and every cause under it, for the log: a failure's message is written for the
+ * person who uploaded, and the reason an operator needs (ffmpeg's last words, "install
+ * FFmpeg", the file that was not written) is in its causes.
+ */
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const chain: string[] = [];
+  for (let current = error; current !== undefined && chain.length < 8; ) {
+    chain.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return chain.join(" ← caused by ");
 }

@@ -3,6 +3,10 @@
  * shared secret. It holds no storage credentials — Convex signs every URL it uses.
  */
 import { hostname } from "node:os";
+import { DEFAULT_FFMPEG_THREADS } from "./pipeline/produceArtifacts";
+
+/** More threads than this only add memory: each decoder thread holds frames of its own. */
+const MAX_FFMPEG_THREADS = 16;
 
 export type WorkerSettings = {
   convexSiteUrl: string;
@@ -10,6 +14,13 @@ export type WorkerSettings = {
   workerId: string;
   /** Jobs processed at once by `npm run worker`. */
   concurrency: number;
+  /** Threads per ffmpeg process (`WORKER_FFMPEG_THREADS`): its CPUs, as memory grows with them. */
+  ffmpegThreads: number;
+  /**
+   * In drain mode, stop claiming this long after starting (`WORKER_DRAIN_CLAIM_SECONDS`, set by
+   * `modal/app.py` so every claimed job has the rest of the drain's time limit); unset: no limit.
+   */
+  drainClaimMs: number | undefined;
 };
 
 export class WorkerSettingsError extends Error {}
@@ -20,10 +31,17 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
   const missing = [!convexSiteUrl && "CONVEX_SITE_URL", !workerSecret && "WORKER_SECRET"].filter(Boolean);
   if (missing.length > 0) throw new WorkerSettingsError(`The worker needs ${missing.join(" and ")} to be set.`);
   const concurrency = Number(env.WORKER_CONCURRENCY ?? "1");
+  const ffmpegThreads = Number(env.WORKER_FFMPEG_THREADS || DEFAULT_FFMPEG_THREADS);
+  const drainClaimSeconds = Number(env.WORKER_DRAIN_CLAIM_SECONDS);
   return {
     convexSiteUrl: convexSiteUrl!.replace(/\/+$/, ""),
     workerSecret,
     workerId: env.WORKER_ID?.trim() || `${hostname()}-${process.pid}`,
     concurrency: Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 16 ? concurrency : 1,
+    ffmpegThreads:
+      Number.isInteger(ffmpegThreads) && ffmpegThreads >= 1 && ffmpegThreads <= MAX_FFMPEG_THREADS
+        ? ffmpegThreads
+        : DEFAULT_FFMPEG_THREADS,
+    drainClaimMs: Number.isFinite(drainClaimSeconds) && drainClaimSeconds > 0 ? drainClaimSeconds * 1000 : undefined,
   };
 }

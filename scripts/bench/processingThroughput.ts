@@ -1,6 +1,7 @@
 /**
  * Processing throughput: wall seconds per minute of 1080p30 input for the full artifact set,
- * `produceArtifacts` (three FFmpeg processes, one full decode) against a naive pipeline written
+ * `produceArtifacts` (one full decode, then stills and clips by input seeking, one FFmpeg process
+ * at a time; the count is measured and reported) against a naive pipeline written
  * here that runs one FFmpeg process per artifact on the same input (poster, each thumbnail,
  * preview, storyboard, scene detection for the clips, each clip, audio) with the same sizes,
  * codecs and settings. Runs alternate; medians are reported.
@@ -18,6 +19,7 @@ import { fitWithin, scaleFilter } from "../../modal/worker/pipeline/outputSize";
 import { probeVideo } from "../../modal/worker/pipeline/probeVideo";
 import { produceArtifacts } from "../../modal/worker/pipeline/produceArtifacts";
 import { planStoryboard } from "../../modal/worker/pipeline/storyboardPlan";
+import { createRecordingFfmpeg } from "../../modal/worker/testing/recordingFfmpeg";
 import { median, numberArg, reportResult, round } from "./benchSupport";
 
 const RUNS = numberArg("runs", 3);
@@ -100,6 +102,24 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** How many FFmpeg processes one `produceArtifacts` run starts (one untimed run, recorded). */
+async function countPipelineProcesses(input: string, media: Awaited<ReturnType<typeof probeVideo>>, folder: string): Promise<number> {
+  const recording = await createRecordingFfmpeg();
+  const out = path.join(folder, "counted");
+  await mkdir(out);
+  const previous = process.env.FFMPEG_PATH;
+  process.env.FFMPEG_PATH = recording.path;
+  try {
+    await produceArtifacts({ inputPath: input, media, workDir: out, signal: new AbortController().signal, onProgress: () => {} });
+    return (await recording.runs()).length;
+  } finally {
+    if (previous === undefined) delete process.env.FFMPEG_PATH;
+    else process.env.FFMPEG_PATH = previous;
+    await recording.dispose();
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const folder = await mkdtemp(path.join(tmpdir(), "reeldrop-bench-processing-"));
   try {
@@ -108,6 +128,7 @@ async function main() {
     const media = await probeVideo(input, { maxDurationSec: 14_400 });
     console.log(`generated ${media.width}x${media.height} ${media.fps} fps ${round(media.durationSec, 1)} s input in ${round(generateSeconds, 1)} s`);
 
+    const pipelineProcesses = await countPipelineProcesses(input, media, folder);
     const pipelineRuns: number[] = [];
     const naiveRuns: number[] = [];
     let naiveProcesses = 0;
@@ -147,7 +168,7 @@ async function main() {
       runs: pipelineRuns.length,
       pipelineRunsSeconds: pipelineRuns.map((s) => round(s, 1)),
       naiveRunsSeconds: naiveRuns.map((s) => round(s, 1)),
-      pipelineProcesses: 3,
+      pipelineProcesses,
       naiveProcesses,
       artifacts: artifactCount,
       pipelineWallSecondsPerInputMinute: round(pipelineSeconds / minutes, 1),

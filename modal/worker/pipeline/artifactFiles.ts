@@ -11,7 +11,7 @@ import {
   ARTIFACT_FILE_EXTENSIONS,
   type ArtifactKind,
 } from "../../../convex/lib/artifactKinds";
-import type { Media } from "../../../convex/lib/validators";
+import type { ProbedVideo } from "./probeVideo";
 
 export type ProducedArtifact = {
   kind: ArtifactKind;
@@ -32,7 +32,7 @@ type ArtifactDetails = Pick<ProducedArtifact, "width" | "height" | "durationSec"
 export type ArtifactJob = {
   /** Absolute path of the source video. */
   inputPath: string;
-  media: Media;
+  media: ProbedVideo;
   workDir: string;
   signal: AbortSignal;
   /** Decoder and encoder threads per ffmpeg process. */
@@ -48,7 +48,10 @@ export async function prepareArtifactFolder(workDir: string, kind: ArtifactKind)
   await mkdir(dirname(join(workDir, artifactRelativePath(kind, 0))), { recursive: true });
 }
 
-/** Describes a file ffmpeg wrote; a missing or empty file means ffmpeg found no frame for it. */
+/**
+ * Describes a file ffmpeg wrote; a missing or empty file means ffmpeg found no frame for it.
+ * The error names the file for the worker's log; it never reaches the job's failure message.
+ */
 export async function describeArtifactFile(
   workDir: string,
   kind: ArtifactKind,

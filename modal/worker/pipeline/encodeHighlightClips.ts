@@ -1,6 +1,7 @@
 /**
  * Highlight clips: re-encoded, so each one starts on exactly the frame it was chosen for
- * (a stream copy could only start on a keyframe).
+ * (a stream copy could only start on a keyframe). One ffmpeg run per clip, one after
+ * another, so a single decoder of the source is alive at a time (see renderStills).
  */
 import {
   artifactRelativePath,
@@ -13,6 +14,7 @@ import { runFfmpeg } from "./ffmpegBinaries";
 import type { ClipWindow } from "./highlightClipPlan";
 import { frameDurationSec, secondsArg } from "./mediaTime";
 import { fitWithin, scaleFilter } from "./outputSize";
+import { boundedInputArgs, ffmpegTimeLimitMs } from "./runBounds";
 
 const CLIP_MAX_SIDE = 1280;
 const CLIP_CRF = "23";
@@ -33,27 +35,33 @@ export async function encodeHighlightClips(
   // frame before the cut (a whole frame early) and keeps the cut frame, which the mp4
   // muxer's constant-frame-rate sync then places at 0.
   const halfFrameSec = frameDurationSec(media) / 2;
-  const inputs = windows.flatMap((window) => [
-    ...["-threads", threads, "-ss", secondsArg(Math.max(0, window.startSec - halfFrameSec))],
-    ...["-i", job.inputPath],
-  ]);
-  const outputs = windows.flatMap((window, input) => [
-    ...["-map", `${input}:V:0`, ...(media.hasAudio ? ["-map", `${input}:a:0`] : [])],
-    ...["-t", secondsArg(window.durationSec), "-vf", scaleFilter(size)],
-    ...["-c:v", "libx264", "-preset", "veryfast", "-crf", CLIP_CRF, "-pix_fmt", "yuv420p"],
-    ...["-threads", threads],
-    ...(media.hasAudio ? ["-c:a", "aac", "-b:a", CLIP_AUDIO_BITRATE] : []),
-    ...["-movflags", "+faststart", artifactRelativePath("clip", input)],
-  ]);
-  // ffmpeg: one input-seeked copy of the source per clip → one H.264/AAC MP4 per input.
-  await runFfmpeg([...inputs, ...outputs], {
-    signal: job.signal,
-    cwd: job.workDir,
-    progress: {
-      durationSec: Math.max(...windows.map((window) => window.durationSec)),
-      onProgress,
-    },
-  });
+  for (const [index, window] of windows.entries()) {
+    const seekSec = Math.max(0, window.startSec - halfFrameSec);
+    // An audio track that ended before the clip has nothing to give it.
+    const withAudio = media.hasAudio && (media.timeline.audioEndSec ?? 0) > seekSec;
+    // ffmpeg: an input-seeked, length-bounded read of the source → one H.264/AAC MP4.
+    await runFfmpeg(
+      [
+        ...["-threads", threads, ...boundedInputArgs(media, seekSec), "-i", job.inputPath],
+        ...["-map", "0:V:0", ...(withAudio ? ["-map", "0:a:0"] : [])],
+        ...["-t", secondsArg(window.durationSec), "-vf", scaleFilter(size)],
+        ...["-c:v", "libx264", "-preset", "veryfast", "-crf", CLIP_CRF, "-pix_fmt", "yuv420p"],
+        ...["-threads", threads],
+        ...(withAudio ? ["-c:a", "aac", "-b:a", CLIP_AUDIO_BITRATE] : []),
+        ...["-movflags", "+faststart", artifactRelativePath("clip", index)],
+      ],
+      {
+        signal: job.signal,
+        cwd: job.workDir,
+        timeLimitMs: ffmpegTimeLimitMs(window.startSec + window.durationSec),
+        progress: {
+          durationSec: window.durationSec,
+          onProgress: (pct) => onProgress((100 * index + pct) / windows.length),
+        },
+      },
+    );
+  }
+  onProgress(100);
 
   return Promise.all(
     windows.map((window, index) =>

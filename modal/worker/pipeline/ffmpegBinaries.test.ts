@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { processesRunningIn } from "../testing/runningProcesses";
-import { FfmpegProcessError, resolveFfmpegBinaries, runFfmpeg, runFfprobe } from "./ffmpegBinaries";
+import {
+  checkFfmpegBinaries,
+  FfmpegProcessError,
+  FfmpegTimeLimitError,
+  FfmpegUnavailableError,
+  resolveFfmpegBinaries,
+  runFfmpeg,
+  runFfprobe,
+} from "./ffmpegBinaries";
 
 // Real ffmpeg runs: generous limits for a busy two-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -31,6 +39,22 @@ describe("resolveFfmpegBinaries", () => {
     vi.stubEnv("FFMPEG_PATH", join(folder, "no-such-ffmpeg"));
     await expect(runFfmpeg(["-version"])).rejects.toThrow(/Could not start .*FFMPEG_PATH/);
   });
+});
+
+describe("checkFfmpegBinaries", () => {
+  it("passes when ffmpeg and ffprobe both start", async () => {
+    await expect(checkFfmpegBinaries()).resolves.toBeUndefined();
+  });
+
+  it.each(["FFMPEG_PATH", "FFPROBE_PATH"])(
+    "says to install FFmpeg when %s names nothing",
+    async (variable) => {
+      vi.stubEnv(variable, join(folder, "missing-binary"));
+      const failure = await checkFfmpegBinaries().catch((error) => error);
+      expect(failure).toBeInstanceOf(FfmpegUnavailableError);
+      expect(failure.message).toMatch(/missing-binary .*ENOENT.*install FFmpeg or set FFMPEG_PATH\/FFPROBE_PATH/);
+    },
+  );
 });
 
 describe("runFfmpeg", () => {
@@ -76,6 +100,24 @@ describe("runFfmpeg", () => {
     expect(performance.now() - abortedAt).toBeLessThan(2_000);
     expect(await processesRunningIn(folder)).toEqual([]);
   });
+
+  it(
+    "kills ffmpeg once its time limit has passed and rejects once it has exited",
+    async () => {
+      const startedAt = performance.now();
+      // An endless, real-time source: only the limit can end this run.
+      const running = runFfmpeg(
+        ["-re", "-f", "lavfi", "-i", "testsrc2=size=160x90", "-f", "null", "-"],
+        { cwd: folder, timeLimitMs: 1_000 },
+      );
+      await expect(running).rejects.toBeInstanceOf(FfmpegTimeLimitError);
+      await expect(running).rejects.toThrow(/still running after 1 s/);
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+      expect(performance.now() - startedAt).toBeLessThan(5_000);
+      expect(await processesRunningIn(folder)).toEqual([]);
+    },
+    10_000,
+  );
 
   it("does not start when the signal is already aborted", async () => {
     const reason = new Error("already canceled");

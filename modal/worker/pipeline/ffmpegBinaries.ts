@@ -1,7 +1,7 @@
 /**
  * The one way the worker starts FFmpeg and ffprobe: resolve the binaries, spawn without a
  * shell, keep the end of stderr for error messages, turn `-progress pipe:1` into percent,
- * and kill the child when the job's AbortSignal fires.
+ * and kill the child when the job's AbortSignal fires or its wall-clock limit runs out.
  */
 import { spawn } from "node:child_process";
 
@@ -32,6 +32,43 @@ export class FfmpegProcessError extends Error {
   }
 }
 
+/** The process ran past its wall-clock limit and was killed. */
+export class FfmpegTimeLimitError extends Error {
+  constructor(
+    readonly command: string,
+    readonly timeLimitMs: number,
+  ) {
+    super(`${command} was still running after ${Math.round(timeLimitMs / 1000)} s and was killed`);
+    this.name = "FfmpegTimeLimitError";
+  }
+}
+
+/** The binary could not be started at all (not installed, wrong path, not executable). */
+export class FfmpegUnavailableError extends Error {
+  constructor(command: string, options: ErrorOptions & { cause: Error }) {
+    const hint = "install FFmpeg or set FFMPEG_PATH/FFPROBE_PATH.";
+    super(`Could not start ${command} (${options.cause.message}); ${hint}`, options);
+    this.name = "FfmpegUnavailableError";
+  }
+}
+
+/** A start-up check has nothing to decode: a second is plenty, a minute means a hung binary. */
+const VERSION_CHECK_TIME_LIMIT_MS = 60_000;
+
+/**
+ * Runs `ffmpeg -version` and `ffprobe -version`, so a worker without FFmpeg says so once at
+ * start-up instead of claiming jobs and failing each of them. Rejects with
+ * `FfmpegUnavailableError` (or `FfmpegProcessError` for a binary that starts but fails).
+ */
+export async function checkFfmpegBinaries(): Promise<void> {
+  const { ffmpeg, ffprobe } = resolveFfmpegBinaries();
+  for (const command of [ffmpeg, ffprobe]) {
+    await runProcess(command, ["-hide_banner", "-version"], {
+      timeLimitMs: VERSION_CHECK_TIME_LIMIT_MS,
+    });
+  }
+}
+
 /**
  * Percent from `-progress pipe:1`. ffmpeg 5.1 starts reporting only once every output has
  * written its header, so an output that emits its first frame late (a tiled sheet) holds
@@ -47,6 +84,8 @@ type RunFfmpegCommonOptions = {
   signal?: AbortSignal;
   /** Working directory, so relative output paths land in it. */
   cwd?: string;
+  /** Wall-clock limit: past it the child is killed and the run rejects (`FfmpegTimeLimitError`). */
+  timeLimitMs?: number;
 };
 
 /** stdout carries either ffmpeg's `-progress` report or the caller's own lines (`pipe:1`). */
@@ -58,8 +97,9 @@ export type RunFfmpegOptions = RunFfmpegCommonOptions &
 
 /**
  * Runs ffmpeg with quiet logging (errors only, no banner, no stdin). Resolves when it exits
- * 0; rejects with `FfmpegProcessError` otherwise, or with `signal.reason` once an abort
- * has killed the child and the child has exited (so callers may delete its files).
+ * 0; rejects with `FfmpegProcessError` otherwise, with `FfmpegTimeLimitError` when it ran
+ * past `timeLimitMs`, or with `signal.reason` once an abort has killed the child — each
+ * only once the child has exited (so callers may delete its files).
  */
 export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptions = {}) {
   const { progress } = options;
@@ -70,6 +110,7 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
     {
       signal: options.signal,
       cwd: options.cwd,
+      timeLimitMs: options.timeLimitMs,
       onStdoutLine: progress ? progressLineReader(progress) : options.onStdoutLine,
     },
   );
@@ -78,11 +119,12 @@ export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptio
 /** Runs ffprobe (errors-only logging) and resolves with its stdout. */
 export async function runFfprobe(
   args: readonly string[],
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; timeLimitMs?: number } = {},
 ): Promise<string> {
   const chunks: string[] = [];
   await runProcess(resolveFfmpegBinaries().ffprobe, ["-hide_banner", "-v", "error", ...args], {
     signal: options.signal,
+    timeLimitMs: options.timeLimitMs,
     onStdoutChunk: (chunk) => chunks.push(chunk),
   });
   return chunks.join("");
@@ -114,6 +156,7 @@ const STDERR_TAIL_CHARS = 4000;
 type ProcessOptions = {
   signal?: AbortSignal;
   cwd?: string;
+  timeLimitMs?: number;
   onStdoutLine?: (line: string) => void;
   onStdoutChunk?: (chunk: string) => void;
 };
@@ -133,6 +176,14 @@ function runProcess(command: string, args: readonly string[], options: ProcessOp
     // SIGKILL: the outputs are thrown away, so there is nothing for ffmpeg to finalize.
     const killChild = () => child.kill("SIGKILL");
     signal?.addEventListener("abort", killChild, { once: true });
+    let timedOut = false;
+    const timeLimit =
+      options.timeLimitMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killChild();
+          }, options.timeLimitMs);
 
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
@@ -153,15 +204,13 @@ function runProcess(command: string, args: readonly string[], options: ProcessOp
     // "close" fires after "error" too, and only once the stdio streams are drained.
     child.on("close", (exitCode, exitSignal) => {
       signal?.removeEventListener("abort", killChild);
+      clearTimeout(timeLimit);
       if (signal?.aborted) {
         reject(signal.reason);
       } else if (spawnError) {
-        reject(
-          new Error(
-            `Could not start ${command} (${spawnError.message}); install FFmpeg or set FFMPEG_PATH/FFPROBE_PATH.`,
-            { cause: spawnError },
-          ),
-        );
+        reject(new FfmpegUnavailableError(command, { cause: spawnError }));
+      } else if (timedOut) {
+        reject(new FfmpegTimeLimitError(command, options.timeLimitMs ?? 0));
       } else if (exitCode === 0) {
         if (stdoutRest) options.onStdoutLine?.(stdoutRest.trim());
         resolve();

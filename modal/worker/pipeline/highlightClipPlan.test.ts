@@ -30,3 +30,18 @@ it("falls back to evenly spaced clips when there are no cuts", () => {
   expect(planHighlightClips([], 6)).toEqual([{ startSec: 1, durationSec: 4 }]);
   expect(planHighlightClips([], 1)).toEqual([{ startSec: 0, durationSec: 1 }]);
 });
+
+it("keeps clips within the span that has pictures", () => {
+  // A video stream from 2 s to 12 s in a longer container: evenly spaced within the pictures.
+  expect(planHighlightClips([], 12, 2)).toEqual([
+    { startSec: 2.5, durationSec: 4 },
+    { startSec: 7.5, durationSec: 4 },
+  ]);
+  expect(planHighlightClips([1, 8], 12, 2)).toEqual([
+    { startSec: 8, durationSec: 4 },
+  ]);
+  // A 0.2 s video: one clip of all of it.
+  expect(planHighlightClips([], 0.2)).toEqual([
+    { startSec: 0, durationSec: 0.2 },
+  ]);
+});

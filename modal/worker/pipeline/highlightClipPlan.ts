@@ -9,17 +9,27 @@ const MIN_CLIP_SEC = 1;
 
 export type ClipWindow = { startSec: number; durationSec: number };
 
+type VideoSpan = { startSec: number; endSec: number };
+
+/**
+ * Clips within the span of the source that has pictures, `startSec` to `endSec` (a video
+ * stream may start after the container does, and end before it).
+ */
 export function planHighlightClips(
   sceneCutsSec: readonly number[],
-  durationSec: number,
+  endSec: number,
+  startSec = 0,
 ): ClipWindow[] {
-  const usableCuts = sceneCutsSec.filter((cut) => durationSec - cut >= MIN_CLIP_SEC);
-  if (usableCuts.length === 0) return evenlySpacedClips(durationSec);
+  const video: VideoSpan = { startSec, endSec };
+  const usableCuts = sceneCutsSec.filter(
+    (cut) => cut >= video.startSec && endSec - cut >= MIN_CLIP_SEC,
+  );
+  if (usableCuts.length === 0) return evenlySpacedClips(video);
 
   // For each third of the video, the nearest cut whose clip overlaps no clip already chosen.
   const chosen: number[] = [];
   for (let slot = 0; slot < MAX_CLIPS; slot++) {
-    const anchorSec = ((slot + 0.5) / MAX_CLIPS) * durationSec;
+    const anchorSec = video.startSec + ((slot + 0.5) / MAX_CLIPS) * (endSec - video.startSec);
     const nearest = usableCuts
       .filter((cut) => chosen.every((other) => Math.abs(cut - other) >= CLIP_SEC))
       .sort((a, b) => Math.abs(a - anchorSec) - Math.abs(b - anchorSec))[0];
@@ -27,16 +37,17 @@ export function planHighlightClips(
   }
   return chosen
     .sort((a, b) => a - b)
-    .map((startSec) => ({ startSec, durationSec: Math.min(CLIP_SEC, durationSec - startSec) }));
+    .map((startSec) => ({ startSec, durationSec: Math.min(CLIP_SEC, endSec - startSec) }));
 }
 
-function evenlySpacedClips(durationSec: number): ClipWindow[] {
-  const clipSec = Math.min(CLIP_SEC, durationSec);
-  const count = Math.min(MAX_CLIPS, Math.max(1, Math.floor(durationSec / CLIP_SEC)));
+function evenlySpacedClips(video: VideoSpan): ClipWindow[] {
+  const spanSec = video.endSec - video.startSec;
+  const clipSec = Math.min(CLIP_SEC, spanSec);
+  const count = Math.min(MAX_CLIPS, Math.max(1, Math.floor(spanSec / CLIP_SEC)));
   return Array.from({ length: count }, (_, slot) => {
-    const centredSec = ((slot + 0.5) / count) * durationSec - clipSec / 2;
+    const centredSec = ((slot + 0.5) / count) * spanSec - clipSec / 2;
     return {
-      startSec: Math.min(Math.max(0, centredSec), durationSec - clipSec),
+      startSec: video.startSec + Math.min(Math.max(0, centredSec), spanSec - clipSec),
       durationSec: clipSec,
     };
   });

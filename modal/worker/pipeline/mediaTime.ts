@@ -1,16 +1,36 @@
 /** Small time helpers shared by the stages that seek into or cut the source. */
 import type { Media } from "../../../convex/lib/validators";
+import type { MediaTimeline } from "./probeVideo";
 
 /** ffprobe reports fps 0 when it cannot tell; 25 fps is a harmless guess for seek margins. */
 const FALLBACK_FPS = 25;
 
-export function frameDurationSec(media: Media): number {
+export function frameDurationSec(media: Pick<Media, "fps">): number {
   return 1 / (media.fps > 0 ? media.fps : FALLBACK_FPS);
 }
 
-/** The latest time a seek can target and still land on a frame. */
-export function clampToLastFrame(media: Media, sec: number): number {
-  return Math.min(Math.max(0, sec), Math.max(0, media.durationSec - frameDurationSec(media)));
+/**
+ * How far before the last frame's timestamp a seek aims at most. Timestamps are printed to
+ * the microsecond and a seek is rounded to the stream's time base, so aiming exactly at the
+ * last frame can land a hair after it; a millisecond early still gets that frame (no video
+ * has frames a millisecond apart).
+ */
+const LAST_FRAME_SEEK_LEAD_SEC = 0.001;
+
+/**
+ * The nearest time a seek can target and still land on a frame: not before the first frame,
+ * not after the last one's own timestamp (an input seek returns the first frame at or after
+ * its target, so a target past the last frame returns nothing).
+ */
+export function clampToFrames(timeline: MediaTimeline, sec: number): number {
+  const { videoStartSec, lastFrameSec } = timeline;
+  const latestSec = Math.max(videoStartSec, lastFrameSec - LAST_FRAME_SEEK_LEAD_SEC);
+  return Math.min(Math.max(videoStartSec, sec), latestSec);
+}
+
+/** A point `fraction` of the way through the video's pictures (0 = first frame). */
+export function videoTimeAt(timeline: MediaTimeline, fraction: number): number {
+  return timeline.videoStartSec + fraction * (timeline.videoEndSec - timeline.videoStartSec);
 }
 
 /** Seconds as an ffmpeg time argument, at the microsecond resolution ffmpeg parses. */

@@ -6,12 +6,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import {
   createTestVideoLibrary,
   TEST_VIDEOS,
+  TOO_MANY_PIXELS,
   type BrokenFileName,
   type TestVideoLibrary,
   type TestVideoName,
 } from "../testing/generateTestVideos";
 import { PipelineError } from "./pipelineError";
-import { probeVideo } from "./probeVideo";
+import { MAX_SOURCE_PIXELS, probeVideo } from "./probeVideo";
 
 // Real ffmpeg runs: generous limits for a busy two-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -70,6 +71,18 @@ describe("probeVideo failures", () => {
     });
   });
 
+  it("too_large_resolution above 4K, saying the size", async () => {
+    const path = await library.path("tooManyPixels");
+    const failure = await probeVideo(path, NO_LIMIT).catch((error) => error);
+    expect(failure).toBeInstanceOf(PipelineError);
+    const { width, height } = TOO_MANY_PIXELS;
+    expect(failure.toFailure()).toEqual({
+      code: "too_large_resolution",
+      message: expect.stringContaining(`${width}×${height} pixels; the largest we process is 4K`),
+      retryable: false,
+    });
+  });
+
   it("a retryable processing_error when ffprobe cannot be started", async () => {
     vi.stubEnv("FFPROBE_PATH", "/nonexistent/ffprobe");
     try {
@@ -112,6 +125,34 @@ describe("probeVideo on canned ffprobe output", () => {
     height: 1080,
     avg_frame_rate: "30000/1001",
   };
+
+  it("accepts a picture of exactly the largest size", async () => {
+    await expect(
+      probeCanned({
+        streams: [{ ...h264, width: 4096, height: 3072 }],
+        format: { format_name: "mov,mp4", duration: "3" },
+      }),
+    ).resolves.toMatchObject({ width: 4096, height: 3072 });
+    expect(4096 * 3072).toBe(MAX_SOURCE_PIXELS);
+  });
+
+  it("places the streams from their headers when the packets cannot be read", async () => {
+    // The stand-in answers the packet read with this same JSON: no packets.
+    const media = await probeCanned({
+      streams: [
+        { ...h264, start_time: "1.500000", duration: "5.000000" },
+        { codec_type: "audio", codec_name: "aac", start_time: "0.500000", duration: "9.000000" },
+      ],
+      format: { format_name: "mov,mp4", start_time: "0.500000", duration: "10.000000" },
+    });
+    expect(media.durationSec).toBe(10);
+    expect(media.timeline).toEqual({
+      videoStartSec: 1,
+      lastFrameSec: expect.closeTo(6 - 1001 / 30000, 6),
+      videoEndSec: 6,
+      audioEndSec: 9,
+    });
+  });
 
   it("rejects a video track with zero duration", async () => {
     await expect(

@@ -260,11 +260,12 @@ describe("produceArtifacts when stopped or failing", () => {
     expect(await processesRunningIn(workDir)).toEqual([]);
   });
 
-  it("turns an ffmpeg failure into a retryable processing_error", async () => {
+  it("turns an ffmpeg failure into a retryable processing_error that names no internal path", async () => {
     const inputPath = await library.path("oneSecond");
     const media = await probeVideo(inputPath, { maxDurationSec: 3600 });
+    const missingInput = join(await newWorkDir(), "deleted-after-probing.mp4");
     const failure = await produceArtifacts({
-      inputPath: join(await newWorkDir(), "deleted-after-probing.mp4"),
+      inputPath: missingInput,
       media,
       workDir: await newWorkDir(),
       signal: new AbortController().signal,
@@ -273,5 +274,10 @@ describe("produceArtifacts when stopped or failing", () => {
     expect(failure).toBeInstanceOf(PipelineError);
     expect(failure).toMatchObject({ code: "processing_error", retryable: true });
     expect(failure.message).toMatch(/^Processing failed while making the video's images and clips/);
+    // The message reaches the person who uploaded; ffmpeg's words and paths stay in the cause,
+    // for the worker's log.
+    expect(failure.message).not.toContain(tmpdir());
+    expect(failure.message).not.toContain("/");
+    expect(String(failure.cause?.message)).toContain(missingInput);
   });
 });

@@ -1,6 +1,11 @@
 /**
  * Poster and thumbnails: single frames, so they come from input seeking — each still
  * decodes only from the keyframe before its timestamp, never the whole video.
+ *
+ * One ffmpeg run per still, one after another: a run with every still as its own input
+ * keeps all their decoders alive at once, and at 4K seven decoders took about 1 GB (2 GB at
+ * eight threads) where one takes under 200 MB. The runs cost the same decoding either way;
+ * the extra process starts are tens of milliseconds.
  */
 import {
   describeArtifactFile,
@@ -10,8 +15,9 @@ import {
   type ProducedArtifact,
 } from "./artifactFiles";
 import { runFfmpeg } from "./ffmpegBinaries";
-import { clampToLastFrame, secondsArg } from "./mediaTime";
+import { clampToFrames, videoTimeAt } from "./mediaTime";
 import { fitWithin, scaleFilter, type Size } from "./outputSize";
+import { boundedInputArgs, ffmpegTimeLimitMs } from "./runBounds";
 
 const POSTER_POSITION = 0.1;
 const POSTER_MAX_SIDE = 1280;
@@ -29,12 +35,14 @@ type Still = {
   quality: string;
 };
 
+/** Positions are shares of the video's pictures, which may span less than the container. */
 function planStills(job: Pick<ArtifactJob, "media">): Still[] {
   const { media } = job;
+  const { timeline } = media;
   const poster: Still = {
     kind: "poster",
     index: 0,
-    atSec: clampToLastFrame(media, media.durationSec * POSTER_POSITION),
+    atSec: clampToFrames(timeline, videoTimeAt(timeline, POSTER_POSITION)),
     size: fitWithin(media, POSTER_MAX_SIDE),
     quality: POSTER_QUALITY,
   };
@@ -42,7 +50,7 @@ function planStills(job: Pick<ArtifactJob, "media">): Still[] {
   const thumbnails = Array.from({ length: THUMBNAIL_COUNT }, (_, index): Still => ({
     kind: "thumbnail",
     index,
-    atSec: clampToLastFrame(media, ((index + 0.5) / THUMBNAIL_COUNT) * media.durationSec),
+    atSec: clampToFrames(timeline, videoTimeAt(timeline, (index + 0.5) / THUMBNAIL_COUNT)),
     size: fitWithin(media, THUMBNAIL_MAX_SIDE),
     quality: THUMBNAIL_QUALITY,
   }));
@@ -59,17 +67,18 @@ export async function renderStills(
   onProgress(0);
 
   const threads = String(job.threads);
-  const inputs = stills.flatMap((still) => [
-    ...["-threads", threads, "-ss", secondsArg(still.atSec)],
-    ...["-i", job.inputPath],
-  ]);
-  const outputs = stills.flatMap((still, input) => [
-    ...["-map", `${input}:V:0`, "-vf", scaleFilter(still.size), "-frames:v", "1"],
-    ...["-q:v", still.quality, artifactRelativePath(still.kind, still.index)],
-  ]);
-  // ffmpeg: one input-seeked copy of the source per still → one scaled JPEG per input.
-  await runFfmpeg([...inputs, ...outputs], { signal: job.signal, cwd: job.workDir });
-  onProgress(100);
+  for (const [done, still] of stills.entries()) {
+    // ffmpeg: an input-seeked, length-bounded read of the source → one scaled JPEG.
+    await runFfmpeg(
+      [
+        ...["-threads", threads, ...boundedInputArgs(job.media, still.atSec), "-i", job.inputPath],
+        ...["-map", "0:V:0", "-vf", scaleFilter(still.size), "-frames:v", "1"],
+        ...["-q:v", still.quality, artifactRelativePath(still.kind, still.index)],
+      ],
+      { signal: job.signal, cwd: job.workDir, timeLimitMs: ffmpegTimeLimitMs(still.atSec) },
+    );
+    onProgress((100 * (done + 1)) / stills.length);
+  }
 
   return Promise.all(
     stills.map((still) =>

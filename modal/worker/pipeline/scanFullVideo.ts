@@ -6,6 +6,9 @@
  * Progress comes from the scene branch, which prints every frame's time and scene score to
  * stdout: ffmpeg's own `-progress` stays silent until every output has written its header,
  * and the storyboard's first sheet only exists once its tiles are all decoded.
+ *
+ * The pictures (storyboard, preview) cover the video stream, which may end before the
+ * container does; the audio artifact runs to the audio's own end.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,7 +20,9 @@ import {
   type ProducedArtifact,
 } from "./artifactFiles";
 import { runFfmpeg } from "./ffmpegBinaries";
+import { secondsArg } from "./mediaTime";
 import { fitWithin, scaleFilter } from "./outputSize";
+import { boundedInputArgs, ffmpegTimeLimitMs, inputLimitSec } from "./runBounds";
 import {
   formatStoryboardVtt,
   planStoryboard,
@@ -49,8 +54,9 @@ export async function scanFullVideo(
   onProgress: (pct: number) => void,
 ): Promise<ScanResult> {
   const { media, workDir } = job;
-  const storyboard = planStoryboard(media.durationSec, media);
-  const segments = planPreviewSegments(media.durationSec);
+  const { timeline } = media;
+  const storyboard = planStoryboard(timeline.videoEndSec, media);
+  const segments = planPreviewSegments(timeline.videoStartSec, timeline.videoEndSec);
   const previewSize = fitWithin(media, PREVIEW_MAX_SIDE);
   const sceneSize = fitWithin(media, SCENE_ANALYSIS_MAX_SIDE);
   for (const kind of ["storyboard", "storyboard_vtt", "preview", "audio"] as const) {
@@ -67,27 +73,42 @@ export async function scanFullVideo(
     // `pipe\\:1` is stdout, its colon escaped for the option parser and again for the graph.
     `[scenes]scale=${sceneSize.width}:${sceneSize.height}:flags=fast_bilinear,scdet,` +
       "metadata=mode=print:key=lavfi.scd.score:file=pipe\\\\:1[scanned]",
+    // Tile k shows the frame on screen at k × interval: `start_time=0` counts slots from the
+    // container's start, not from a late first frame (earlier slots repeat that frame), and
+    // `round=up` gives slot k the last frame at or before its time — and a slot at 0 to a
+    // video shorter than half an interval, which `round=near` leaves with none.
     // tpad+trim make the tile count exactly the planned one, whatever fps does at the end.
-    `[tiles]fps=1/${storyboard.intervalSec},` +
+    `[tiles]fps=fps=1/${storyboard.intervalSec}:start_time=0:round=up,` +
       `tpad=stop_mode=clone:stop=${storyboard.tileCount},trim=end_frame=${storyboard.tileCount},` +
       `${scaleFilter(storyboard.tile)},tile=${storyboard.columns}x${storyboard.rows}[sheets]`,
-    // fps before select, so the gaps between segments are dropped rather than filled.
-    `[preview]fps=${PREVIEW_FPS},select='${inPreview}',${scaleFilter(previewSize)},` +
+    // fps before select, so the gaps between segments are dropped rather than filled; its
+    // slots counted from 0 and rounded up like the tiles', so every planned segment (on
+    // that grid, see planPreviewSegments) holds at least one frame, however short the video.
+    `[preview]fps=fps=${PREVIEW_FPS}:start_time=0:round=up,select='${inPreview}',` +
+      `${scaleFilter(previewSize)},` +
       `setpts=N/${PREVIEW_FPS}/TB[animated]`,
   ].join(";");
 
-  const audioArgs = media.hasAudio
-    ? [
-        ...["-map", "0:a:0"],
-        ...(media.audioCodec === "aac" ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", AUDIO_BITRATE]),
-        ...["-movflags", "+faststart", artifactRelativePath("audio", 0)],
-      ]
-    : [];
-  const scenes = sceneScoreReader(media.durationSec, onProgress);
-  // ffmpeg: one full decode → per-frame scene scores, storyboard sheets, animated WebP, audio.
+  const audioEndSec = timeline.audioEndSec;
+  const audioArgs =
+    audioEndSec !== undefined
+      ? [
+          ...["-map", "0:a:0"],
+          ...(media.audioCodec === "aac"
+            ? ["-c:a", "copy"]
+            : ["-c:a", "aac", "-b:a", AUDIO_BITRATE]),
+          // Exactly the length recorded for it, even where the input margin reads further.
+          ...["-t", secondsArg(audioEndSec)],
+          ...["-movflags", "+faststart", artifactRelativePath("audio", 0)],
+        ]
+      : [];
+  const scenes = sceneScoreReader(timeline.videoEndSec, onProgress);
+  // ffmpeg: one full decode (up to the input limit) → per-frame scene scores, storyboard
+  // sheets, animated WebP, audio.
   await runFfmpeg(
     [
-      ...["-threads", String(job.threads), "-i", job.inputPath, "-filter_complex", graph],
+      ...["-threads", String(job.threads), ...boundedInputArgs(media), "-i", job.inputPath],
+      ...["-filter_complex", graph],
       ...["-map", "[scanned]", "-f", "null", "-"],
       ...[
         "-map",
@@ -102,41 +123,50 @@ export async function scanFullVideo(
       artifactRelativePath("preview", 0),
       ...audioArgs,
     ],
-    { signal: job.signal, cwd: workDir, onStdoutLine: scenes.readLine },
+    {
+      signal: job.signal,
+      cwd: workDir,
+      timeLimitMs: ffmpegTimeLimitMs(inputLimitSec(media)),
+      onStdoutLine: scenes.readLine,
+    },
   );
   onProgress(100);
 
   await writeFile(
     join(workDir, artifactRelativePath("storyboard_vtt", 0)),
-    formatStoryboardVtt(storyboard, media.durationSec),
+    formatStoryboardVtt(storyboard, timeline.videoEndSec),
   );
   const artifacts = await Promise.all([
-    ...storyboardSheets(storyboard, media.durationSec).map((sheet, index) =>
+    ...storyboardSheets(storyboard, timeline.videoEndSec).map((sheet, index) =>
       describeArtifactFile(workDir, "storyboard", index, sheet),
     ),
-    describeArtifactFile(workDir, "storyboard_vtt", 0, { durationSec: media.durationSec }),
+    describeArtifactFile(workDir, "storyboard_vtt", 0, { durationSec: timeline.videoEndSec }),
     describeArtifactFile(workDir, "preview", 0, {
       ...previewSize,
       durationSec: segments.reduce((sum, { startSec, endSec }) => sum + endSec - startSec, 0),
     }),
-    ...(media.hasAudio
-      ? [describeArtifactFile(workDir, "audio", 0, { durationSec: media.durationSec })]
+    ...(audioEndSec !== undefined
+      ? [describeArtifactFile(workDir, "audio", 0, { durationSec: audioEndSec })]
       : []),
   ]);
   return { artifacts, sceneCutsSec: scenes.cutsSec };
 }
 
-/** A few short segments centred in equal slices of the video; one for very short videos. */
-function planPreviewSegments(durationSec: number): Segment[] {
-  const segmentSec = Math.min(PREVIEW_SEGMENT_SEC, durationSec);
-  const count = Math.min(
-    PREVIEW_SEGMENTS,
-    Math.max(1, Math.floor(durationSec / PREVIEW_SEGMENT_SEC)),
-  );
+/**
+ * A few short segments centred in equal slices of the video's pictures (`fromSec` to
+ * `toSec`); one for very short videos. Each starts on the preview's frame grid (multiples
+ * of 1/PREVIEW_FPS from 0) and lasts at least one preview frame, so it holds a grid point
+ * that fps fills — even for a video shorter than a preview frame.
+ */
+function planPreviewSegments(fromSec: number, toSec: number): Segment[] {
+  const spanSec = toSec - fromSec;
+  const segmentSec = Math.max(1 / PREVIEW_FPS, Math.min(PREVIEW_SEGMENT_SEC, spanSec));
+  const count = Math.min(PREVIEW_SEGMENTS, Math.max(1, Math.floor(spanSec / PREVIEW_SEGMENT_SEC)));
   return Array.from({ length: count }, (_, slot) => {
-    const centredSec = ((slot + 0.5) / count) * durationSec - segmentSec / 2;
-    const startSec = Math.min(Math.max(0, centredSec), durationSec - segmentSec);
-    return { startSec, endSec: startSec + segmentSec };
+    const centredSec = ((slot + 0.5) / count) * spanSec - segmentSec / 2;
+    const startSec = fromSec + Math.min(Math.max(0, centredSec), Math.max(0, spanSec - segmentSec));
+    const onGridSec = Math.floor(startSec * PREVIEW_FPS) / PREVIEW_FPS;
+    return { startSec: onGridSec, endSec: onGridSec + segmentSec };
   });
 }
 

@@ -11,7 +11,47 @@ import { runFfmpeg, runFfprobe } from "../pipeline/ffmpegBinaries";
 export type TestVideoName =
   "landscapeWithCuts" | "portrait" | "rotated" | "noAudio" | "oneSecond" | "tenMinutes";
 /** Uploads that are not videos we can process; all named `.mp4`, as a careless upload would be. */
-export type BrokenFileName = "corrupt" | "text" | "audioOnly" | "stillImage";
+export type BrokenFileName = "corrupt" | "text" | "audioOnly" | "stillImage" | "tooManyPixels";
+
+/**
+ * Videos whose streams do not fill the container as a plain export's do, or that are barely
+ * videos at all: each must still yield every artifact, from the right moments.
+ */
+export type OddTimelineName =
+  | "understatedLength"
+  | "audioOutlastsVideo"
+  | "lateVideo"
+  | "oneFrame"
+  | "fifthOfASecond";
+
+/** A 5K frame: more pixels than the pipeline decodes (4K, 4096×3072). */
+export const TOO_MANY_PIXELS = { width: 5120, height: 2880 } as const;
+
+/** Colours the late video shows, one per second, as 8-bit RGB. */
+export const LATE_VIDEO_COLORS = [
+  ["red", [255, 0, 0]],
+  ["lime", [0, 255, 0]],
+  ["blue", [0, 0, 255]],
+  ["yellow", [255, 255, 0]],
+  ["magenta", [255, 0, 255]],
+  ["cyan", [0, 255, 255]],
+] as const;
+
+export const ODD_TIMELINES = {
+  /** 30 s of Matroska video and audio whose header says 2 s. */
+  understatedLength: { actualSec: 30, claimedSec: 2, hasAudio: true },
+  /**
+   * 2 s of video, 6 s of audio: the container (and a player) says 6 s. Matroska, which
+   * records no stream durations: only the video's packets tell where its pictures end.
+   */
+  audioOutlastsVideo: { videoSec: 2, audioSec: 6, hasAudio: true },
+  /** Audio from 0 to 8 s; the video starts at 2 s: a colour per second (LATE_VIDEO_COLORS). */
+  lateVideo: { videoStartSec: 2, durationSec: 8, hasAudio: true },
+  /** A single frame and nothing else. */
+  oneFrame: { hasAudio: false },
+  /** Five frames and a fifth of a second of audio. */
+  fifthOfASecond: { durationSec: 0.2, hasAudio: true },
+} as const;
 
 /** What `probeVideo` should report, and where the hard cuts are. */
 export type TestVideoFacts = {
@@ -38,17 +78,19 @@ export const TEST_VIDEOS: Readonly<Record<TestVideoName, TestVideoFacts>> = {
   tenMinutes: { ...UPRIGHT, width: 160, height: 90, durationSec: 600, fps: 5 },
 };
 
+type AnyTestFileName = TestVideoName | BrokenFileName | OddTimelineName;
+
 export type TestVideoLibrary = {
   /** Absolute path of the file, generated on first request. */
-  path(name: TestVideoName | BrokenFileName): Promise<string>;
+  path(name: AnyTestFileName): Promise<string>;
   dispose(): Promise<void>;
 };
 
 export async function createTestVideoLibrary(): Promise<TestVideoLibrary> {
   const folder = await mkdtemp(join(tmpdir(), "reeldrop-test-videos-"));
-  const generated = new Map<TestVideoName | BrokenFileName, Promise<string>>();
+  const generated = new Map<AnyTestFileName, Promise<string>>();
 
-  const recipes: Record<TestVideoName | BrokenFileName, (output: string) => Promise<void>> = {
+  const recipes: Record<AnyTestFileName, (output: string) => Promise<void>> = {
     landscapeWithCuts: (output) => encodeLandscapeWithCuts(output),
     portrait: (output) => encodeTestPattern(output, TEST_VIDEOS.portrait),
     rotated: async (output) => {
@@ -81,6 +123,66 @@ export async function createTestVideoLibrary(): Promise<TestVideoLibrary> {
         ...["-f", "lavfi", "-i", "testsrc2=size=320x180", "-frames:v", "1"],
         ...["-f", "image2", "-c:v", "png", output],
       ]),
+    // ffmpeg: one 5K test-pattern frame → H.264 mp4.
+    tooManyPixels: (output) =>
+      runFfmpeg([
+        ...["-f", "lavfi", "-i", `testsrc2=size=${TOO_MANY_PIXELS.width}x${TOO_MANY_PIXELS.height}`],
+        ...["-frames:v", "1", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        output,
+      ]),
+    understatedLength: async (output) => {
+      const { actualSec, claimedSec } = ODD_TIMELINES.understatedLength;
+      const honest = join(folder, "understatedLength-honest.mkv");
+      await encodeTestPattern(honest, {
+        width: 160,
+        height: 90,
+        fps: 5,
+        durationSec: actualSec,
+        hasAudio: true,
+      });
+      await writeFile(output, withMatroskaDuration(await readFile(honest), claimedSec));
+    },
+    // ffmpeg: 2 s of test pattern + 6 s of sine, no -shortest → H.264/AAC Matroska.
+    audioOutlastsVideo: (output) => {
+      const { videoSec, audioSec } = ODD_TIMELINES.audioOutlastsVideo;
+      return runFfmpeg([
+        ...["-f", "lavfi", "-i", `testsrc2=size=320x180:rate=25:duration=${videoSec}`],
+        ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=16000:duration=${audioSec}`],
+        ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        ...["-c:a", "aac", "-b:a", "32k", "-ac", "1", "-f", "matroska", output],
+      ]);
+    },
+    // ffmpeg: sine from 0; solid colours, one per second, shifted to start at 2 s → Matroska.
+    lateVideo: (output) => {
+      const { videoStartSec, durationSec } = ODD_TIMELINES.lateVideo;
+      const colors = LATE_VIDEO_COLORS.map(
+        ([name], index) => `color=c=${name}:size=64x36:rate=10:duration=1,format=yuv420p[c${index}]`,
+      );
+      const inputs = LATE_VIDEO_COLORS.map((_, index) => `[c${index}]`).join("");
+      return runFfmpeg([
+        ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=16000:duration=${durationSec}`],
+        ...["-itsoffset", String(videoStartSec)],
+        ...["-f", "lavfi", "-i", `${colors.join(";")};${inputs}concat=n=${colors.length}`],
+        ...["-map", "1:v", "-map", "0:a"],
+        ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        ...["-c:a", "aac", "-b:a", "32k", "-ac", "1", "-f", "matroska", output],
+      ]);
+    },
+    // ffmpeg: one test-pattern frame → H.264 mp4 (a video, unlike the PNG above). At 30 fps
+    // the container rounds the length up to 0.034 s, a hair over the frame's 1/30 s.
+    oneFrame: (output) =>
+      runFfmpeg([
+        ...["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-frames:v", "1"],
+        ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", output],
+      ]),
+    fifthOfASecond: (output) =>
+      encodeTestPattern(output, {
+        width: 320,
+        height: 180,
+        fps: 25,
+        durationSec: ODD_TIMELINES.fifthOfASecond.durationSec,
+        hasAudio: true,
+      }),
   };
 
   const library: TestVideoLibrary = {
@@ -144,6 +246,19 @@ async function encodeLandscapeWithCuts(output: string) {
     ...["-c:v", "libx264", "-preset", "superfast", "-bf", "2", "-g", "50", "-sc_threshold", "0"],
     ...["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", output],
   ]);
+}
+
+/**
+ * A copy of a Matroska file whose Segment Duration says `durationSec`: the element ffmpeg's
+ * muxer writes as ID 0x4489, size 8, a big-endian double in milliseconds (the default
+ * timestamp scale). The clusters, and so everything a decoder reads, stay as they were.
+ */
+function withMatroskaDuration(file: Buffer, durationSec: number): Buffer {
+  const at = file.indexOf(Buffer.from([0x44, 0x89, 0x88]));
+  if (at < 0) throw new Error("no 8-byte Matroska Duration element found");
+  const patched = Buffer.from(file);
+  patched.writeDoubleBE(durationSec * 1000, at + 3);
+  return patched;
 }
 
 async function assertDisplayMatrixRotation(path: string, expected: number) {

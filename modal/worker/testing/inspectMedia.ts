@@ -15,7 +15,10 @@ export type ProbedStream = {
   start_time?: string;
   duration?: string;
 };
-export type ProbedFile = { streams: ProbedStream[]; format: { duration?: string } };
+export type ProbedFile = {
+  streams: ProbedStream[];
+  format: { duration?: string; start_time?: string };
+};
 
 export async function probeFile(path: string): Promise<ProbedFile> {
   // ffprobe: every stream and the container as JSON.
@@ -33,6 +36,27 @@ export async function frameColor(path: string, frameIndex: number): Promise<Rgb>
     // ffmpeg: pick frame n without seeking, average it to one RGB pixel.
     await runFfmpeg([
       ...["-i", path, "-vf", `select=eq(n\\,${frameIndex}),scale=1:1:flags=area`],
+      ...["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", output],
+    ]);
+    const [red = 0, green = 0, blue = 0] = await readFile(output);
+    return [red, green, blue];
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** The mean colour of a rectangle of a picture file (a storyboard tile of a sheet). */
+export async function regionColor(
+  path: string,
+  region: { x: number; y: number; width: number; height: number },
+): Promise<Rgb> {
+  const folder = await mkdtemp(join(tmpdir(), "reeldrop-region-"));
+  try {
+    const output = join(folder, "pixel.rgb");
+    const { x, y, width, height } = region;
+    // ffmpeg: crop the rectangle, average it to one RGB pixel.
+    await runFfmpeg([
+      ...["-i", path, "-vf", `crop=${width}:${height}:${x}:${y},scale=1:1:flags=area`],
       ...["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", output],
     ]);
     const [red = 0, green = 0, blue = 0] = await readFile(output);

@@ -15,6 +15,7 @@ describe("adviceForFailure", () => {
     expect(adviceForFailure("canceled").advice).toMatch(/new job/i);
     expect(adviceForFailure("not_a_video").advice).toMatch(/different file/i);
     expect(adviceForFailure("too_long").advice).toMatch(/different file/i);
+    expect(adviceForFailure("too_large_resolution").advice).toMatch(/different file.*4K or lower/i);
     expect(adviceForFailure("worker_lost").advice).toMatch(/try again later/i);
     expect(adviceForFailure("processing_error").advice).toMatch(/try again later/i);
     expect(adviceForFailure("integrity").advice).toMatch(/upload it again/i);

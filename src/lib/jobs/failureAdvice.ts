@@ -51,6 +51,11 @@ const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
     actionLabel: "Start again with this link",
     reuseLink: true,
   },
+  too_large_resolution: {
+    advice: "Upload a different file: an export of the video at 4K or lower, such as 1080p.",
+    actionLabel: "Start again with this link",
+    reuseLink: true,
+  },
   integrity: {
     advice: "The file that arrived was damaged on the way. Upload it again.",
     actionLabel: "Start again with this link",
