@@ -60,6 +60,10 @@ describe("artifacts", () => {
     expect(new URL(url).searchParams.get("X-Amz-Expires")).toBe("300");
     expect(expiresInMs).toBeLessThanOrEqual(300_000);
     expect(expiresInMs).toBeGreaterThan(290_000);
+    // Still there for pages loaded before `expiresInMs`: the same expiry on the server's clock.
+    const { expiresAt } = await owner.as.action(api.artifacts.getDownloadUrl, { artifactId });
+    expect(expiresAt - Date.now()).toBeGreaterThan(290_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(300_000);
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("hello");

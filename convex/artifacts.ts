@@ -49,9 +49,13 @@ export const listForJob = userQuery({
 
 export const getDownloadUrl = userAction({
   args: { artifactId: v.id("video_artifacts") },
-  /** `expiresInMs`: the URL's lifetime left when the call answers (a lifetime, not a time of day, as clocks differ). */
-  returns: v.object({ url: v.string(), expiresInMs: v.number() }),
-  handler: async (ctx, { artifactId }): Promise<{ url: string; expiresInMs: number }> => {
+  /**
+   * `expiresInMs`: the URL's lifetime left when the call answers (a lifetime, not a time of
+   * day, as clocks differ). `expiresAt` (the server's clock) is for pages loaded before
+   * `expiresInMs` existed, which an open tab may still run; this version's pages do not read it.
+   */
+  returns: v.object({ url: v.string(), expiresInMs: v.number(), expiresAt: v.number() }),
+  handler: async (ctx, { artifactId }): Promise<{ url: string; expiresInMs: number; expiresAt: number }> => {
     const artifact: Doc<"video_artifacts"> | null = await ctx.runQuery(internal.artifacts.ownedArtifact, {
       userId: ctx.userId,
       artifactId,
@@ -63,7 +67,8 @@ export const getDownloadUrl = userAction({
       fileName: `${artifact.kind}-${artifact.index}.${artifact.r2Key.split(".").pop()}`,
       ttlSeconds: DOWNLOAD_URL_TTL_SECONDS,
     });
-    return { url, expiresInMs: Math.max(0, signedAt + DOWNLOAD_URL_TTL_SECONDS * 1000 - Date.now()) };
+    const expiresAt = signedAt + DOWNLOAD_URL_TTL_SECONDS * 1000;
+    return { url, expiresInMs: Math.max(0, expiresAt - Date.now()), expiresAt };
   },
 });
 

@@ -411,8 +411,13 @@ function judgeError(path: string, error: unknown): Outcome {
     return { kind: "validation" };
   }
   // convex-test 0.0.60 checks `Object.getPrototypeOf(value)` of a null where an object is
-  // expected and throws this TypeError; the Convex backend reports a validation error.
-  if (error instanceof TypeError && error.message === "Cannot convert undefined or null to object") {
+  // expected and throws this TypeError from its argument validation; the Convex backend reports
+  // a validation error. The same TypeError from anywhere else (a handler) is a fault.
+  if (
+    error instanceof TypeError &&
+    error.message === "Cannot convert undefined or null to object" &&
+    /\bvalidateFunctionArgs\b.*convex-test/s.test(error.stack ?? "")
+  ) {
     return { kind: "validation" };
   }
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

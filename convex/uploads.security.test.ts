@@ -377,9 +377,13 @@ describe("presigned URLs", () => {
 
   test("the default lifetime is UPLOAD_URL_TTL_SECONDS' default of an hour", async () => {
     const t = newConvexTest();
-    const { url, expiresInMs } = await signedPart(t, makeTestFile(10).bytes);
+    const before = Date.now();
+    const { url, expiresInMs, expiresAt } = await signedPart(t, makeTestFile(10).bytes);
     expect(new URL(url).searchParams.get("X-Amz-Expires")).toBe("3600");
     expect(expiresInMs).toBeGreaterThan(3598_000);
     expect(expiresInMs).toBeLessThanOrEqual(3600_000);
+    // For pages loaded before `expiresInMs`: the same expiry on the server's clock.
+    expect(expiresAt).toBeGreaterThan(before + 3598_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3600_000);
   });
 });

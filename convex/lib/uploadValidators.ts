@@ -23,6 +23,12 @@ export const signedPartUrl = v.object({
    * own clock (from when it made the call, which is earlier, so it never overestimates).
    */
   expiresInMs: v.number(),
+  /**
+   * Epoch milliseconds on the server's clock when storage stops accepting the URL. Not read by
+   * this version's pages (`expiresInMs` is); kept for pages loaded before it, which an open tab
+   * may still run for hours after a deploy. Drop it once no such page can be left.
+   */
+  expiresAt: v.number(),
   /** Headers the URL was signed with; the PUT must send them exactly. */
   headers: v.optional(v.record(v.string(), v.string())),
 });

@@ -68,7 +68,8 @@ export async function signPartUploadUrls(
 ): Promise<SignedPartUrl[]> {
   // SigV4 dates have whole seconds; a URL's lifetime starts at the signing second.
   const signedAt = Math.floor(now / 1000) * 1000;
-  const expiresInMs = signedAt + ttlSeconds * 1000 - now;
+  const expiresAt = signedAt + ttlSeconds * 1000;
+  const expiresInMs = expiresAt - now;
   return await Promise.all(
     parts.map(async ({ partNumber, contentMd5 }) => {
       const command = new UploadPartCommand({
@@ -83,8 +84,8 @@ export async function signPartUploadUrls(
         signingDate: new Date(signedAt),
       });
       return contentMd5 === undefined
-        ? { partNumber, url, expiresInMs }
-        : { partNumber, url, expiresInMs, headers: { "Content-MD5": contentMd5 } };
+        ? { partNumber, url, expiresInMs, expiresAt }
+        : { partNumber, url, expiresInMs, expiresAt, headers: { "Content-MD5": contentMd5 } };
     }),
   );
 }

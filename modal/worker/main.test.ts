@@ -1,13 +1,12 @@
 // @vitest-environment node
 import { spawn } from "node:child_process";
 import { expect, it } from "vitest";
+import { answerJson, startStubWorkerApiServer } from "./testing/stubWorkerApiServer";
 
-/** Runs `npm run worker -- --drain` (as Modal does) and resolves with how it ended. */
-function runWorker(env: Record<string, string>) {
+/** Runs `npm run worker -- --drain` (as Modal does) against `siteUrl` and resolves with how it ended. */
+function runWorker(siteUrl: string, env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "modal/worker/main.ts", "--drain"], {
-    // Port 9 (discard) answers nothing: a worker that got as far as claiming would fail later
-    // and differently, after its request retries.
-    env: { ...process.env, CONVEX_SITE_URL: "http://127.0.0.1:9", WORKER_SECRET: "secret", ...env },
+    env: { ...process.env, CONVEX_SITE_URL: siteUrl, WORKER_SECRET: "secret", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -25,10 +24,16 @@ function runWorker(env: Record<string, string>) {
 it(
   "exits at start-up, before claiming anything, when ffprobe is missing, saying to install FFmpeg",
   async () => {
-    const { code, stderr } = await runWorker({ FFPROBE_PATH: "/nonexistent/ffprobe" });
-    expect(stderr).toMatch(/Could not start \/nonexistent\/ffprobe .*install FFmpeg or set FFMPEG_PATH\/FFPROBE_PATH/);
-    expect(stderr).not.toContain('"event":"job claimed"');
-    expect(code).toBe(2);
+    // A worker API that would answer every claim with "nothing to do": any request reaches it.
+    const api = await startStubWorkerApiServer((_request, response) => answerJson(response, { job: null }));
+    try {
+      const { code, stderr } = await runWorker(api.siteUrl, { FFPROBE_PATH: "/nonexistent/ffprobe" });
+      expect(stderr).toMatch(/Could not start \/nonexistent\/ffprobe .*install FFmpeg or set FFMPEG_PATH\/FFPROBE_PATH/);
+      expect(code).toBe(2);
+      expect(api.received).toEqual([]);
+    } finally {
+      await api.stop();
+    }
   },
   20_000,
 );

@@ -16,12 +16,11 @@ describe("request time limits", () => {
   test("a request with no answer is given up after its limit and retried like a network error", { timeout: 3_000 }, async () => {
     server = await startStubWorkerApiServer(neverAnswer);
     const api = createWorkerApiClient({ siteUrl: server.siteUrl, secret: "s", retryDelaysMs: [1, 1], requestTimeoutMs: 100 });
-    const started = Date.now();
+    // The test's 3 s timeout bounds the whole call: without the limit it would hang.
     const error = await api.claim("w1").then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerApiTimeoutError);
     expect((error as WorkerApiTimeoutError).message).toBe(`${WORKER_ROUTES.claim} did not answer within 100 ms`);
     expect(server.received).toHaveLength(3);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   test("an answer whose body stalls after the headers is given up too", { timeout: 3_000 }, async () => {

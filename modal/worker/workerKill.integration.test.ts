@@ -304,7 +304,7 @@ async function checkJob(
   }
   const lost = expectedCount - Math.min(unique.size, stored);
   expect(unique.size).toBe(expectedCount);
-  return { artifacts: artifacts.length, duplicates, lost };
+  return { artifacts: artifacts.length, duplicates, lost, keys: [...unique].sort() };
 }
 
 describe("drill: worker killed", { timeout: 170_000 }, () => {
@@ -313,13 +313,13 @@ describe("drill: worker killed", { timeout: 170_000 }, () => {
     let worker = startWorker();
     await worker.started;
     const totals = { kills: 0, ready: 0, artifacts: 0, duplicates: 0, lost: 0 };
-    const reports: Array<KillReport & { artifacts: number }> = [];
+    const reports: Array<KillReport & { artifacts: number; keys: string[] }> = [];
     for (const phase of ["download", "ffmpeg", "upload"] as const) {
       const dying = worker;
       const { next, owner, report } = await killDuring(phase, dying);
       totals.kills++;
       const counts = await checkJob(owner, next, report);
-      reports.push({ ...report, artifacts: counts.artifacts });
+      reports.push({ ...report, artifacts: counts.artifacts, keys: counts.keys });
       totals.ready++;
       totals.artifacts += counts.artifacts;
       totals.duplicates += counts.duplicates;
@@ -328,6 +328,10 @@ describe("drill: worker killed", { timeout: 170_000 }, () => {
     }
     worker.child.kill("SIGTERM");
     expect((await worker.exited).code).toBe(0);
+    // The three jobs are the same video, each killed at another point: the same artifacts, so
+    // none of them can have lost one that its own worker's count also left out.
+    expect(reports[1]!.keys).toEqual(reports[0]!.keys);
+    expect(reports[2]!.keys).toEqual(reports[0]!.keys);
 
     const upload = reports.find((r) => r.phase === "upload")!;
     expect(upload.artifactsBeforeKill.length).toBeGreaterThan(0);

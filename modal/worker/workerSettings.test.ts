@@ -21,7 +21,9 @@ it("takes a drain's claim window from WORKER_DRAIN_CLAIM_SECONDS, when it is a p
   const window = (value: string) => readWorkerSettings(env({ WORKER_DRAIN_CLAIM_SECONDS: value })).drainClaimMs;
   expect(window("3600")).toBe(3_600_000);
   expect(window("0.5")).toBe(500);
-  for (const unusable of ["0", "-1", "soon", ""]) expect(window(unusable)).toBeUndefined();
+  expect(window("86400")).toBe(86_400_000);
+  // Beyond a day (Modal's longest run; past 24.8 days a Node timer would fire at once): unset.
+  for (const unusable of ["0", "-1", "soon", "", "86401", "3000000"]) expect(window(unusable)).toBeUndefined();
 });
 
 it("takes ffmpeg's thread count from WORKER_FFMPEG_THREADS, within 1–16", () => {

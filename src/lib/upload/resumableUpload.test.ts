@@ -262,38 +262,44 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
   });
 
   it("signs the parts hashed so far when workers run out of URLs, instead of waiting for a whole batch", async () => {
-    // The n-th MD5 is part n's: parts 1–4 hash at once, 5–9 only after the first signing call
-    // (so that call cannot include them), 10 onwards only when the test lets them.
+    // The n-th MD5 is part n's. Parts 1–4 hash at once; 5–9 only once the first PUT has
+    // started (so the first signing call, and a second call that did not wait for a worker to
+    // run out of URLs, find them unhashed); 10 onwards only when the test lets them. The PUTs
+    // of parts 1–4 finish only after 5–9 are hashed, so when the first worker runs out of URLs
+    // exactly 5–9 are hashed, and the second call must sign exactly those.
     const inner = new InProcessPartHasher(300);
     let hashCalls = 0;
-    let releaseSecondGroup!: () => void;
-    const secondGroup = new Promise<void>((resolve) => (releaseSecondGroup = resolve));
+    let firstPutStarted!: () => void;
+    const putsStarted = new Promise<void>((resolve) => (firstPutStarted = resolve));
+    let fiveToNineHashed!: () => void;
+    const secondGroupHashed = new Promise<void>((resolve) => (fiveToNineHashed = resolve));
     let releaseRest!: () => void;
     const rest = new Promise<void>((resolve) => (releaseRest = resolve));
     const partHasher: PartHasher = {
       async md5(blob, options) {
         const call = ++hashCalls;
         if (call >= 10) await rest;
-        else if (call >= 5) await secondGroup;
-        return inner.md5(blob, options);
+        else if (call >= 5) await putsStarted;
+        const md5 = await inner.md5(blob, options);
+        if (call === 9) fiveToNineHashed();
+        return md5;
       },
       dispose() {},
     };
     const h = harness({ parts: 40, partHasher });
-    const getUploadPartUrls = h.backend.getUploadPartUrls.bind(h.backend);
-    h.backend.getUploadPartUrls = (args) => {
-      releaseSecondGroup();
-      return getUploadPartUrls(args);
+    const putPart = h.transport.putPart.bind(h.transport);
+    h.transport.putPart = async (request) => {
+      firstPutStarted();
+      await secondGroupHashed;
+      return putPart(request);
     };
     const done = h.upload.start();
-    // How many of parts 5–9 are hashed when the first worker runs out of URLs depends on the
-    // machine's load; the second call signs those, and never waits for part 10.
-    await vi.waitFor(() => expect(h.backend.callsTo("getUploadPartUrls")).toHaveLength(2));
-    await vi.waitFor(() => expect(h.transport.totalAttempts).toBeGreaterThanOrEqual(5));
+    await vi.waitFor(() => expect(h.transport.totalAttempts).toBe(9));
     const signed = h.backend.callsTo("getUploadPartUrls").map((call) => (call.args as { parts: { partNumber: number }[] }).parts.map((part) => part.partNumber));
-    expect(signed[0]).toEqual([1, 2, 3, 4]);
-    expect(signed[1]).toEqual(Array.from({ length: signed[1]!.length }, (_, i) => i + 5));
-    expect(signed[1]!.length).toBeLessThanOrEqual(5);
+    expect(signed).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
     releaseRest();
     await done;
     await expectCompleted(h);
