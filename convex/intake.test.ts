@@ -5,11 +5,11 @@
  * covered in `model/oembed.test.ts`.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { ConvexError } from "convex/values";
 import { errors, getGlobalDispatcher, MockAgent, setGlobalDispatcher, type Dispatcher } from "undici";
 import { api, internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { errorOf } from "./testing/uploadFixtures.testing";
 import { failJob } from "./model/jobTransitions";
 import { makeFailure } from "./lib/failures";
 import { YOUTUBE_URL_ERRORS } from "./lib/youtube";
@@ -274,25 +274,14 @@ describe("a lookup that never wrote anything", () => {
 });
 
 describe("links that are refused", () => {
-  async function errorDataOf(promise: Promise<unknown>) {
-    const error = await promise.then(
-      () => {
-        throw new Error("expected the call to fail");
-      },
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ConvexError);
-    return (error as ConvexError<{ code: string; message: string }>).data;
-  }
-
   test("an invalid URL is refused with invalid_url and the reason, and creates nothing", async () => {
     const t = newConvexTest();
     const { as } = await signInAsNewUser(t);
     expect(
-      await errorDataOf(as.mutation(api.jobs.createJobFromYouTubeUrl, { url: `https://youtube.com.evil.com/watch?v=${ID}` })),
+      await errorOf(as.mutation(api.jobs.createJobFromYouTubeUrl, { url: `https://youtube.com.evil.com/watch?v=${ID}` })),
     ).toEqual({ code: "invalid_url", message: YOUTUBE_URL_ERRORS.notYouTube });
     expect(
-      await errorDataOf(as.mutation(api.jobs.createJobFromYouTubeUrl, { url: "https://www.youtube.com/@RickAstleyYT" })),
+      await errorOf(as.mutation(api.jobs.createJobFromYouTubeUrl, { url: "https://www.youtube.com/@RickAstleyYT" })),
     ).toEqual({ code: "invalid_url", message: YOUTUBE_URL_ERRORS.noVideo });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(await t.run((ctx) => ctx.db.query("video_jobs").collect())).toEqual([]);
@@ -303,7 +292,7 @@ describe("links that are refused", () => {
 
   test("a caller who is not signed in is refused with unauthenticated", async () => {
     const t = newConvexTest();
-    expect(await errorDataOf(t.mutation(api.jobs.createJobFromYouTubeUrl, { url: PASTED_URL }))).toMatchObject({
+    expect(await errorOf(t.mutation(api.jobs.createJobFromYouTubeUrl, { url: PASTED_URL }))).toMatchObject({
       code: "unauthenticated",
     });
     expect(await t.run((ctx) => ctx.db.query("video_jobs").collect())).toEqual([]);
