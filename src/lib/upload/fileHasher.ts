@@ -1,6 +1,7 @@
 /**
  * Whole-file SHA-256 without blocking the page: in a Web Worker when the browser has them,
- * otherwise in-process in small chunks that yield between reads.
+ * otherwise (or when the worker cannot start or its reply cannot be read) in-process in small
+ * chunks that yield between reads.
  */
 import { sha256OfBlob } from "./blobSha256";
 import type { Sha256WorkerReply, Sha256WorkerRequest } from "./sha256WorkerProtocol";

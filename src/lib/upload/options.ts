@@ -5,7 +5,7 @@ export interface UploadOptions {
   concurrency: number;
   /**
    * Parts signed per `getUploadPartUrls` call (the server takes at most 100). 32 keeps an
-   * upload at or under one call per 20 parts even with the small first call (128 parts: 5).
+   * upload at or under one call per 20 parts even with the small first two calls (128 parts: 6).
    */
   urlBatchSize: number;
   /** A cached URL that expires within this margin is re-signed before use (clock skew, queueing). */

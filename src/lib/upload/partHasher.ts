@@ -1,7 +1,8 @@
 /**
  * Each part's MD5 (signed into its URL as Content-MD5). By default in one Web Worker per upload
  * (`md5Worker.ts`), so the main thread only schedules; in-process, a chunk at a time, where there
- * are no workers or the worker cannot start. Both hash with WebAssembly where the page allows it.
+ * are no workers, the worker cannot start, or its reply cannot be read (`messageerror`). Both hash
+ * with WebAssembly where the page allows it.
  */
 import { md5OfBlob, type Md5WorkerReply, type Md5WorkerRequest } from "./md5WorkerProtocol";
 import { UploadError } from "./uploadError";
