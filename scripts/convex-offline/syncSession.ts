@@ -167,6 +167,8 @@ export class SyncSession implements LiveSession {
         auth = await this.services.verifier.verify(message.value);
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
+        // A refused token leaves no identity behind, not even the one it was meant to replace.
+        this.setAuth(null);
         return this.sendAuthError(error.message, message.baseVersion, true);
       }
     }
@@ -287,16 +289,19 @@ export class SyncSession implements LiveSession {
     this.expiryTimer = undefined;
     const remainingMs = auth?.expiresAtMs ? auth.expiresAtMs - Date.now() : undefined;
     if (remainingMs !== undefined && remainingMs < MAX_TIMER_MS) {
-      // As on Convex: the client hears that its token expired and fetches a fresh one.
-      this.expiryTimer = setTimeout(
-        () => this.sendAuthError("Token expired", this.identityVersion, false),
-        Math.max(0, remainingMs),
-      );
+      // As on Convex: the client hears that its token expired and fetches a fresh one; until
+      // it sends one, this socket has no identity (`identity()` checks the expiry too).
+      this.expiryTimer = setTimeout(() => {
+        this.auth = null;
+        this.sendAuthError("Token expired", this.identityVersion, false);
+      }, Math.max(0, remainingMs));
     }
   }
 
   private identity(): UserIdentity | null {
-    return this.auth?.identity ?? null;
+    const auth = this.auth;
+    if (auth === null || (auth.expiresAtMs !== null && auth.expiresAtMs <= Date.now())) return null;
+    return auth.identity;
   }
 
   private sendAuthError(error: string, baseVersion: number, authUpdateAttempted: boolean): void {

@@ -36,6 +36,9 @@ export class ChildProcesses {
     args: string[],
     options: { cwd: string; env: Readonly<Record<string, string | undefined>>; expectExit?: boolean },
   ): ManagedChild {
+    // Stopped while starting (Ctrl-C during start-up): a child spawned now would outlive the
+    // stack, in its own process group, holding its ports.
+    if (this.stopping) throw new Error(`The dev stack is stopping: ${name} is not started`);
     // Next's types make NODE_ENV required on ProcessEnv; a child may well run without it.
     const child = spawn(command, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid !== undefined) this.groups.set(name, child.pid);

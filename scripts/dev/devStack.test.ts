@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { startDevStack } from "./devStack";
@@ -21,6 +21,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
 });
 
 /** Processes whose command line mentions the state folder (the offline backend's --env-file). */
@@ -57,5 +60,36 @@ describe("startDevStack", () => {
     }
     expect(processesUsing(stateDir)).toEqual([]);
     expect(existsSync(path.join(stateDir, "stack.json"))).toBe(false);
+  });
+
+  it("comes up without a worker, and says why, on a machine without FFmpeg", { timeout: 90_000 }, async () => {
+    vi.stubEnv("FFPROBE_PATH", "/nonexistent/ffprobe");
+    const lines: string[] = [];
+    const stack = await startDevStack({ offline: true, app: false, ports: { app: 0, convex: 0, site: 0, s3: 0 }, stateDir, log: (line) => lines.push(line) });
+    try {
+      expect(lines).toContain("[dev] FFmpeg not found (install it, or set FFMPEG_PATH/FFPROBE_PATH): no local worker, so uploaded jobs wait");
+      expect(lines.filter((line) => line.startsWith("[worker]"))).toEqual([]);
+      const convex = new ConvexHttpClient(stack.endpoints.convexUrl, { logger: false });
+      expect(await convex.query(anyApi.auth!.isAuthenticated!, {})).toBe(false);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it("leaves nothing running when it is stopped during start-up", { timeout: 90_000 }, async () => {
+    const controller = new AbortController();
+    const starting = startDevStack({
+      offline: true,
+      app: false,
+      ports: { app: 0, convex: 0, site: 0, s3: 0 },
+      stateDir,
+      signal: controller.signal,
+      // Ctrl-C right after storage is up, before the backend is spawned.
+      log: (line) => {
+        if (line.startsWith("[dev] storage:")) controller.abort(new Error("Ctrl-C"));
+      },
+    });
+    await expect(starting).rejects.toThrow("Ctrl-C");
+    expect(processesUsing(stateDir)).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { startConvexBackend, type ConvexBackendKind } from "./convexBackend";
 import { readDevSettings } from "./envLocal";
 import { loadOrCreateWorkerSecret, passedThroughSettings } from "./functionEnv";
 import { choosePort } from "./ports";
+import { checkFfmpegBinaries } from "../../modal/worker/pipeline/ffmpegBinaries";
 
 export type DevStackOptions = {
   /** Use the offline Convex backend even when a real one could run. */
@@ -130,6 +131,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     options.signal?.throwIfAborted();
     if (options.worker === false) {
       log("[dev] local worker not started (worker: false)");
+    } else if (!(await ffmpegRuns())) {
+      // The worker would exit at once (code 2), and the stack with it: the app still runs.
+      log("[dev] FFmpeg not found (install it, or set FFMPEG_PATH/FFPROBE_PATH): no local worker, so uploaded jobs wait");
     } else if (existsSync(path.join(cwd, "modal", "worker", "main.ts"))) {
       processes.start("worker", "npm", ["run", "--silent", "worker"], {
         cwd,
@@ -166,6 +170,15 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     await stop();
     // Children stopped by an abort fail their waits; report the abort, not those failures.
     throw options.signal?.aborted ? options.signal.reason : error;
+  }
+}
+
+async function ffmpegRuns(): Promise<boolean> {
+  try {
+    await checkFfmpegBinaries();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ConvexClient } from "convex/browser";
 import { SignJWT, generateKeyPair, importPKCS8 } from "jose";
+import { WebSocket } from "ws";
 import { api } from "./fixture/convex/_generated/api";
 import { connectClient, httpClient, startTestBackend, waitFor, type TestBackend } from "./harness";
 
@@ -101,6 +102,27 @@ describe("auth", { timeout: 20_000 }, () => {
     http.setAuth(forged);
     await expect(http.query(api.messages.whoAmI, {})).rejects.toThrow(/Could not verify token/);
   });
+
+  it("drops a socket's identity when its token expires, whatever the client does next", async () => {
+    // A raw socket that ignores the AuthError (the official client would fetch a new token).
+    const token = await signToken(backend.keys.JWT_PRIVATE_KEY, { sub: "user|short-lived", expiresIn: "2s" });
+    const socket = new WebSocket(`${backend.convexUrl.replace(/^http/, "ws")}/api/1.48.0/sync`);
+    const received: Array<{ type: string; [key: string]: unknown }> = [];
+    socket.on("message", (data) => received.push(JSON.parse(String(data)) as { type: string }));
+    await new Promise((resolve) => socket.once("open", resolve));
+    try {
+      const send = (message: unknown) => socket.send(JSON.stringify(message));
+      send({ type: "Connect", sessionId: "11111111-1111-1111-1111-111111111111", connectionCount: 0, lastCloseReason: null });
+      send({ type: "Authenticate", tokenType: "User", value: token, baseVersion: 0 });
+      await waitFor(() => received.some((message) => message.type === "AuthError" && message.error === "Token expired") || undefined, 5_000, "Token expired");
+      send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 0, udfPath: "messages:whoAmI", args: [{}] }] });
+      await waitFor(() => received.some((message) => JSON.stringify(message).includes('"queryId":0')) || undefined, 5_000, "whoAmI's answer");
+      const answer = received.flatMap((message) => (message.type === "Transition" ? (message.modifications as Array<{ queryId: number; value?: unknown }>) : []));
+      expect(answer.find((modification) => modification.queryId === 0)?.value).toBeNull();
+    } finally {
+      socket.close();
+    }
+  }, 15_000);
 
   it("refuses an expired token", async () => {
     const expired = await signToken(backend.keys.JWT_PRIVATE_KEY, { sub: "user|session", expiresIn: "-1m" });
