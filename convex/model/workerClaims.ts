@@ -106,7 +106,7 @@ export async function requireActiveClaim(
 export const FREE_HAND_BACKS = 5;
 
 /** The claims that count against `WORKER_MAX_ATTEMPTS`: all but the free hand-backs. */
-export function countedAttempts(job: Doc<"video_jobs">): number {
+function countedAttempts(job: Doc<"video_jobs">): number {
   return job.attempt - Math.min(job.handBacks ?? 0, FREE_HAND_BACKS);
 }
 

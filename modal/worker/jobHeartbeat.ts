@@ -31,7 +31,7 @@ function beatIntervalMs(leaseSeconds: number): number {
  * when the next beat is due, so the next one is at most about an interval late and the lease,
  * three intervals long, does not run out while the worker is healthy.
  */
-export function heartbeatRequestTimeoutMs(leaseSeconds: number): number {
+function heartbeatRequestTimeoutMs(leaseSeconds: number): number {
   return Math.min(DEFAULT_REQUEST_TIMEOUT_MS, Math.floor(beatIntervalMs(leaseSeconds) / 4));
 }
 

@@ -81,7 +81,7 @@ export function expectedPartSize(fileSize: number): number {
  */
 export const LOST_ACTION_MESSAGE = "Connection lost while action was in flight";
 
-export function isLostAction(error: unknown): boolean {
+function isLostAction(error: unknown): boolean {
   return error instanceof Error && !(error instanceof ConvexError) && error.message.includes(LOST_ACTION_MESSAGE);
 }
 
