@@ -7,13 +7,14 @@
  */
 import { z } from "zod";
 import { FfmpegProcessError, FfmpegTimeLimitError, runFfprobe } from "./ffmpegBinaries";
+import { finiteNumber, parseJson, positiveNumber } from "./ffprobeValues";
 
 /** Times in seconds on the decode timeline (the container's start = 0). */
 export type LastVideoFrame = {
   /** The last frame's presentation time: the latest time a seek can target and get a picture. */
   lastFrameSec: number;
-  /** When that frame stops being shown: its time plus its duration, when the packet has one. */
-  endSec: number;
+  /** How long that frame is shown, when its packet says (callers fall back to the frame rate). */
+  durationSec?: number;
 };
 
 export type LastVideoFrameQuery = {
@@ -74,24 +75,14 @@ export async function findLastVideoFrame(
   for (const packet of parsed.data.packets) {
     // "D": a packet the demuxer keeps only to decode others (cut by an edit list); never shown.
     if (packet.flags?.includes("D")) continue;
-    const ptsSec = Number(packet.pts_time) - query.originSec;
-    if (packet.pts_time === undefined || !Number.isFinite(ptsSec)) continue;
+    const pts = finiteNumber(packet.pts_time);
+    if (pts === undefined) continue;
+    const ptsSec = pts - query.originSec;
     // Packets come in decode order; with B-frames the last one shown is the latest pts.
     if (last === undefined || ptsSec > last.lastFrameSec) {
-      const durationSec = Number(packet.duration_time);
-      last = {
-        lastFrameSec: ptsSec,
-        endSec: ptsSec + (Number.isFinite(durationSec) && durationSec > 0 ? durationSec : 0),
-      };
+      const durationSec = positiveNumber(packet.duration_time);
+      last = { lastFrameSec: ptsSec, ...(durationSec === undefined ? {} : { durationSec }) };
     }
   }
   return last;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -18,6 +18,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import type { Media } from "../../../convex/lib/validators";
 import { FfmpegProcessError, runFfprobe } from "./ffmpegBinaries";
+import { finiteNumber, parseJson, positiveNumber } from "./ffprobeValues";
 import { findLastVideoFrame } from "./lastVideoFrame";
 import { frameDurationSec } from "./mediaTime";
 import { PipelineError } from "./pipelineError";
@@ -233,11 +234,7 @@ async function readTimeline(
     last?.lastFrameSec ?? headerVideoEndSec - frameDurationSec(media),
     videoStartSec,
   );
-  const lastFrameEndSec = !last
-    ? headerVideoEndSec
-    : last.endSec > last.lastFrameSec
-      ? last.endSec
-      : last.lastFrameSec + frameDurationSec(media);
+  const lastFrameEndSec = last ? last.lastFrameSec + (last.durationSec ?? frameDurationSec(media)) : headerVideoEndSec;
   const videoEndSec = within(lastFrameEndSec, lastFrameSec);
   return {
     videoStartSec,
@@ -285,24 +282,6 @@ function parseRatio(value: string | undefined): number | undefined {
   if (!match) return undefined;
   const ratio = Number(match[1]) / Number(match[2]);
   return Number.isFinite(ratio) ? ratio : undefined;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function finiteNumber(value: string | undefined): number | undefined {
-  const number = Number(value);
-  return value !== undefined && Number.isFinite(number) ? number : undefined;
-}
-
-function positiveNumber(value: string | undefined): number | undefined {
-  const number = Number(value);
-  return value !== undefined && Number.isFinite(number) && number > 0 ? number : undefined;
 }
 
 /** 12_582_912 → "12.6". */
