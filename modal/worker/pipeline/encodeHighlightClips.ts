@@ -37,8 +37,8 @@ export async function encodeHighlightClips(
   const halfFrameSec = frameDurationSec(media) / 2;
   for (const [index, window] of windows.entries()) {
     const seekSec = Math.max(0, window.startSec - halfFrameSec);
-    // An audio track that ended before the clip has nothing to give it.
-    const withAudio = media.hasAudio && (media.timeline.audioEndSec ?? 0) > seekSec;
+    // No audio track (`audioEndSec` unset), or one that ended before the clip: no audio.
+    const withAudio = (media.timeline.audioEndSec ?? 0) > seekSec;
     // ffmpeg: an input-seeked, length-bounded read of the source → one H.264/AAC MP4.
     await runFfmpeg(
       [

@@ -29,34 +29,25 @@ export async function probeFile(path: string): Promise<ProbedFile> {
 export type Rgb = readonly [number, number, number];
 
 /** The mean colour of one decoded frame (by decode order, counted from 0). */
-export async function frameColor(path: string, frameIndex: number): Promise<Rgb> {
-  const folder = await mkdtemp(join(tmpdir(), "reeldrop-frame-"));
-  try {
-    const output = join(folder, "pixel.rgb");
-    // ffmpeg: pick frame n without seeking, average it to one RGB pixel.
-    await runFfmpeg([
-      ...["-i", path, "-vf", `select=eq(n\\,${frameIndex}),scale=1:1:flags=area`],
-      ...["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", output],
-    ]);
-    const [red = 0, green = 0, blue = 0] = await readFile(output);
-    return [red, green, blue];
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
+export function frameColor(path: string, frameIndex: number): Promise<Rgb> {
+  // Picks frame n without seeking.
+  return meanColor(path, `select=eq(n\\,${frameIndex})`);
 }
 
 /** The mean colour of a rectangle of a picture file (a storyboard tile of a sheet). */
-export async function regionColor(
-  path: string,
-  region: { x: number; y: number; width: number; height: number },
-): Promise<Rgb> {
-  const folder = await mkdtemp(join(tmpdir(), "reeldrop-region-"));
+export function regionColor(path: string, region: { x: number; y: number; width: number; height: number }): Promise<Rgb> {
+  const { x, y, width, height } = region;
+  return meanColor(path, `crop=${width}:${height}:${x}:${y}`);
+}
+
+/** The first picture `filter` lets through, averaged to one RGB pixel. */
+async function meanColor(path: string, filter: string): Promise<Rgb> {
+  const folder = await mkdtemp(join(tmpdir(), "reeldrop-color-"));
   try {
     const output = join(folder, "pixel.rgb");
-    const { x, y, width, height } = region;
-    // ffmpeg: crop the rectangle, average it to one RGB pixel.
+    // ffmpeg: the filter, then a scale to one pixel that averages the picture.
     await runFfmpeg([
-      ...["-i", path, "-vf", `crop=${width}:${height}:${x}:${y},scale=1:1:flags=area`],
+      ...["-i", path, "-vf", `${filter},scale=1:1:flags=area`],
       ...["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", output],
     ]);
     const [red = 0, green = 0, blue = 0] = await readFile(output);
