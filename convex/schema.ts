@@ -19,8 +19,8 @@ export default defineSchema({
     /** Number of times a worker has claimed this job. */
     attempt: v.number(),
     /**
-     * Claims a worker handed back because it was shutting down (`interrupted`). The first
-     * `FREE_HAND_BACKS` of them do not count against the attempts.
+     * Claims handed back through no fault of the job (`handBack`: a worker shutting down, a
+     * claim the route could not send). The first `FREE_HAND_BACKS` do not count as attempts.
      */
     handBacks: v.optional(v.number()),
     /** While UPLOADED: the earliest time a worker may claim it (backoff after a retry). */
