@@ -62,8 +62,7 @@ async function main(): Promise<number> {
   /** No new claims; the jobs in hand get the grace period, then hand themselves back. */
   const windDown = async () => {
     loop.stopClaiming();
-    const graceMs = Number(process.env.WORKER_SHUTDOWN_GRACE_SECONDS ?? "30") * 1000;
-    const grace = setTimeout(() => shutdown.abort(), graceMs);
+    const grace = setTimeout(() => shutdown.abort(), settings.shutdownGraceMs);
     await loop.idle();
     clearTimeout(grace);
   };

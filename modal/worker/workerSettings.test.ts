@@ -12,6 +12,7 @@ it("reads the two required settings and defaults the rest", () => {
     workerSecret: "secret",
     workerId: "w1",
     concurrency: 1,
+    shutdownGraceMs: 30_000,
     ffmpegThreads: DEFAULT_FFMPEG_THREADS,
     drainClaimMs: undefined,
   });
@@ -35,4 +36,11 @@ it("takes ffmpeg's thread count from WORKER_FFMPEG_THREADS, within 1–16", () =
     expect(threads(unusable)).toBe(DEFAULT_FFMPEG_THREADS);
   }
   expect(DEFAULT_FFMPEG_THREADS).toBe(2);
+});
+
+it("takes the shutdown grace from WORKER_SHUTDOWN_GRACE_SECONDS, 0 included", () => {
+  const grace = (value: string) => readWorkerSettings(env({ WORKER_SHUTDOWN_GRACE_SECONDS: value })).shutdownGraceMs;
+  expect(grace("15")).toBe(15_000);
+  expect(grace("0")).toBe(0);
+  for (const unusable of ["-1", "soon", ""]) expect(grace(unusable)).toBe(30_000);
 });

@@ -5,6 +5,8 @@
 import { hostname } from "node:os";
 import { DEFAULT_FFMPEG_THREADS } from "./pipeline/produceArtifacts";
 
+const DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
+
 /** A day: Modal's longest function run, and well inside what a Node timer can wait. */
 const MAX_DRAIN_CLAIM_SECONDS = 24 * 60 * 60;
 
@@ -17,6 +19,8 @@ export type WorkerSettings = {
   workerId: string;
   /** Jobs processed at once by `npm run worker`. */
   concurrency: number;
+  /** How long jobs in hand may still finish after SIGTERM/SIGINT before they are handed back. */
+  shutdownGraceMs: number;
   /** Threads per ffmpeg process (`WORKER_FFMPEG_THREADS`): its CPUs, as memory grows with them. */
   ffmpegThreads: number;
   /**
@@ -37,11 +41,14 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
   const concurrency = Number(env.WORKER_CONCURRENCY ?? "1");
   const ffmpegThreads = Number(env.WORKER_FFMPEG_THREADS || DEFAULT_FFMPEG_THREADS);
   const drainClaimSeconds = Number(env.WORKER_DRAIN_CLAIM_SECONDS);
+  const shutdownGraceSeconds = Number(env.WORKER_SHUTDOWN_GRACE_SECONDS || DEFAULT_SHUTDOWN_GRACE_SECONDS);
   return {
     convexSiteUrl: convexSiteUrl!.replace(/\/+$/, ""),
     workerSecret,
     workerId: env.WORKER_ID?.trim() || `${hostname()}-${process.pid}`,
     concurrency: Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 16 ? concurrency : 1,
+    shutdownGraceMs:
+      (Number.isFinite(shutdownGraceSeconds) && shutdownGraceSeconds >= 0 ? shutdownGraceSeconds : DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000,
     ffmpegThreads:
       Number.isInteger(ffmpegThreads) && ffmpegThreads >= 1 && ffmpegThreads <= MAX_FFMPEG_THREADS
         ? ffmpegThreads
