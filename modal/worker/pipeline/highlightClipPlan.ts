@@ -2,6 +2,8 @@
  * Which highlight clips to cut: up to three, each starting exactly on a scene cut and spread
  * over the video; evenly spaced windows when the video has no usable cut. Pure.
  */
+import { evenlySpacedWindows } from "./mediaTime";
+
 export const MAX_CLIPS = 3;
 export const CLIP_SEC = 4;
 /** A cut this close to the end would make a clip too short to be worth watching. */
@@ -41,14 +43,5 @@ export function planHighlightClips(
 }
 
 function evenlySpacedClips(video: VideoSpan): ClipWindow[] {
-  const spanSec = video.endSec - video.startSec;
-  const clipSec = Math.min(CLIP_SEC, spanSec);
-  const count = Math.min(MAX_CLIPS, Math.max(1, Math.floor(spanSec / CLIP_SEC)));
-  return Array.from({ length: count }, (_, slot) => {
-    const centredSec = ((slot + 0.5) / count) * spanSec - clipSec / 2;
-    return {
-      startSec: video.startSec + Math.min(Math.max(0, centredSec), spanSec - clipSec),
-      durationSec: clipSec,
-    };
-  });
+  return evenlySpacedWindows(video.startSec, video.endSec, CLIP_SEC, MAX_CLIPS);
 }

@@ -37,3 +37,22 @@ export function videoTimeAt(timeline: MediaTimeline, fraction: number): number {
 export function secondsArg(sec: number): string {
   return sec.toFixed(6);
 }
+
+/**
+ * Up to `maxCount` windows of `windowSec` (shortened to the span if it is shorter), one centred
+ * in each equal slice of `fromSec`–`toSec` and kept inside it: as many as fit whole, at least one.
+ */
+export function evenlySpacedWindows(
+  fromSec: number,
+  toSec: number,
+  windowSec: number,
+  maxCount: number,
+): Array<{ startSec: number; durationSec: number }> {
+  const spanSec = toSec - fromSec;
+  const durationSec = Math.min(windowSec, spanSec);
+  const count = Math.min(maxCount, Math.max(1, Math.floor(spanSec / windowSec)));
+  return Array.from({ length: count }, (_, slot) => {
+    const centredSec = ((slot + 0.5) / count) * spanSec - durationSec / 2;
+    return { startSec: fromSec + Math.min(Math.max(0, centredSec), Math.max(0, spanSec - durationSec)), durationSec };
+  });
+}

@@ -20,7 +20,7 @@ import {
   type ProducedArtifact,
 } from "./artifactFiles";
 import { runFfmpeg } from "./ffmpegBinaries";
-import { secondsArg } from "./mediaTime";
+import { evenlySpacedWindows, secondsArg } from "./mediaTime";
 import { fitWithin, scaleFilter } from "./outputSize";
 import { boundedInputArgs, ffmpegTimeLimitMs, inputLimitSec } from "./runBounds";
 import {
@@ -159,14 +159,9 @@ export async function scanFullVideo(
  * that fps fills — even for a video shorter than a preview frame.
  */
 function planPreviewSegments(fromSec: number, toSec: number): Segment[] {
-  const spanSec = toSec - fromSec;
-  const segmentSec = Math.max(1 / PREVIEW_FPS, Math.min(PREVIEW_SEGMENT_SEC, spanSec));
-  const count = Math.min(PREVIEW_SEGMENTS, Math.max(1, Math.floor(spanSec / PREVIEW_SEGMENT_SEC)));
-  return Array.from({ length: count }, (_, slot) => {
-    const centredSec = ((slot + 0.5) / count) * spanSec - segmentSec / 2;
-    const startSec = fromSec + Math.min(Math.max(0, centredSec), Math.max(0, spanSec - segmentSec));
+  return evenlySpacedWindows(fromSec, toSec, PREVIEW_SEGMENT_SEC, PREVIEW_SEGMENTS).map(({ startSec, durationSec }) => {
     const onGridSec = Math.floor(startSec * PREVIEW_FPS) / PREVIEW_FPS;
-    return { startSec: onGridSec, endSec: onGridSec + segmentSec };
+    return { startSec: onGridSec, endSec: onGridSec + Math.max(1 / PREVIEW_FPS, durationSec) };
   });
 }
 
