@@ -1,15 +1,10 @@
 // @vitest-environment node
-import { mkdtemp, readFile, realpath, rm, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ARTIFACT_CONTENT_TYPES, type ArtifactKind } from "../../../convex/lib/artifactKinds";
-import {
-  createTestVideoLibrary,
-  TEST_VIDEOS,
-  type TestVideoLibrary,
-  type TestVideoName,
-} from "../testing/generateTestVideos";
+import { TEST_VIDEOS, type TestVideoName } from "../testing/generateTestVideos";
 import {
   colorDistance,
   frameColor,
@@ -21,57 +16,13 @@ import {
 import { processesRunningIn } from "../testing/runningProcesses";
 import { PipelineError } from "./pipelineError";
 import { probeVideo } from "./probeVideo";
-import {
-  ARTIFACT_STAGES,
-  produceArtifacts,
-  type ArtifactStage,
-  type ProducedArtifact,
-} from "./produceArtifacts";
+import { ofKind, usePipelineFixture, type PipelineRun } from "../testing/pipelineFixture";
+import { ARTIFACT_STAGES, produceArtifacts, type ArtifactStage } from "./produceArtifacts";
 
 // Real ffmpeg runs: generous limits for a busy two-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
-let library: TestVideoLibrary;
-const workDirs: string[] = [];
-beforeAll(async () => {
-  library = await createTestVideoLibrary();
-});
-afterAll(async () => {
-  await library.dispose();
-  await Promise.all(workDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function newWorkDir() {
-  // realpath: /proc reports resolved working directories.
-  const dir = await realpath(await mkdtemp(join(tmpdir(), "reeldrop-artifacts-")));
-  workDirs.push(dir);
-  return dir;
-}
-
-type Run = {
-  artifacts: ProducedArtifact[];
-  progress: { stage: ArtifactStage; pct: number }[];
-  workDir: string;
-  inputPath: string;
-};
-
-async function runPipeline(name: TestVideoName): Promise<Run> {
-  const inputPath = await library.path(name);
-  const media = await probeVideo(inputPath, { maxDurationSec: 3600 });
-  const workDir = await newWorkDir();
-  const progress: Run["progress"] = [];
-  const artifacts = await produceArtifacts({
-    inputPath,
-    media,
-    workDir,
-    signal: new AbortController().signal,
-    onProgress: (stage, pct) => progress.push({ stage, pct }),
-  });
-  return { artifacts, progress, workDir, inputPath };
-}
-
-const ofKind = (artifacts: ProducedArtifact[], kind: ArtifactKind) =>
-  artifacts.filter((artifact) => artifact.kind === kind);
+const { videoPath, newWorkDir, runPipeline } = usePipelineFixture();
 
 function videoStream(streams: ProbedStream[]) {
   const stream = streams.find((candidate) => candidate.codec_type === "video");
@@ -85,7 +36,7 @@ describe.each(playable)("produceArtifacts on %s", (name) => {
   const facts = TEST_VIDEOS[name];
   const frameSec = 1 / facts.fps;
   const portrait = facts.height > facts.width;
-  let run: Run;
+  let run: PipelineRun;
 
   beforeAll(async () => {
     run = await runPipeline(name);
@@ -238,7 +189,7 @@ describe.each(playable)("produceArtifacts on %s", (name) => {
 
 describe("produceArtifacts when stopped or failing", () => {
   it("stops at the abort, rejects with its reason and leaves no ffmpeg running", async () => {
-    const inputPath = await library.path("tenMinutes");
+    const inputPath = await videoPath("tenMinutes");
     const media = await probeVideo(inputPath, { maxDurationSec: 3600 });
     const workDir = await newWorkDir();
     const controller = new AbortController();
@@ -261,7 +212,7 @@ describe("produceArtifacts when stopped or failing", () => {
   });
 
   it("turns an ffmpeg failure into a retryable processing_error that names no internal path", async () => {
-    const inputPath = await library.path("oneSecond");
+    const inputPath = await videoPath("oneSecond");
     const media = await probeVideo(inputPath, { maxDurationSec: 3600 });
     const missingInput = join(await newWorkDir(), "deleted-after-probing.mp4");
     const failure = await produceArtifacts({

@@ -5,56 +5,20 @@
  * sources that are barely videos: every one yields every artifact, taken from the moments it
  * claims to show, and nothing beyond the length that was probed is decoded or written.
  */
-import { mkdtemp, readFile, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ArtifactKind } from "../../../convex/lib/artifactKinds";
-import {
-  createTestVideoLibrary,
-  LATE_VIDEO_COLORS,
-  ODD_TIMELINES,
-  type OddTimelineName,
-  type TestVideoLibrary,
-} from "../testing/generateTestVideos";
+import { LATE_VIDEO_COLORS, ODD_TIMELINES, type OddTimelineName } from "../testing/generateTestVideos";
 import { colorDistance, parseVtt, probeFile, regionColor } from "../testing/inspectMedia";
 import { createRecordingFfmpeg, type RecordingFfmpeg } from "../testing/recordingFfmpeg";
-import { probeVideo, type ProbedVideo } from "./probeVideo";
-import { produceArtifacts, type ProducedArtifact } from "./produceArtifacts";
+import { ofKind, usePipelineFixture, type PipelineRun } from "../testing/pipelineFixture";
+import type { ProducedArtifact } from "./produceArtifacts";
 import { INPUT_MARGIN_SEC } from "./runBounds";
 
 // Real ffmpeg runs on inputs of a few seconds: each case takes a second or two.
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
-let library: TestVideoLibrary;
-const workDirs: string[] = [];
-beforeAll(async () => {
-  library = await createTestVideoLibrary();
-});
-afterAll(async () => {
-  await library.dispose();
-  await Promise.all(workDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-type Run = { media: ProbedVideo; artifacts: ProducedArtifact[] };
-
-async function runPipeline(name: OddTimelineName): Promise<Run> {
-  const inputPath = await library.path(name);
-  const media = await probeVideo(inputPath, { maxDurationSec: 3600 });
-  const workDir = await realpath(await mkdtemp(join(tmpdir(), "reeldrop-timelines-")));
-  workDirs.push(workDir);
-  const artifacts = await produceArtifacts({
-    inputPath,
-    media,
-    workDir,
-    signal: new AbortController().signal,
-    onProgress: () => {},
-  });
-  return { media, artifacts };
-}
-
-const ofKind = (artifacts: ProducedArtifact[], kind: ArtifactKind) =>
-  artifacts.filter((artifact) => artifact.kind === kind);
+const { videoPath, runPipeline } = usePipelineFixture();
 
 function expectEveryArtifact(artifacts: ProducedArtifact[], hasAudio: boolean) {
   const count = (kind: ArtifactKind) => ofKind(artifacts, kind).length;
@@ -74,9 +38,9 @@ async function fileDurationSec(path: string): Promise<number> {
 describe("a header that understates the length (30 s of media, a header saying 2 s)", () => {
   const { claimedSec } = ODD_TIMELINES.understatedLength;
   let recorder: RecordingFfmpeg;
-  let run: Run;
+  let run: PipelineRun;
   beforeAll(async () => {
-    await library.path("understatedLength");
+    await videoPath("understatedLength");
     recorder = await createRecordingFfmpeg();
     vi.stubEnv("FFMPEG_PATH", recorder.path);
     try {
@@ -144,7 +108,7 @@ describe("a video that starts 2 s after its audio", () => {
   it("shows, in each storyboard tile, the frame on screen at its cue's time", async () => {
     const { artifacts } = await runPipeline("lateVideo");
     // Where the first frame really is: the 2 s offset plus the audio encoder's priming delay.
-    const source = await probeFile(await library.path("lateVideo"));
+    const source = await probeFile(await videoPath("lateVideo"));
     const videoStream = source.streams.find((stream) => stream.codec_type === "video");
     const videoStartSec = Number(videoStream?.start_time) - Number(source.format.start_time);
     expect(videoStartSec).toBeGreaterThanOrEqual(ODD_TIMELINES.lateVideo.videoStartSec);
