@@ -14,6 +14,7 @@ import { failJob } from "./model/jobTransitions";
 import { makeFailure } from "./lib/failures";
 import { YOUTUBE_URL_ERRORS } from "./lib/youtube";
 import { STALLED_LOOKUP_MS } from "./sourceMeta";
+import { INTAKE_LIMIT_DEFAULTS } from "./model/intakeLimits";
 
 const ID = "dQw4w9WgXcQ";
 const PASTED_URL = `https://youtu.be/${ID}?si=AbCdEfGh12345678`;
@@ -270,6 +271,57 @@ describe("a lookup that never wrote anything", () => {
     const timeline = await as.query(api.jobs.timeline, { jobId });
     expect(timeline?.at(-1)).toMatchObject({ from: "CREATED", to: "META_READY", actor: "system", detail: "derived (the lookup did not finish)" });
     expect(oEmbedRequests).toBe(0);
+  });
+});
+
+describe("the deployment's oEmbed lookups per minute", () => {
+  test("beyond OEMBED_LOOKUPS_PER_MINUTE a new job is not refused: it moves on at once with derived metadata", async () => {
+    vi.stubEnv("OEMBED_LOOKUPS_PER_MINUTE", "2");
+    vi.setSystemTime(new Date("2026-11-30T10:00:05Z"));
+    oEmbedRoute().reply(200, YOUTUBE_ANSWER, JSON_HEADERS).times(3);
+    const t = newConvexTest();
+    // Three users: the budget is the deployment's, not a user's.
+    const users = [await signInAsNewUser(t), await signInAsNewUser(t), await signInAsNewUser(t)];
+    const jobIds = [];
+    for (const { as } of users) jobIds.push((await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: PASTED_URL })).jobId);
+
+    const third = await users[2]!.as.query(api.jobs.get, { jobId: jobIds[2]! });
+    expect(third).toMatchObject({ status: "META_READY", sourceMeta: DERIVED_META });
+    expect(await eventsOf(t, jobIds[2]!)).toEqual([
+      CREATED_EVENT,
+      { from: "CREATED", to: "META_READY", actor: "system", detail: "derived (too many lookups this minute)" },
+    ]);
+    expect(console.warn).toHaveBeenCalledWith(
+      `This minute's 2 oEmbed lookups are taken; job ${jobIds[2]} uses metadata derived from the id.`,
+    );
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(oEmbedRequests).toBe(2);
+    for (const [i, jobId] of jobIds.slice(0, 2).entries()) {
+      expect(await users[i]!.as.query(api.jobs.get, { jobId })).toMatchObject({ status: "META_READY", sourceMeta: OEMBED_META });
+    }
+
+    // The next clock minute has a fresh budget.
+    vi.setSystemTime(new Date("2026-11-30T10:01:00Z"));
+    const { jobId } = await users[2]!.as.mutation(api.jobs.createJobFromYouTubeUrl, { url: PASTED_URL });
+    expect((await users[2]!.as.query(api.jobs.get, { jobId }))?.status).toBe("CREATED");
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(oEmbedRequests).toBe(3);
+    expect(await users[2]!.as.query(api.jobs.get, { jobId })).toMatchObject({ status: "META_READY", sourceMeta: OEMBED_META });
+    youtube.assertNoPendingInterceptors();
+  });
+
+  test(`by default ${INTAKE_LIMIT_DEFAULTS.oEmbedLookupsPerMinute} lookups a minute`, async () => {
+    vi.setSystemTime(new Date("2026-11-30T10:00:00Z"));
+    const t = newConvexTest();
+    const users = await Promise.all(Array.from({ length: 3 }, () => signInAsNewUser(t)));
+    const statuses = [];
+    for (let i = 0; i <= INTAKE_LIMIT_DEFAULTS.oEmbedLookupsPerMinute; i++) {
+      const { as } = users[i % users.length]!;
+      const { jobId } = await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: PASTED_URL });
+      statuses.push((await as.query(api.jobs.get, { jobId }))?.status);
+    }
+    expect(statuses.filter((status) => status === "CREATED")).toHaveLength(INTAKE_LIMIT_DEFAULTS.oEmbedLookupsPerMinute);
+    expect(statuses.at(-1)).toBe("META_READY");
   });
 });
 

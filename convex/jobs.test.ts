@@ -5,6 +5,7 @@ import type { Id } from "./_generated/dataModel";
 import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
 import { insertCreatedJob, transitionJob } from "./model/jobTransitions";
 import { RIGHTS_STATEMENT } from "./lib/rightsStatement";
+import { INTAKE_LIMIT_DEFAULTS } from "./model/intakeLimits";
 
 const VIDEO_URL = "https://youtu.be/dQw4w9WgXcQ?si=abc";
 
@@ -67,6 +68,107 @@ describe("createJobFromYouTubeUrl", () => {
     }
     expect(await t.run((ctx) => ctx.db.query("video_jobs").collect())).toEqual([]);
     expect(await t.run((ctx) => ctx.db.query("job_events").collect())).toEqual([]);
+  });
+});
+
+describe("how many jobs one user may start", () => {
+  const HOUR_MS = 60 * 60_000;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date("2026-11-30T10:00:00Z"));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+  });
+
+  async function oldestJobCreationTime(t: ConvexTestHarness): Promise<number> {
+    return (await t.run((ctx) => ctx.db.query("video_jobs").first()))!._creationTime;
+  }
+
+  async function rowCounts(t: ConvexTestHarness) {
+    return t.run(async (ctx) => ({
+      jobs: (await ctx.db.query("video_jobs").collect()).length,
+      events: (await ctx.db.query("job_events").collect()).length,
+      scheduled: (await ctx.db.system.query("_scheduled_functions").collect()).length,
+    }));
+  }
+
+  test(`by default ${INTAKE_LIMIT_DEFAULTS.jobsPerUserPerHour} in any hour; the next is refused, says when, and creates nothing`, async () => {
+    const t = newConvexTest();
+    const { as } = await signInAsNewUser(t);
+    const limit = INTAKE_LIMIT_DEFAULTS.jobsPerUserPerHour;
+    for (let i = 0; i < limit; i++) {
+      await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL });
+      vi.advanceTimersByTime(60_000);
+    }
+    const before = await rowCounts(t);
+    expect(before.jobs).toBe(limit);
+
+    // The first job is `limit` minutes old: one is allowed again when it is an hour old.
+    const firstCreatedAt = await oldestJobCreationTime(t);
+    const error = await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConvexError);
+    const retryAfterMs = Math.ceil(firstCreatedAt + HOUR_MS - Date.now());
+    expect(retryAfterMs).toBeGreaterThan((60 - limit - 1) * 60_000);
+    expect((error as ConvexError<{ code: string }>).data).toEqual({
+      code: "rate_limited",
+      message: `You have started ${limit} videos in the last hour. You can start another in ${Math.ceil(retryAfterMs / 60_000)} minutes.`,
+      retryAfterMs,
+    });
+    expect(await rowCounts(t)).toEqual(before);
+  });
+
+  test("counts per user, over a sliding hour, and honours JOBS_PER_USER_PER_HOUR", async () => {
+    vi.stubEnv("JOBS_PER_USER_PER_HOUR", "2");
+    const t = newConvexTest();
+    const alice = await signInAsNewUser(t);
+    const bob = await signInAsNewUser(t);
+    const create = (as: typeof alice.as) => as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL });
+
+    await create(alice.as);
+    vi.advanceTimersByTime(10 * 60_000);
+    await create(alice.as);
+    expect(await errorCodeOf(create(alice.as))).toBe("rate_limited");
+    // Bob has his own allowance, and a link that is not valid is still refused as such.
+    await create(bob.as);
+    expect(await errorCodeOf(alice.as.mutation(api.jobs.createJobFromYouTubeUrl, { url: "https://vimeo.com/1" }))).toBe(
+      "invalid_url",
+    );
+
+    // One millisecond before Alice's first job is an hour old she is still refused, with a
+    // wait rounded up to a second; then that job no longer counts, but her second one does.
+    const firstCreatedAt = await oldestJobCreationTime(t);
+    vi.setSystemTime(Math.ceil(firstCreatedAt + HOUR_MS) - 1);
+    const error = await create(alice.as).catch((e: unknown) => e);
+    expect((error as ConvexError<{ code: string; retryAfterMs: number; message: string }>).data).toMatchObject({
+      code: "rate_limited",
+      retryAfterMs: 1000,
+      message: "You have started 2 videos in the last hour. You can start another in a minute.",
+    });
+    vi.advanceTimersByTime(1);
+    await create(alice.as);
+    expect(await errorCodeOf(create(alice.as))).toBe("rate_limited");
+  });
+
+  test("a canceled job still counts: canceling does not buy another lookup", async () => {
+    vi.stubEnv("JOBS_PER_USER_PER_HOUR", "1");
+    const t = newConvexTest();
+    const { as } = await signInAsNewUser(t);
+    const { jobId } = await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL });
+    await as.mutation(api.jobs.cancel, { jobId });
+    expect(await errorCodeOf(as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL }))).toBe("rate_limited");
+  });
+
+  test.each(["0", "-5", "many", ""])("an unusable JOBS_PER_USER_PER_HOUR (%j) keeps the default", async (value) => {
+    vi.stubEnv("JOBS_PER_USER_PER_HOUR", value);
+    const t = newConvexTest();
+    const { as } = await signInAsNewUser(t);
+    for (let i = 0; i < INTAKE_LIMIT_DEFAULTS.jobsPerUserPerHour; i++) {
+      await as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL });
+    }
+    expect(await errorCodeOf(as.mutation(api.jobs.createJobFromYouTubeUrl, { url: VIDEO_URL }))).toBe("rate_limited");
   });
 });
 

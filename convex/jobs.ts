@@ -8,6 +8,8 @@ import { userMutation, userQuery } from "./model/authedFunctions";
 import { getOwnedJob, requireOwnedJob } from "./model/jobAccess";
 import { insertCreatedJob } from "./model/jobTransitions";
 import { cancelJob } from "./model/jobCancellation";
+import { oEmbedLookupsPerMinute, requireJobCreationAllowed, takeOEmbedLookup } from "./model/intakeLimits";
+import { moveOnWithDerivedMeta } from "./sourceMeta";
 import { toJobEventView, toJobView } from "./model/jobViews";
 import { appError } from "./lib/appErrors";
 import { parseYouTubeUrl } from "./lib/youtube";
@@ -20,15 +22,23 @@ export const createJobFromYouTubeUrl = userMutation({
   handler: async (ctx, { url }) => {
     const parsed = parseYouTubeUrl(url);
     if (!parsed.ok) throw appError("invalid_url", parsed.error);
+    await requireJobCreationAllowed(ctx, ctx.userId);
     const jobId = await insertCreatedJob(
       ctx,
       { ownerId: ctx.userId, sourceUrl: parsed.canonicalUrl, videoId: parsed.videoId },
       "user",
     );
-    await ctx.scheduler.runAfter(0, internal.youtubeMetadata.fetchSourceMeta, {
-      jobId,
-      videoId: parsed.videoId,
-    });
+    if (await takeOEmbedLookup(ctx)) {
+      await ctx.scheduler.runAfter(0, internal.youtubeMetadata.fetchSourceMeta, {
+        jobId,
+        videoId: parsed.videoId,
+      });
+    } else {
+      console.warn(
+        `This minute's ${oEmbedLookupsPerMinute()} oEmbed lookups are taken; job ${jobId} uses metadata derived from the id.`,
+      );
+      await moveOnWithDerivedMeta(ctx, (await ctx.db.get("video_jobs", jobId))!, "too many lookups this minute");
+    }
     return { jobId };
   },
 });

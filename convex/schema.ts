@@ -42,6 +42,16 @@ export default defineSchema({
     .index("by_status_and_claim_request", ["status", "claim.workerId", "claim.requestId"])
     .index("by_status_and_activity", ["status", "lastActivityAt"]),
 
+  /**
+   * Fixed-window counters of deployment-wide limits, one row per limit (`oembed_lookups`:
+   * `model/intakeLimits.ts`); a new window resets the count.
+   */
+  rate_limit_windows: defineTable({
+    name: v.string(),
+    windowStart: v.number(),
+    count: v.number(),
+  }).index("by_name", ["name"]),
+
   /** One row per uploaded part: per-part facts never touch the job document. */
   upload_parts: defineTable({
     jobId: v.id("video_jobs"),

@@ -37,6 +37,18 @@ export const recordSourceMeta = internalMutation({
   },
 });
 
+/**
+ * Moves a CREATED job on without asking YouTube, with the metadata its id gives; `reason` goes
+ * into its timeline (`derived (<reason>)`).
+ */
+export async function moveOnWithDerivedMeta(ctx: MutationCtx, job: Doc<"video_jobs">, reason: string): Promise<void> {
+  await transitionJob(ctx, job, "META_READY", {
+    actor: "system",
+    detail: `derived (${reason})`,
+    patch: { sourceMeta: deriveSourceMeta(job.videoId) },
+  });
+}
+
 /** Gives each job whose lookup stalled the metadata its video id alone gives, as an unavailable YouTube would. */
 export const finishStalledLookups = internalMutation({
   args: {},
@@ -46,13 +58,7 @@ export const finishStalledLookups = internalMutation({
       .query("video_jobs")
       .withIndex("by_status_and_activity", (q) => q.eq("status", "CREATED").lt("lastActivityAt", Date.now() - STALLED_LOOKUP_MS))
       .take(STALLED_BATCH_SIZE);
-    for (const job of stalled) {
-      await transitionJob(ctx, job, "META_READY", {
-        actor: "system",
-        detail: "derived (the lookup did not finish)",
-        patch: { sourceMeta: deriveSourceMeta(job.videoId) },
-      });
-    }
+    for (const job of stalled) await moveOnWithDerivedMeta(ctx, job, "the lookup did not finish");
     if (stalled.length === STALLED_BATCH_SIZE) await ctx.scheduler.runAfter(0, internal.sourceMeta.finishStalledLookups, {});
     return stalled.length;
   },

@@ -21,6 +21,7 @@ export const APP_ERROR_CODES = [
   "storage_error",
   "size_mismatch",
   "stale_claim",
+  "rate_limited",
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

@@ -3,6 +3,7 @@
  * Convex (through `model/uploadConfig.ts`) and the R2 set-up script read them the same way.
  */
 import { MAX_PLANNABLE_BYTES } from "./partPlan";
+import { positiveSetting, wholeSetting } from "./settingNumbers";
 
 export const STORAGE_ENV_NAMES = {
   endpoint: "R2_ENDPOINT",
@@ -54,25 +55,15 @@ const MAX_URL_TTL_SECONDS = 7 * 24 * 3600;
 export function parseUploadLimits(source: EnvSource): UploadLimits {
   return {
     maxUploadBytes: Math.min(
-      wholeNumber(source.MAX_UPLOAD_BYTES, UPLOAD_LIMIT_DEFAULTS.maxUploadBytes),
+      wholeSetting(source.MAX_UPLOAD_BYTES, UPLOAD_LIMIT_DEFAULTS.maxUploadBytes),
       MAX_PLANNABLE_BYTES,
     ),
     urlTtlSeconds: Math.min(
-      wholeNumber(source.UPLOAD_URL_TTL_SECONDS, UPLOAD_LIMIT_DEFAULTS.urlTtlSeconds),
+      wholeSetting(source.UPLOAD_URL_TTL_SECONDS, UPLOAD_LIMIT_DEFAULTS.urlTtlSeconds),
       MAX_URL_TTL_SECONDS,
     ),
-    abandonHours: positiveNumber(source.UPLOAD_ABANDON_HOURS, UPLOAD_LIMIT_DEFAULTS.abandonHours),
+    abandonHours: positiveSetting(source.UPLOAD_ABANDON_HOURS, UPLOAD_LIMIT_DEFAULTS.abandonHours),
   };
-}
-
-function positiveNumber(raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function wholeNumber(raw: string | undefined, fallback: number): number {
-  return Math.max(1, Math.floor(positiveNumber(raw, fallback)));
 }
 
 function isHttpUrl(value: string): boolean {

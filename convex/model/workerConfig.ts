@@ -1,5 +1,6 @@
 /** The worker settings Convex reads, in one place, with their documented defaults. */
 import { env } from "../_generated/server";
+import { positiveSetting } from "../lib/settingNumbers";
 
 export const WORKER_DEFAULTS = {
   leaseSeconds: 120,
@@ -9,10 +10,7 @@ export const WORKER_DEFAULTS = {
 } as const;
 
 function positiveNumberFromEnv(name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
+  return positiveSetting(env[name], fallback);
 }
 
 export function workerLeaseMs(): number {

@@ -13,6 +13,15 @@ import { signInAsGuest, uploadVideoAsGuest, type LocalStack } from "../../modal/
 
 export type UploadedJob = { jobId: Id<"video_jobs">; guest: ConvexHttpClient };
 
+/**
+ * The function settings every benchmark's stack runs with: one guest starts hundreds of jobs
+ * a minute here, which the intake limits (`convex/model/intakeLimits.ts`) exist to refuse.
+ */
+export const BENCH_FUNCTION_ENV = {
+  JOBS_PER_USER_PER_HOUR: "1000000",
+  OEMBED_LOOKUPS_PER_MINUTE: "1000000",
+} as const;
+
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; stops starting new ones at `deadline`. */
 export async function runBounded<T>(
   count: number,

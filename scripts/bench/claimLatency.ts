@@ -26,7 +26,7 @@ import {
   type LocalStack,
 } from "../../modal/worker/testing/localStack";
 import { startLocalWorkerProcess } from "../../modal/worker/testing/localWorkerProcess";
-import { numberArg, percentile, reportResult, round, sleep } from "./benchSupport";
+import { BENCH_FUNCTION_ENV, numberArg, percentile, reportResult, round, sleep } from "./benchSupport";
 
 const JOBS = numberArg("jobs", 50);
 const POLL_MS = numberArg("poll-ms", 2000);
@@ -85,7 +85,7 @@ const summary = (values: number[]) => ({
 
 async function main() {
   const dir = await mkdtemp(path.join(tmpdir(), "reeldrop-bench-"));
-  const stack = await startLocalStack();
+  const stack = await startLocalStack(BENCH_FUNCTION_ENV);
   try {
     const filePath = path.join(dir, "tiny.mp4");
     await writeFile(filePath, randomBytes(1024));

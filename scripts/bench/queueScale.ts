@@ -9,7 +9,7 @@
 import { api } from "../../convex/_generated/api";
 import { createWorkerApiClient } from "../../modal/worker/workerApiClient";
 import { startLocalStack } from "../../modal/worker/testing/localStack";
-import { createUploadedJobs, numberArg, reportResult, round, runBounded } from "./benchSupport";
+import { BENCH_FUNCTION_ENV, createUploadedJobs, numberArg, reportResult, round, runBounded } from "./benchSupport";
 
 const JOBS = numberArg("jobs", 1000);
 const WORKERS = numberArg("workers", 4);
@@ -19,7 +19,7 @@ const DRAIN_BUDGET_MS = 300_000;
 type Claim = { jobId: string; workerId: string; claimToken: string };
 
 async function main() {
-  const stack = await startLocalStack();
+  const stack = await startLocalStack(BENCH_FUNCTION_ENV);
   try {
     const createStarted = Date.now();
     const jobs = await createUploadedJobs(stack, { count: JOBS, concurrency: 16, budgetMs: CREATE_BUDGET_MS });

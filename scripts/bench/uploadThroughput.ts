@@ -39,7 +39,7 @@ import { startDevStack } from "../dev/devStack";
 import { EMBEDDED_S3_CREDENTIALS } from "../s3/embeddedS3";
 import { DEFAULT_UPLOAD_OPTIONS } from "../../src/lib/upload/options";
 import type { UppyIntegrity } from "./uploadPage.browser";
-import { median, numberArg, reportResult, round } from "./benchSupport";
+import { BENCH_FUNCTION_ENV, median, numberArg, reportResult, round } from "./benchSupport";
 import { cpuSecondsBetween, snapshotCpu, type CpuRole } from "./processCpu";
 
 const SIZE_MIB = numberArg("mib", 1024);
@@ -170,7 +170,7 @@ async function main() {
     worker: false,
     ports: { app: appPort, convex: 0, site: 0, s3: 0 },
     stateDir: dir,
-    functionEnv: { OEMBED_ENDPOINT: "http://127.0.0.1:9/oembed" },
+    functionEnv: { ...BENCH_FUNCTION_ENV, OEMBED_ENDPOINT: "http://127.0.0.1:9/oembed" },
     log: (line) => log.push(line),
   });
   const server = await servePage(appPort);

@@ -1,9 +1,10 @@
 // @vitest-environment node
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { loadOrCreateWorkerSecret, minimalProcessEnv, passedThroughSettings } from "./functionEnv";
+import { loadOrCreateWorkerSecret, minimalProcessEnv, PASSED_THROUGH_SETTINGS, passedThroughSettings } from "./functionEnv";
 
 let folder: string;
 beforeEach(async () => {
@@ -27,6 +28,20 @@ describe("the functions' environment from the dev settings", () => {
         PATH: "/usr/bin",
       }),
     ).toEqual({ MAX_UPLOAD_BYTES: "1048576", WORKER_LEASE_SECONDS: "30", OEMBED_ENDPOINT: "http://127.0.0.1:9/oembed" });
+  });
+
+  test("passes through exactly the README's settings that npm run dev does not set itself", () => {
+    const readme = readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("| Variable | Default | Meaning |"));
+    const rows = table.slice(0, table.indexOf("\n\n")).split("\n").slice(2);
+    const documented = rows.flatMap((row) => {
+      const [, names = "", defaultValue = ""] = row.split("|");
+      const setByTheStack = /set by `npm run dev`|generated/.test(defaultValue);
+      return setByTheStack ? [] : [...names.matchAll(/`([A-Z0-9_]+)`/g)].map((match) => match[1]!);
+    });
+    const notPassed = documented.filter((name) => name.startsWith("MODAL_"));
+    expect(notPassed.length).toBeGreaterThan(0);
+    expect([...PASSED_THROUGH_SETTINGS].sort()).toEqual(documented.filter((name) => !notPassed.includes(name)).sort());
   });
 
   test("the worker secret is the configured one, else one generated once and kept private", async () => {
