@@ -13,7 +13,7 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction } from "./_generated/server";
 import { appError, isAppError } from "./lib/appErrors";
-import { MAX_PARTS_PER_URL_REQUEST, computePartPlan } from "./lib/partPlan";
+import { MAX_PARTS_PER_URL_REQUEST, computePartPlan, partRange } from "./lib/partPlan";
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -71,6 +71,7 @@ export const prepareUpload = internalAction({
     }
     const firstParts = Array.from({ length: Math.min(plan.partCount, MAX_PARTS_PER_URL_REQUEST) }, (_, i) => ({
       partNumber: i + 1,
+      size: partRange(plan, file.size, i + 1).size,
     }));
     const urls = await signPartUploadUrls(storage, { key, uploadId }, firstParts, limits.urlTtlSeconds, Date.now());
     return { ...plan, urls };
@@ -89,7 +90,8 @@ export const signPartUrls = internalAction({
       jobId,
       partNumbers: parts.map((part) => part.partNumber),
     });
-    return { urls: await signPartUploadUrls(storage, target, parts, uploadLimits().urlTtlSeconds, Date.now()) };
+    const partsToSign = parts.map((part, i) => ({ ...part, size: target.partSizes[i]! }));
+    return { urls: await signPartUploadUrls(storage, target, partsToSign, uploadLimits().urlTtlSeconds, Date.now()) };
   },
 });
 

@@ -328,9 +328,29 @@ describe("presigned URLs", () => {
       expect(names).not.toContain("content-md5");
     }
     const signed = new URL(withMd5.urls[0]!.url).searchParams.get("X-Amz-SignedHeaders");
-    expect(signed!.split(";")).toContain("content-md5");
+    expect(signed!.split(";")).toEqual(["content-length", "content-md5", "host"]);
     expect(withMd5.urls[0]!.headers).toEqual({ "Content-MD5": md5Base64(file.bytes.subarray(16 * MiB)) });
-    expect(new URL(withoutMd5.urls[0]!.url).searchParams.get("X-Amz-SignedHeaders")).toBe("host");
+    expect(new URL(withoutMd5.urls[0]!.url).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;host");
+  });
+
+  test("a part URL takes exactly the part's planned size: no more (a 20 GiB plan cannot take 5 GiB parts), no less", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    const file = makeTestFile(8 * MiB + 100);
+    const prepared = await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    const { urls } = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 2 }] });
+    const lastPart = file.bytes.subarray(8 * MiB);
+    expect(lastPart.length).toBe(100);
+    const padded = new Uint8Array(1 * MiB);
+    padded.set(lastPart);
+    // Both the first batch (prepareUpload) and a later one (getUploadPartUrls) are bound.
+    for (const { url } of [urls[0]!, prepared.urls[1]!]) {
+      expect((await putPart(url, padded)).status).toBe(403);
+      expect((await putPart(url, lastPart.subarray(1))).status).toBe(403);
+    }
+    expect((await putPart(prepared.urls[0]!.url, file.bytes.subarray(0, 8 * MiB + 1))).status).toBe(403);
+    expect((await putPart(urls[0]!.url, lastPart)).status).toBe(200);
+    expect((await putPart(prepared.urls[0]!.url, file.bytes.subarray(0, 8 * MiB))).status).toBe(200);
   });
 
   test("a URL signed with a Content-MD5 is refused without that exact header", async () => {

@@ -22,7 +22,7 @@ import * as sessions from "./model/uploadSessions";
 import {
   completionPlan,
   fileToUpload,
-  multipartTarget,
+  partSigningTarget,
   partUrlBatch,
   partUrlRequest,
   preparedUpload,
@@ -114,7 +114,7 @@ export const openUploadSession = internalMutation({
 
 export const startSigningParts = internalMutation({
   args: { userId: v.id("users"), jobId: v.id("video_jobs"), partNumbers: v.array(v.number()) },
-  returns: multipartTarget,
+  returns: partSigningTarget,
   handler: (ctx, { userId, jobId, partNumbers }) => sessions.startSigningParts(ctx, userId, jobId, partNumbers),
 });
 

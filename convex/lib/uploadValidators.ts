@@ -63,6 +63,9 @@ export const uploadSessionView = v.object({
 /** A multipart upload in storage. Server-side only: never sent to the browser. */
 export const multipartTarget = v.object({ key: v.string(), uploadId: v.string() });
 
+/** Where parts about to be signed go, with each one's planned size (in the order asked for). */
+export const partSigningTarget = multipartTarget.extend({ partSizes: v.array(v.number()) });
+
 export const completionPlan = v.union(
   v.object({ state: v.literal("already_uploaded") }),
   v.object({
@@ -81,4 +84,7 @@ export type PartUrlBatch = Infer<typeof partUrlBatch>;
 export type PreparedUpload = Infer<typeof preparedUpload>;
 export type UploadSessionView = Infer<typeof uploadSessionView>;
 export type MultipartTarget = Infer<typeof multipartTarget>;
+export type PartSigningTarget = Infer<typeof partSigningTarget>;
+/** A part to sign: its number, its planned size (signed as Content-Length), its Content-MD5 if known. */
+export type PartToSign = PartUrlRequest & { size: number };
 export type CompletionPlan = Infer<typeof completionPlan>;

@@ -20,7 +20,7 @@ import type { Id } from "../_generated/dataModel";
 import { appError, type AppErrorData } from "../lib/appErrors";
 import { createS3Client } from "./s3Client";
 import { requireStorageConfig } from "./uploadConfig";
-import type { MultipartTarget, PartUrlRequest, SignedPartUrl } from "../lib/uploadValidators";
+import type { MultipartTarget, PartToSign, SignedPartUrl } from "../lib/uploadValidators";
 
 export type SourceStorage = { client: S3Client; bucket: string };
 
@@ -55,14 +55,16 @@ export async function createMultipartUpload(storage: SourceStorage, key: string,
 }
 
 /**
- * Presigned UploadPart URLs, all signed at `now`. A part's Content-MD5, when given, is a signed
- * header: a PUT without exactly that header fails the signature check, and R2 refuses a body
- * whose MD5 differs from it.
+ * Presigned UploadPart URLs, all signed at `now`. A part's planned size is signed as its
+ * Content-Length, so a URL takes exactly that many bytes and not a byte more (without it, any
+ * URL of a declared 20 GiB file would take a 5 GiB part). A part's Content-MD5, when given, is
+ * a signed header too: a PUT without exactly that header fails the signature check, and R2
+ * refuses a body whose MD5 differs from it.
  */
 export async function signPartUploadUrls(
   storage: SourceStorage,
   target: MultipartTarget,
-  parts: readonly PartUrlRequest[],
+  parts: readonly PartToSign[],
   ttlSeconds: number,
   now: number,
 ): Promise<SignedPartUrl[]> {
@@ -71,12 +73,13 @@ export async function signPartUploadUrls(
   const expiresAt = signedAt + ttlSeconds * 1000;
   const expiresInMs = expiresAt - now;
   return await Promise.all(
-    parts.map(async ({ partNumber, contentMd5 }) => {
+    parts.map(async ({ partNumber, size, contentMd5 }) => {
       const command = new UploadPartCommand({
         Bucket: storage.bucket,
         Key: target.key,
         UploadId: target.uploadId,
         PartNumber: partNumber,
+        ContentLength: size,
         ContentMD5: contentMd5,
       });
       const url = await getSignedUrl(storage.client, command, {

@@ -19,7 +19,7 @@ import { scheduleWorkerWake } from "./workerWakeSchedule";
 import { listRecordedParts, missingPartNumbers, requirePlannedPartSize } from "./uploadParts";
 import { uploadLimits } from "./uploadConfig";
 import { checkSha256 } from "./uploadRequests";
-import type { CompletionPlan, MultipartTarget, UploadSessionView } from "../lib/uploadValidators";
+import type { CompletionPlan, MultipartTarget, PartSigningTarget, UploadSessionView } from "../lib/uploadValidators";
 
 /** Issuing part URLs counts as upload activity; the job records it at most this often. */
 const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
@@ -76,12 +76,13 @@ export async function startSigningParts(
   userId: Id<"users">,
   jobId: Id<"video_jobs">,
   partNumbers: readonly number[],
-): Promise<MultipartTarget> {
+): Promise<PartSigningTarget> {
   const job = await requireOwnedJob(ctx, userId, jobId);
   if ((job.status !== "UPLOAD_READY" && job.status !== "UPLOADING") || job.upload === undefined) {
     throw appError("invalid_state", "Part URLs are only issued while the file is uploading.", { status: job.status });
   }
-  for (const partNumber of partNumbers) requirePlannedPartSize(job.upload, partNumber);
+  const { upload } = job;
+  const partSizes = partNumbers.map((partNumber) => requirePlannedPartSize(upload, partNumber));
   const now = Date.now();
   if (job.status === "UPLOAD_READY") {
     await transitionJob(ctx, job, "UPLOADING", { actor: "user" });
@@ -89,7 +90,7 @@ export async function startSigningParts(
     // Keeps an active upload away from the janitor without writing the job for every batch.
     await ctx.db.patch("video_jobs", job._id, { lastActivityAt: now });
   }
-  return { key: job.upload.key, uploadId: job.upload.uploadId };
+  return { key: upload.key, uploadId: upload.uploadId, partSizes };
 }
 
 /** The browser's hash of the whole file, which the worker verifies before processing. */
