@@ -29,14 +29,16 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
   await expect(page.getByRole("button", { name: "Cancel job" })).toBeFocused();
   await expect(page.getByTestId("job-status")).toHaveText("Uploading");
   await page.getByRole("button", { name: "Cancel job" }).click();
+  await expect(page.getByRole("group", { name: /parts already sent are deleted/ })).toBeVisible();
   await page.getByRole("button", { name: "Yes, cancel the job" }).click();
 
-  await expect(page.getByTestId("job-status")).toHaveText("Failed");
+  // Canceled by the user: news, not an error.
+  await expect(page.getByTestId("job-status")).toHaveText("Canceled");
   const failedStep = page.locator("ol.steps > li.step-failed");
   await expect(failedStep).toHaveCount(1);
   await expect(failedStep).toContainText("Uploading");
-  await expect(failedStep).toContainText("Failed");
-  const notice = page.locator('[role="alert"][data-failure-code="canceled"]');
+  await expect(failedStep).toContainText("Canceled");
+  const notice = page.locator('[role="status"][data-failure-code="canceled"]');
   await expect(notice).toContainText("You canceled this job.");
   await expect(notice).toContainText("Start a new job whenever you are ready.");
   await expect(notice.getByRole("link", { name: "Start a new job with this link" })).toHaveAttribute(

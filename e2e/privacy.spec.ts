@@ -54,7 +54,7 @@ test("each guest sees only their own jobs, and another's job reads as not found"
     // One of Alice's jobs canceled, so her list shows a finished job too.
     await alice.getByRole("button", { name: "Cancel job" }).click();
     await alice.getByRole("button", { name: "Yes, cancel the job" }).click();
-    await expect(alice.getByTestId("job-status")).toHaveText("Failed");
+    await expect(alice.getByTestId("job-status")).toHaveText("Canceled");
     const bobJobs = [await startJob(bob, BOB_VIDEO)];
 
     await expectMyJobsListsOnly(alice, aliceJobs, bobJobs);
@@ -64,7 +64,7 @@ test("each guest sees only their own jobs, and another's job reads as not found"
 
     // Alice's list, live statuses and all: the My jobs screenshots.
     await alice.goto("/jobs");
-    await expect(alice.getByTestId(`job-row-${aliceJobs[1]}`)).toContainText("Failed");
+    await expect(alice.getByTestId(`job-row-${aliceJobs[1]}`)).toContainText("Canceled");
     await expect(alice.getByTestId(`job-row-${aliceJobs[0]}`)).toContainText("Video found");
     await expectEveryControlNamed(alice);
     await screenshotAtBothWidths(alice, "my-jobs");

@@ -260,6 +260,7 @@ test("an unfinished upload can be canceled from the resume prompt, without the f
   await expect(page.getByTestId("resume-prompt")).toContainText("1 of 3 parts is already uploaded");
 
   await page.getByRole("button", { name: "Cancel upload" }).click();
+  await page.getByRole("button", { name: "Yes, stop the upload" }).click();
   await expect(page.locator('[data-failure-code="upload_aborted"]')).toBeVisible();
   await expect(uploadPanel(page)).toHaveCount(0);
 });
@@ -323,12 +324,18 @@ test("pause holds the upload, resume continues it, cancel stops the job; the pan
   await expect(panel).toHaveAttribute("data-upload-status", "uploading");
   await expect.poll(async () => (await proxyStats()).partPuts.length).toBeGreaterThan(putsWhenPaused);
 
+  // Asked first; keeping the upload changes nothing.
   await page.getByRole("button", { name: "Cancel upload" }).click();
+  await expect(panel.getByRole("group", { name: /^Stop this upload\?/ })).toBeVisible();
+  await page.getByRole("button", { name: "Keep uploading" }).click();
+  await expect(panel).toHaveAttribute("data-upload-status", "uploading");
+  await page.getByRole("button", { name: "Cancel upload" }).click();
+  await page.getByRole("button", { name: "Yes, stop the upload" }).click();
   await expect(panel).toHaveAttribute("data-upload-status", "canceled");
   await expect(panel.locator('[data-error-code="canceled"]')).toContainText("Upload canceled");
   await expect(page.locator('[data-failure-code="upload_aborted"]')).toBeVisible();
-  // The stepper says it in words: FAILED, at the step the upload stopped, and why.
-  await expect(page.getByTestId("job-status")).toHaveText("Failed");
+  // The stepper says it in words: canceled, at the step the upload stopped, and why.
+  await expect(page.getByTestId("job-status")).toHaveText("Canceled");
   await expect(page.locator("ol.steps > li.step-failed")).toContainText("Uploading");
   await expect(page.locator('[data-failure-code="upload_aborted"]')).toContainText("The upload was stopped before it finished.");
 });
@@ -372,8 +379,16 @@ test("a keyboard user keeps focus in the panel as its controls come and go", asy
   await page.keyboard.press("Enter");
   await expect(panel).toHaveAttribute("data-upload-status", "uploading");
 
-  // Cancel is disabled while it acts, then every button goes: focus lands on what happened.
+  // Cancel asks first, with focus on the safe answer: a second Enter keeps the upload.
   await page.getByRole("button", { name: "Cancel upload" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("button", { name: "Keep uploading" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("button", { name: "Cancel upload" })).toBeFocused();
+  await expect(panel).toHaveAttribute("data-upload-status", "uploading");
+  // Confirmed, every button goes: focus lands on what happened.
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Yes, stop the upload" }).focus();
   await page.keyboard.press("Enter");
   await expect(panel).toHaveAttribute("data-upload-status", "canceled");
   await expect(panel.locator('[data-error-code="canceled"]')).toBeFocused();

@@ -53,6 +53,11 @@ export function isFailureCode(value: string): value is FailureCode {
   return (FAILURE_CODES as readonly string[]).includes(value);
 }
 
+/** The code's plain sentence; a failure's own message may say more (shown as its details). */
+export function defaultFailureMessage(code: FailureCode): string {
+  return FAILURE_DEFAULTS[code].message;
+}
+
 export function makeFailure(code: FailureCode, message?: string): JobFailure {
   const defaults = FAILURE_DEFAULTS[code];
   return { code, message: message ?? defaults.message, retryable: defaults.retryable };

@@ -3,7 +3,7 @@
 import { useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { JobView } from "../../convex/lib/validators";
-import { describeSteps, type StepState } from "@/lib/jobs/jobSteps";
+import { describeSteps, statusLabel, type StepState } from "@/lib/jobs/jobSteps";
 import { formatTimeOfDay } from "@/lib/format";
 import { FailureNotice } from "./FailureNotice";
 import { JobTimeline } from "./JobTimeline";
@@ -31,7 +31,7 @@ export function JobStatusSteps({ job }: { job: JobView }) {
         <h2 id="status-heading">Status</h2>
         <p className="status-current" aria-live="polite" aria-atomic="true">
           <span className="visually-hidden">Current step: </span>
-          <StatusBadge status={job.status} testId="job-status" />
+          <StatusBadge status={job.status} failureCode={job.failure?.code} testId="job-status" />
         </p>
       </div>
       <ol className="steps">
@@ -44,8 +44,8 @@ export function JobStatusSteps({ job }: { job: JobView }) {
             <span className="step-marker" aria-hidden="true" />
             <span className="step-label">
               {step.label}
-              {step.state === "failed" && <span className="step-failed-tag">Failed</span>}
-              <span className="visually-hidden"> ({STATE_TEXT[step.state]})</span>
+              {step.state === "failed" && <span className="step-failed-tag">{statusLabel("FAILED", job.failure?.code)}</span>}
+              <span className="visually-hidden"> ({step.state === "failed" ? `${statusLabel("FAILED", job.failure?.code).toLowerCase()} here` : STATE_TEXT[step.state]})</span>
             </span>
             <span className="step-time">
               {step.at !== undefined && <time dateTime={new Date(step.at).toISOString()}>{formatTimeOfDay(step.at)}</time>}

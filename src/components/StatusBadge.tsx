@@ -1,5 +1,7 @@
+import type { FailureCode } from "../../convex/lib/failures";
 import type { JobStatus } from "../../convex/lib/jobStatus";
-import { STEP_LABELS } from "@/lib/jobs/jobSteps";
+import { adviceForFailure } from "@/lib/jobs/failureAdvice";
+import { statusLabel } from "@/lib/jobs/jobSteps";
 
 const TONES: Readonly<Record<JobStatus, "neutral" | "active" | "ok" | "error">> = {
   CREATED: "neutral",
@@ -12,11 +14,15 @@ const TONES: Readonly<Record<JobStatus, "neutral" | "active" | "ok" | "error">> 
   FAILED: "error",
 };
 
-/** A job's current step as a coloured label (the colour only repeats what the text says). */
-export function StatusBadge({ status, testId }: { status: JobStatus; testId?: string }) {
+/**
+ * A job's current step as a coloured label (the colour only repeats what the text says). A job
+ * the user canceled reads "Canceled", in the neutral tone.
+ */
+export function StatusBadge({ status, failureCode, testId }: { status: JobStatus; failureCode?: FailureCode; testId?: string }) {
+  const endedByUser = status === "FAILED" && failureCode !== undefined && adviceForFailure(failureCode).endedByUser === true;
   return (
-    <span className={`status-badge status-badge-${TONES[status]}`} data-testid={testId}>
-      {STEP_LABELS[status]}
+    <span className={`status-badge status-badge-${endedByUser ? "neutral" : TONES[status]}`} data-testid={testId}>
+      {statusLabel(status, failureCode)}
     </span>
   );
 }

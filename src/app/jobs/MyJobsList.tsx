@@ -64,7 +64,7 @@ function JobRow({ job }: { job: JobView }) {
       <div className="job-row-body">
         <p className="job-row-title">{title}</p>
         <p className="job-row-meta">
-          <StatusBadge status={job.status} />
+          <StatusBadge status={job.status} failureCode={job.failure?.code} />
           <time dateTime={new Date(job._creationTime).toISOString()}>Started {formatDateTime(job._creationTime)}</time>
         </p>
         {job.status === "PROCESSING" && <ProcessingProgress status={job.status} progress={job.progress} attempt={job.attempt} />}

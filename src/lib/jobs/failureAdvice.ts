@@ -13,6 +13,8 @@ export type FailureAdvice = {
   actionLabel: string;
   /** Whether the new job should start from this job's link (prefilled on the home page). */
   reuseLink: boolean;
+  /** The user ended the job themselves: it reads "Canceled", as news rather than an error. */
+  endedByUser?: true;
 };
 
 const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
@@ -30,6 +32,7 @@ const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
     advice: "Start a new job and upload your copy of the video again.",
     actionLabel: "Start a new job with this link",
     reuseLink: true,
+    endedByUser: true,
   },
   upload_abandoned: {
     advice: "Start a new job and upload your copy of the video again; keep the page open until the upload finishes.",
@@ -40,6 +43,7 @@ const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
     advice: "Start a new job whenever you are ready.",
     actionLabel: "Start a new job with this link",
     reuseLink: true,
+    endedByUser: true,
   },
   not_a_video: {
     advice: "Upload a different file: a video such as MP4, MOV or WebM.",

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { HAPPY_PATH, JOB_STATUSES, type JobStatus } from "../../../convex/lib/jobStatus";
 import type { EventActor, JobEventView } from "../../../convex/lib/validators";
-import { STEP_LABELS, describeSteps, failedAtStep, sortEvents, stepReachedAt } from "./jobSteps";
+import { FAILURE_CODES } from "../../../convex/lib/failures";
+import { STEP_LABELS, describeSteps, failedAtStep, sortEvents, statusLabel, stepReachedAt } from "./jobSteps";
 
 /** A timeline that walks `statuses` one second apart from t = 1000. */
 function walk(statuses: readonly JobStatus[], actor: EventActor = "system"): JobEventView[] {
@@ -22,6 +23,19 @@ describe("STEP_LABELS", () => {
       "Ready",
       "Failed",
     ]);
+  });
+});
+
+describe("statusLabel", () => {
+  it("reads Canceled for a job the user ended (a cancel, a stopped upload), Failed for every other failure", () => {
+    const labels = Object.fromEntries(FAILURE_CODES.map((code) => [code, statusLabel("FAILED", code)]));
+    expect(labels).toEqual({
+      ...Object.fromEntries(FAILURE_CODES.map((code) => [code, "Failed"])),
+      canceled: "Canceled",
+      upload_aborted: "Canceled",
+    });
+    expect(statusLabel("FAILED")).toBe("Failed");
+    expect(statusLabel("READY", "canceled")).toBe("Ready");
   });
 });
 

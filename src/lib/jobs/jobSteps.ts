@@ -6,7 +6,9 @@
  * the step it failed from — the `from` of its FAILED event.
  */
 import { HAPPY_PATH, type JobStatus } from "../../../convex/lib/jobStatus";
+import type { FailureCode } from "../../../convex/lib/failures";
 import type { JobEventView } from "../../../convex/lib/validators";
+import { adviceForFailure } from "./failureAdvice";
 
 export const STEP_LABELS: Readonly<Record<JobStatus, string>> = {
   CREATED: "Link received",
@@ -18,6 +20,14 @@ export const STEP_LABELS: Readonly<Record<JobStatus, string>> = {
   READY: "Ready",
   FAILED: "Failed",
 };
+
+/**
+ * The one-word status a person reads: a job the user ended themselves (`endedByUser`) reads
+ * "Canceled", not "Failed".
+ */
+export function statusLabel(status: JobStatus, failureCode?: FailureCode): string {
+  return status === "FAILED" && failureCode !== undefined && adviceForFailure(failureCode).endedByUser ? "Canceled" : STEP_LABELS[status];
+}
 
 export type StepState = "done" | "current" | "failed" | "pending";
 

@@ -1,63 +1,56 @@
 "use client";
 
 import { useMutation } from "convex/react";
-import { useEffect, useId, useRef, useState } from "react";
+import { useState } from "react";
 import { api } from "../../../../convex/_generated/api";
 import type { Id } from "../../../../convex/_generated/dataModel";
+import type { JobStatus } from "../../../../convex/lib/jobStatus";
+import { ConfirmButton } from "@/components/ConfirmButton";
 import { describeError } from "@/lib/errorMessages";
 
-type Step = "idle" | "confirming" | "canceling";
+/** What canceling does at each step, said before the user confirms (`cancelJob` on the server). */
+export function cancelJobQuestion(status: JobStatus): string {
+  switch (status) {
+    case "UPLOAD_READY":
+    case "UPLOADING":
+      return "Cancel this job? It stops for good: nothing more is uploaded, and the parts already sent are deleted.";
+    case "UPLOADED":
+    case "PROCESSING":
+      return "Cancel this job? It stops for good: your video is not processed any further. The file you uploaded is not deleted.";
+    default:
+      return "Cancel this job? It stops for good.";
+  }
+}
 
 /**
  * Cancels the job (FAILED with `canceled`) once the user confirms: it cannot be undone, and it
  * may stop an upload hours in. The page then follows the job's status live; an upload running
- * in this tab is stopped by the upload panel, which sees the status change. Focus goes to "Keep
- * the job" when asked (the safe answer to a second Enter), and back to "Cancel job" after it.
+ * in this tab is stopped by the upload panel, which sees the status change.
  */
-export function CancelJobButton({ jobId }: { jobId: Id<"video_jobs"> }) {
+export function CancelJobButton({ jobId, status }: { jobId: Id<"video_jobs">; status: JobStatus }) {
   const cancel = useMutation(api.jobs.cancel);
-  const [step, setStep] = useState<Step>("idle");
   const [error, setError] = useState<string | null>(null);
-  const questionId = useId();
-  const cancelButton = useRef<HTMLButtonElement>(null);
-  const keepButton = useRef<HTMLButtonElement>(null);
-  const previousStep = useRef<Step>(step);
-
-  useEffect(() => {
-    if (step === "confirming" && previousStep.current === "idle") keepButton.current?.focus();
-    if (step === "idle" && previousStep.current !== "idle") cancelButton.current?.focus();
-    previousStep.current = step;
-  }, [step]);
 
   async function cancelJob() {
-    if (step === "canceling") return;
-    setStep("canceling");
     setError(null);
     try {
       await cancel({ jobId });
     } catch (e) {
       setError(describeError(e).message);
-      setStep("idle");
+      throw e;
     }
   }
 
   return (
     <div className="cancel-job">
-      {step === "idle" ? (
-        <button type="button" ref={cancelButton} onClick={() => setStep("confirming")}>
-          Cancel job
-        </button>
-      ) : (
-        <div role="group" aria-labelledby={questionId} className="cancel-job-confirm">
-          <p id={questionId}>Cancel this job? It stops for good: nothing more is uploaded or processed, and the parts already sent are deleted.</p>
-          <button type="button" className="cancel-job-yes" onClick={() => void cancelJob()} aria-disabled={step === "canceling"}>
-            {step === "canceling" ? "Canceling…" : "Yes, cancel the job"}
-          </button>
-          <button type="button" ref={keepButton} onClick={() => setStep("idle")} disabled={step === "canceling"}>
-            Keep the job
-          </button>
-        </div>
-      )}
+      <ConfirmButton
+        label="Cancel job"
+        question={cancelJobQuestion(status)}
+        confirmLabel="Yes, cancel the job"
+        busyLabel="Canceling…"
+        keepLabel="Keep the job"
+        onConfirm={cancelJob}
+      />
       {error && (
         <p role="alert" className="notice notice-error">
           {error}

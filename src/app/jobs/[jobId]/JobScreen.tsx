@@ -39,7 +39,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         </section>
       )}
       <ArtifactGallery jobId={job._id} />
-      {!isTerminal(job.status) && <CancelJobButton jobId={job._id} />}
+      {!isTerminal(job.status) && <CancelJobButton jobId={job._id} status={job.status} />}
     </div>
   );
 }

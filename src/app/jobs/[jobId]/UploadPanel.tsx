@@ -8,6 +8,7 @@ import type { JobView } from "../../../../convex/lib/validators";
 import type { UploadStatus } from "@/lib/upload";
 import { describeResumePrompt, describeUploadFailure, refuseChosenFile } from "@/lib/upload/uploadMessages";
 import { useResumableUpload } from "@/lib/upload/useResumableUpload";
+import { ConfirmButton } from "@/components/ConfirmButton";
 import { UploadProgress } from "./UploadProgress";
 import { useFocusKeptInside } from "./useFocusKeptInside";
 
@@ -169,15 +170,16 @@ export function UploadPanel({ job }: { job: JobView }) {
             </button>
           )}
           {(sending || prompt) && (
-            <button
-              type="button"
-              className="upload-cancel"
-              onClick={() => void cancel()}
+            <ConfirmButton
+              label="Cancel upload"
+              question="Stop this upload? The job ends with it: the parts already sent are deleted, and to try again you start from the link."
+              confirmLabel="Yes, stop the upload"
+              busyLabel="Stopping…"
+              keepLabel={sending ? "Keep uploading" : "Keep the upload"}
+              onConfirm={cancel}
               // Storage is putting the parts together: the file is as good as uploaded.
-              disabled={canceling || status === "completing"}
-            >
-              Cancel upload
-            </button>
+              disabled={status === "completing"}
+            />
           )}
         </div>
       )}
