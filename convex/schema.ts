@@ -40,7 +40,8 @@ export default defineSchema({
     .index("by_status_and_notBefore", ["status", "notBefore"])
     .index("by_status_and_lease", ["status", "claim.leaseExpiresAt"])
     .index("by_status_and_claim_request", ["status", "claim.workerId", "claim.requestId"])
-    .index("by_status_and_activity", ["status", "lastActivityAt"]),
+    .index("by_status_and_activity", ["status", "lastActivityAt"])
+    .index("by_status_and_upload_start", ["status", "upload.startedAt"]),
 
   /**
    * Fixed-window counters of deployment-wide limits, one row per limit (`oembed_lookups`:

@@ -6,6 +6,7 @@ import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { MiB } from "./lib/partPlan";
 import { storedObjectSize } from "./model/multipartStorage";
+import { MAX_UPLOAD_SESSION_MS } from "./model/uploadSessions";
 import { createS3Client } from "./model/s3Client";
 import { failJob, transitionJob } from "./model/jobTransitions";
 import { makeFailure } from "./lib/failures";
@@ -508,6 +509,33 @@ describe("the abandoned-upload janitor", () => {
     expect(statuses.every((status) => status === "FAILED")).toBe(true);
     expect(aborted.sort()).toEqual(Array.from({ length: 101 }, (_, i) => `upload-${i}`).sort());
   }, 30_000);
+
+  test("fails an upload still unfinished 6 days after it started, however active it is kept", async () => {
+    const t = newConvexTest();
+    const aborted = recordAbortedUploads();
+    const overdue = await signedInWithJob(t);
+    const young = await signedInWithJob(t);
+    for (const { as, jobId } of [overdue, young]) {
+      await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
+    }
+    const startedAgo = async (jobId: Id<"video_jobs">, ms: number) =>
+      t.run(async (ctx) => {
+        const { upload } = (await ctx.db.get("video_jobs", jobId))!;
+        await ctx.db.patch("video_jobs", jobId, { upload: { ...upload!, startedAt: Date.now() - ms } });
+      });
+    await startedAgo(overdue.jobId, MAX_UPLOAD_SESSION_MS + 60_000);
+    await startedAgo(young.jobId, MAX_UPLOAD_SESSION_MS - 60_000);
+    // Both ask for URLs now (the way to keep a session from looking idle).
+    for (const { as, jobId } of [overdue, young]) {
+      await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
+    }
+
+    await t.mutation(internal.uploadJanitor.failAbandonedUploads, {});
+    await t.finishAllScheduledFunctions(() => {});
+    expect((await readJob(t, overdue.jobId))!).toMatchObject({ status: "FAILED", failure: { code: "upload_abandoned" } });
+    expect(await statusOf(t, young.jobId)).toBe("UPLOADING");
+    expect(aborted).toEqual([(await readJob(t, overdue.jobId))!.upload!.uploadId]);
+  });
 
   test("the idle window comes from UPLOAD_ABANDON_HOURS", async () => {
     vi.stubEnv("UPLOAD_ABANDON_HOURS", "72");

@@ -25,6 +25,12 @@ import type { CompletionPlan, MultipartTarget, PartSigningTarget, UploadSessionV
 const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
 /** Jobs the janitor fails per transaction; it reschedules itself for the rest. */
 const ABANDONED_BATCH_SIZE = 100;
+/**
+ * The longest an upload may stay unfinished, however active: R2 drops unfinished multipart
+ * uploads after 7 days, and a session kept alive by asking for URLs now and then must not hold
+ * parts (or its job) longer than that.
+ */
+export const MAX_UPLOAD_SESSION_MS = 6 * 24 * 3_600_000;
 /** How many missing part numbers a `parts_missing` error carries, and how many its sentence names. */
 const MISSING_PARTS_LISTED = 100;
 const MISSING_PARTS_NAMED = 10;
@@ -196,27 +202,32 @@ export async function abortUploadSession(
 }
 
 /**
- * Fails uploads idle for longer than `UPLOAD_ABANDON_HOURS` (`upload_abandoned`). The decision
- * and the write are one transaction, so an upload that comes back to life in the meantime is
- * not touched; storage is cleaned up afterwards.
+ * Fails uploads idle for longer than `UPLOAD_ABANDON_HOURS`, and those started more than
+ * `MAX_UPLOAD_SESSION_MS` ago (`upload_abandoned`). The decision and the write are one
+ * transaction, so an upload that comes back to life in the meantime is not touched; storage is
+ * cleaned up afterwards.
  */
 export async function failAbandonedUploads(ctx: MutationCtx): Promise<void> {
-  const cutoff = Date.now() - uploadLimits().abandonHours * 3_600_000;
-  const abandoned: Doc<"video_jobs">[] = [];
+  const now = Date.now();
+  const idleCutoff = now - uploadLimits().abandonHours * 3_600_000;
+  const abandoned = new Map<Id<"video_jobs">, Doc<"video_jobs">>();
   for (const status of ["UPLOAD_READY", "UPLOADING"] as const) {
-    abandoned.push(
-      ...(await ctx.db
-        .query("video_jobs")
-        .withIndex("by_status_and_activity", (q) => q.eq("status", status).lt("lastActivityAt", cutoff))
-        .take(ABANDONED_BATCH_SIZE - abandoned.length)),
-    );
+    const idle = await ctx.db
+      .query("video_jobs")
+      .withIndex("by_status_and_activity", (q) => q.eq("status", status).lt("lastActivityAt", idleCutoff))
+      .take(ABANDONED_BATCH_SIZE - abandoned.size);
+    const overdue = await ctx.db
+      .query("video_jobs")
+      .withIndex("by_status_and_upload_start", (q) => q.eq("status", status).lt("upload.startedAt", now - MAX_UPLOAD_SESSION_MS))
+      .take(ABANDONED_BATCH_SIZE - abandoned.size);
+    for (const job of [...idle, ...overdue]) if (abandoned.size < ABANDONED_BATCH_SIZE) abandoned.set(job._id, job);
   }
-  for (const job of abandoned) await failJob(ctx, job, makeFailure("upload_abandoned"), "system");
+  for (const job of abandoned.values()) await failJob(ctx, job, makeFailure("upload_abandoned"), "system");
   await scheduleStorageAborts(
     ctx,
-    abandoned.flatMap((job) => (job.upload === undefined ? [] : [job.upload])),
+    [...abandoned.values()].flatMap((job) => (job.upload === undefined ? [] : [job.upload])),
   );
-  if (abandoned.length === ABANDONED_BATCH_SIZE) {
+  if (abandoned.size === ABANDONED_BATCH_SIZE) {
     await ctx.scheduler.runAfter(0, internal.uploadJanitor.failAbandonedUploads, {});
   }
 }
