@@ -102,7 +102,15 @@ export const completeUpload = internalAction({
     const plan = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId });
     if (plan.state === "already_uploaded") return null;
     const storage = openSourceStorage();
-    const storedBytes = await completeMultipartUpload(storage, plan, plan.parts);
+    let storedBytes: number;
+    try {
+      storedBytes = await completeMultipartUpload(storage, plan, plan.parts);
+    } catch (error) {
+      // A stop while storage put the parts together has storage drop the upload under it: the
+      // stop is the answer then, as when it lands just after (`markSourceUploaded` below).
+      const now = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId }).catch((e: unknown) => e);
+      throw isAppError(now, "invalid_state") ? now : error;
+    }
     if (storedBytes !== plan.fileSize) {
       await ctx.runMutation(internal.uploads.failCorruptUpload, { userId, jobId });
       await deleteUnusedSource(storage, plan.key);

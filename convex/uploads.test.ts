@@ -446,6 +446,46 @@ describe("abortUpload", () => {
   });
 });
 
+describe("a failed job's stored source is deleted", () => {
+  async function uploadedJob() {
+    const uploaded = await jobWithEveryPartUploaded(2000);
+    await uploaded.as.action(api.uploads.completeUpload, { jobId: uploaded.jobId });
+    expect(await storedSize(`sources/${uploaded.jobId}/source`)).toBe(2000);
+    return uploaded;
+  }
+
+  test("when the user cancels the job after the upload finished", async () => {
+    const { t, as, jobId } = await uploadedJob();
+    await as.mutation(api.jobs.cancel, { jobId });
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await statusOf(t, jobId)).toBe("FAILED");
+    expect(await storedSize(`sources/${jobId}/source`)).toBeNull();
+  });
+
+  /** A worker claims the uploaded job and reports `code`. */
+  async function workerReports(t: ConvexTestHarness, jobId: Id<"video_jobs">, code: "not_a_video" | "processing_error") {
+    await t.run((ctx) => ctx.db.patch("video_jobs", jobId, { notBefore: 0 }));
+    const claimed = (await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" }))!;
+    expect(claimed.jobId).toBe(jobId);
+    await t.mutation(internal.workerQueue.failClaimedJob, { jobId, claimToken: claimed.claimToken, code, message: "The worker's reason." });
+    await t.finishAllScheduledFunctions(() => {});
+  }
+
+  test("when the worker finds it is not a video", async () => {
+    const { t, jobId } = await uploadedJob();
+    await workerReports(t, jobId, "not_a_video");
+    expect((await readJob(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "not_a_video" } });
+    expect(await storedSize(`sources/${jobId}/source`)).toBeNull();
+  });
+
+  test("but not when the job is only handed back for another try", async () => {
+    const { t, jobId } = await uploadedJob();
+    await workerReports(t, jobId, "processing_error");
+    expect(await statusOf(t, jobId)).toBe("UPLOADED");
+    expect(await storedSize(`sources/${jobId}/source`)).toBe(2000);
+  });
+});
+
 describe("the abandoned-upload janitor", () => {
   test("fails uploads idle for longer than UPLOAD_ABANDON_HOURS and aborts them; active ones stay", async () => {
     const t = newConvexTest();

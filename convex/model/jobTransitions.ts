@@ -1,7 +1,8 @@
 /**
  * The only code that writes a job's `status`. Every change goes through `transitionJob`,
  * which checks the edge against the state machine, patches the job and appends the
- * `job_events` row, in the same transaction.
+ * `job_events` row, in the same transaction. `failJob` also has storage drop the failed job's
+ * upload.
  */
 import type { WithoutSystemFields } from "convex/server";
 import type { Doc, Id } from "../_generated/dataModel";
@@ -10,6 +11,8 @@ import { canTransition, type JobStatus } from "../lib/jobStatus";
 import type { JobFailure } from "../lib/failures";
 import { appError } from "../lib/appErrors";
 import type { EventActor } from "../lib/validators";
+import type { MultipartTarget } from "../lib/uploadValidators";
+import { internal } from "../_generated/api";
 
 type JobPatch = Partial<Omit<WithoutSystemFields<Doc<"video_jobs">>, "status" | "ownerId">>;
 
@@ -81,4 +84,17 @@ export async function failJob(
     detail: failure.code,
     patch: { failure, claim: undefined, progress: undefined, notBefore: undefined },
   });
+  // A failed job is final: nothing uses its file again. Whether the upload was unfinished (its
+  // parts) or complete (the stored source, up to MAX_UPLOAD_BYTES of it), storage drops it.
+  if (job.upload !== undefined) await scheduleUploadRemoval(ctx, job.upload);
+}
+
+/**
+ * Removing from storage happens after the job has failed, from an action the failing
+ * transaction schedules (so only if it commits): the multipart upload is aborted and any object
+ * at its key deleted. Should storage be unreachable, the bucket's
+ * abort-incomplete-multipart-upload rule (`scripts/r2/applyBucketRules.ts`) clears the parts.
+ */
+async function scheduleUploadRemoval(ctx: MutationCtx, { key, uploadId }: MultipartTarget): Promise<void> {
+  await ctx.scheduler.runAfter(0, internal.uploadStorage.abortMultipartUploads, { uploads: [{ key, uploadId }] });
 }

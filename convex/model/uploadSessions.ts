@@ -19,7 +19,7 @@ import { scheduleWorkerWake } from "./workerWakeSchedule";
 import { listRecordedParts, missingPartNumbers, requirePlannedPartSize } from "./uploadParts";
 import { uploadLimits } from "./uploadConfig";
 import { checkSha256 } from "./uploadRequests";
-import type { CompletionPlan, MultipartTarget, PartSigningTarget, UploadSessionView } from "../lib/uploadValidators";
+import type { CompletionPlan, PartSigningTarget, UploadSessionView } from "../lib/uploadValidators";
 
 /** Issuing part URLs counts as upload activity; the job records it at most this often. */
 const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
@@ -198,7 +198,6 @@ export async function abortUploadSession(
     throw appError("invalid_state", "Only an upload that has not finished can be stopped.", { status: job.status });
   }
   await failJob(ctx, job, makeFailure("upload_aborted"), "user");
-  if (job.upload !== undefined) await scheduleStorageAborts(ctx, [job.upload]);
 }
 
 /**
@@ -223,26 +222,11 @@ export async function failAbandonedUploads(ctx: MutationCtx): Promise<void> {
     for (const job of [...idle, ...overdue]) if (abandoned.size < ABANDONED_BATCH_SIZE) abandoned.set(job._id, job);
   }
   for (const job of abandoned.values()) await failJob(ctx, job, makeFailure("upload_abandoned"), "system");
-  await scheduleStorageAborts(
-    ctx,
-    [...abandoned.values()].flatMap((job) => (job.upload === undefined ? [] : [job.upload])),
-  );
   if (abandoned.size === ABANDONED_BATCH_SIZE) {
     await ctx.scheduler.runAfter(0, internal.uploadJanitor.failAbandonedUploads, {});
   }
 }
 
-/**
- * Aborting in storage happens after the job has failed, from an action the failing transaction
- * schedules (so only if it commits). Should storage be unreachable, the bucket's
- * abort-incomplete-multipart-upload rule (`scripts/r2/applyBucketRules.ts`) clears the parts.
- */
-export async function scheduleStorageAborts(ctx: MutationCtx, sessions: ReadonlyArray<MultipartTarget>): Promise<void> {
-  if (sessions.length === 0) return;
-  await ctx.scheduler.runAfter(0, internal.uploadStorage.abortMultipartUploads, {
-    uploads: sessions.map(({ key, uploadId }) => ({ key, uploadId })),
-  });
-}
 
 /** The session as a resuming browser needs it, or null when the job has none (or is not the user's). */
 export async function describeUploadSession(

@@ -16,7 +16,7 @@ export function cancelJobQuestion(status: JobStatus): string {
       return "Cancel this job? It stops for good: nothing more is uploaded, and the parts already sent are deleted.";
     case "UPLOADED":
     case "PROCESSING":
-      return "Cancel this job? It stops for good: your video is not processed any further. The file you uploaded is not deleted.";
+      return "Cancel this job? It stops for good: your video is not processed any further, and the file you uploaded is deleted.";
     default:
       return "Cancel this job? It stops for good.";
   }
