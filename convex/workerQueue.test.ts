@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { ConvexError } from "convex/values";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { FREE_HAND_BACKS } from "./model/workerClaims";
-import { newConvexTest, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { FAIR_CLAIM_WINDOW, FREE_HAND_BACKS } from "./model/workerClaims";
+import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
 import { insertUploadedJob } from "./testing/jobFixtures.testing";
 
 async function codeOf(promise: Promise<unknown>) {
@@ -34,6 +34,36 @@ describe("claimJob", () => {
     expect(first).toMatchObject({ attempt: 1, sourceKey: `sources/${older}/source`, sourceBytes: 1000 });
     expect((await job(t, older))!.status).toBe("PROCESSING");
     expect((await job(t, later))!.status).toBe("UPLOADED");
+  });
+
+  test("one owner's queue does not hold another's job back while theirs is in processing", async () => {
+    const t = newConvexTest();
+    const now = Date.now();
+    const { userId: alice } = await signInAsNewUser(t);
+    const { userId: bob } = await signInAsNewUser(t);
+    const alices = [];
+    for (let i = 0; i < 5; i++) alices.push(await insertUploadedJob(t, { ownerId: alice, notBefore: now - 10_000 + i }));
+    const bobs = await insertUploadedJob(t, { ownerId: bob, notBefore: now - 1_000 });
+
+    const claimed = [];
+    for (let i = 0; i < 6; i++) claimed.push((await t.mutation(internal.workerQueue.claimJob, { workerId: `w${i}` }))?.jobId);
+    // Alice's oldest first (nobody's job was in processing), then Bob's, then the rest of
+    // Alice's in order: with only her jobs left, the oldest is claimed although she is busy.
+    expect(claimed).toEqual([alices[0], bobs, ...alices.slice(1)]);
+  });
+
+  test(`looks only ${FAIR_CLAIM_WINDOW} jobs deep for an owner with nothing in processing`, async () => {
+    const t = newConvexTest();
+    const now = Date.now();
+    const { userId: alice } = await signInAsNewUser(t);
+    for (let i = 0; i <= FAIR_CLAIM_WINDOW; i++) await insertUploadedJob(t, { ownerId: alice, notBefore: now - 100_000 + i });
+    const bobs = await insertUploadedJob(t, { notBefore: now - 1 });
+    const first = await t.mutation(internal.workerQueue.claimJob, { workerId: "w1" });
+    const second = await t.mutation(internal.workerQueue.claimJob, { workerId: "w2" });
+    expect((await job(t, first!.jobId))!.ownerId).toBe(alice);
+    // Bob's job is past the window: the oldest is claimed.
+    expect((await job(t, second!.jobId))!.ownerId).toBe(alice);
+    expect((await job(t, bobs))!.status).toBe("UPLOADED");
   });
 
   test("8 workers racing over 50 jobs: every job claimed exactly once", async () => {

@@ -1,8 +1,8 @@
 /**
  * Claims, leases and fencing for the processing queue.
  *
- * A claim is one mutation: the oldest claimable UPLOADED job becomes PROCESSING with a fresh
- * token. Convex runs mutations serializably, so two workers can never both claim a job.
+ * A claim is one mutation: the oldest claimable UPLOADED job (of an owner with nothing in
+ * processing, when there is one) becomes PROCESSING with a fresh token. Convex runs mutations serializably, so two workers can never both claim a job.
  * Every later worker write names the token; once a lease is lost (expired and requeued, or
  * the job failed or was canceled) the token no longer matches and the write is refused.
  */
@@ -31,7 +31,8 @@ export type ClaimRequest = { workerId: string; requestId?: string };
  * (`releaseForRetry`: PROCESSING → UPLOADED with the retry backoff, or FAILED `worker_lost`
  * after the last attempt), so a crashed worker's job comes back as soon as any worker asks
  * for work rather than at the next sweep. Then it claims the oldest UPLOADED job whose
- * `notBefore` has passed. A job released here is still backing off, so it is not claimed in
+ * `notBefore` has passed, passing over those of owners who already have a job in processing
+ * (`nextJobInFairOrder`). A job released here is still backing off, so it is not claimed in
  * the same transaction; `nextClaimableAt` tells the waiting workers when it will be.
  * All of it is one mutation: two claims racing over an expired lease conflict, and Convex
  * reruns the loser against the winner's writes.
@@ -46,10 +47,7 @@ export async function claimNextJob(
     if (alreadyClaimed !== null) return alreadyClaimed;
   }
   await requeueExpiredLeases(ctx, now, RELEASES_PER_CLAIM);
-  const job = await ctx.db
-    .query("video_jobs")
-    .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED").lte("notBefore", now))
-    .first();
+  const job = await nextJobInFairOrder(ctx, now);
   if (job === null) return null;
   const attempt = job.attempt + 1;
   const claim = {
@@ -65,6 +63,29 @@ export async function claimNextJob(
     patch: { attempt, claim, notBefore: undefined, progress: { stage: "claimed", pct: 0, updatedAt: now } },
   });
   return (await ctx.db.get("video_jobs", job._id))!;
+}
+
+/** How many of the oldest claimable jobs a claim looks through for an owner with nothing in processing. */
+export const FAIR_CLAIM_WINDOW = 50;
+/** PROCESSING jobs read to learn whose jobs are in processing: one per busy worker slot, so few. */
+const BUSY_OWNERS_READ_LIMIT = 200;
+
+/**
+ * The oldest claimable job whose owner has no job in processing, else the oldest claimable job:
+ * one user's queue of uploads does not hold everyone else's behind it while workers are busy
+ * with theirs. Looks at most `FAIR_CLAIM_WINDOW` jobs deep, so a claim stays a small read.
+ */
+async function nextJobInFairOrder(ctx: MutationCtx, now: number): Promise<Doc<"video_jobs"> | null> {
+  const processing = await ctx.db
+    .query("video_jobs")
+    .withIndex("by_status_and_lease", (q) => q.eq("status", "PROCESSING"))
+    .take(BUSY_OWNERS_READ_LIMIT);
+  const busyOwners = new Set(processing.map((job) => job.ownerId));
+  const oldest = await ctx.db
+    .query("video_jobs")
+    .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED").lte("notBefore", now))
+    .take(FAIR_CLAIM_WINDOW);
+  return oldest.find((job) => !busyOwners.has(job.ownerId)) ?? oldest[0] ?? null;
 }
 
 /** The job that this worker's claim request claimed, if it is still PROCESSING under that claim. */

@@ -8,9 +8,14 @@ export const TEST_VIDEO_ID = "dQw4w9WgXcQ";
 /** A job whose upload has finished: UPLOADED, claimable from `notBefore`, owned by a new guest. */
 export async function insertUploadedJob(
   t: ConvexTestHarness,
-  { notBefore = Date.now() - 1, fileSize = 1000, sha256 }: { notBefore?: number; fileSize?: number; sha256?: string } = {},
+  {
+    notBefore = Date.now() - 1,
+    fileSize = 1000,
+    sha256,
+    ownerId,
+  }: { notBefore?: number; fileSize?: number; sha256?: string; ownerId?: Id<"users"> } = {},
 ): Promise<Id<"video_jobs">> {
-  const { userId } = await signInAsNewUser(t);
+  const userId = ownerId ?? (await signInAsNewUser(t)).userId;
   return await t.run(async (ctx) => {
     const jobId = await insertCreatedJob(
       ctx,
