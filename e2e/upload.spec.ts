@@ -157,8 +157,29 @@ test("leaving the job's page mid-upload stops this page's work, and coming back 
   // The engine's MD5 worker, and the whole-file SHA-256 worker unless it is done already.
   expect(page.workers().length).toBeGreaterThanOrEqual(1);
 
-  // In-app navigation: the job page unmounts, the page itself stays.
-  await page.getByRole("banner").getByRole("link", { name: "My jobs" }).click();
+  // In-app navigation asks first; staying changes nothing.
+  const myJobs = page.getByRole("banner").getByRole("link", { name: "My jobs" });
+  const asked: string[] = [];
+  page.once("dialog", (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await myJobs.click();
+  await expect.poll(() => asked).toEqual([expect.stringContaining("Leave this page? Your upload stops.")]);
+  await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "uploading");
+  // So does closing the tab, with the browser's own prompt.
+  const closing = new Promise<string>((resolve) =>
+    page.once("dialog", (dialog) => {
+      resolve(dialog.type());
+      void dialog.dismiss();
+    }),
+  );
+  await page.close({ runBeforeUnload: true });
+  expect(await closing).toBe("beforeunload");
+  await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "uploading");
+  // Leaving: the job page unmounts, the page itself stays.
+  page.once("dialog", (dialog) => void dialog.accept());
+  await myJobs.click();
   await expect(page.getByTestId(`job-row-${jobId}`)).toBeVisible();
   const leftAt = Date.now();
   // Nothing of the upload keeps running in the background: no worker is left…

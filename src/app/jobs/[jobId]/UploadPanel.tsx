@@ -11,12 +11,16 @@ import { useResumableUpload } from "@/lib/upload/useResumableUpload";
 import { ConfirmButton } from "@/components/ConfirmButton";
 import { UploadProgress } from "./UploadProgress";
 import { useFocusKeptInside } from "./useFocusKeptInside";
+import { useWarnBeforeLeaving } from "./useWarnBeforeLeaving";
 
 /**
  * Where focus goes when the focused control goes: the next action, the picker, what happened,
  * the panel's heading.
  */
 const NEXT_FOCUS = ["button:not(:disabled)", "input:not(:disabled)", '[role="alert"], [role="status"]', "h2"];
+
+const LEAVING_STOPS_THE_UPLOAD =
+  "Leave this page? Your upload stops. To finish it later, come back to this job and pick the same file again: only the missing parts are sent.";
 
 /** A job takes its file in these states, once the rights are confirmed. */
 const AWAITING_FILE: readonly JobStatus[] = ["META_READY", "UPLOAD_READY", "UPLOADING"];
@@ -44,6 +48,8 @@ export function UploadPanel({ job }: { job: JobView }) {
 
   const { snapshot, sending, resumePrompt, file, cancel: cancelUpload } = upload;
   const status = snapshot?.status ?? null;
+
+  useWarnBeforeLeaving(sending, LEAVING_STOPS_THE_UPLOAD);
 
   // The job was stopped elsewhere (its Cancel button, another tab): stop sending too. Not while
   // completing, where the server's own answer says what happened.
