@@ -70,6 +70,13 @@ export const mediaSchema = z
   })
   .strict();
 
+/**
+ * The stages a worker reports (`heartbeat.stage`), in the order it runs them. The route takes
+ * any short stage name, so a newer worker's stage still goes through; the page names these.
+ */
+export const PROCESSING_STAGES = ["claimed", "download", "verify", "probe", "stills", "scan", "clips", "upload"] as const;
+export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
+
 export const heartbeatRequest = z
   .object({ ...claimed, stage: z.string().min(1).max(40), pct: finite.min(0).max(100), media: mediaSchema.optional() })
   .strict();

@@ -49,15 +49,15 @@ describe("job heartbeat", () => {
     // While the first beat hangs: new stages, a progress report, media and a timer beat.
     heartbeat.report("probe", 0);
     const withMedia = heartbeat.beatNow({ durationSec: 60 } as never);
-    heartbeat.report("transcode", 10);
-    heartbeat.report("transcode", 40);
+    heartbeat.report("scan", 10);
+    heartbeat.report("scan", 40);
     await vi.advanceTimersByTimeAsync(40_000);
     expect(beats).toEqual([{ stage: "download", pct: 0 }]);
     release();
     await withMedia;
     expect(beats).toEqual([
       { stage: "download", pct: 0 },
-      { stage: "transcode", pct: 40, media: { durationSec: 60 } },
+      { stage: "scan", pct: 40, media: { durationSec: 60 } },
     ]);
   });
 

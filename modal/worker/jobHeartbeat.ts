@@ -7,6 +7,7 @@
  * Beats go out one after another, so each request has a time limit derived from the lease
  * (`heartbeatRequestTimeoutMs`): a stalled one must not hold back the next until the lease runs out.
  */
+import type { ProcessingStage } from "../../convex/lib/workerProtocol";
 import type { Media } from "../../convex/lib/validators";
 import { DEFAULT_REQUEST_TIMEOUT_MS, StaleClaimError, type WorkerApi } from "./workerApiClient";
 import type { WorkerLog } from "./workerLog";
@@ -37,7 +38,7 @@ function heartbeatRequestTimeoutMs(leaseSeconds: number): number {
 
 export type JobHeartbeat = {
   /** Records progress: a new stage is sent at once, a new percent at most every interval. */
-  report(stage: string, pct: number): void;
+  report(stage: ProcessingStage, pct: number): void;
   /** Sends a beat now (with the probed media, once known) and waits for it. */
   beatNow(media?: Media): Promise<void>;
   stop(): void;
@@ -56,9 +57,9 @@ export function startJobHeartbeat(options: {
   const progressIntervalMs = options.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
   const now = options.now ?? Date.now;
   const timeoutMs = heartbeatRequestTimeoutMs(options.leaseSeconds);
-  let stage = "claimed";
+  let stage: ProcessingStage = "claimed";
   let pct = 0;
-  let sent = { stage, pct: 0, at: -Infinity };
+  let sent: { stage: ProcessingStage; pct: number; at: number } = { stage, pct: 0, at: -Infinity };
   let inFlight: Promise<void> = Promise.resolve();
   /**
    * The beat queued behind the one in flight, if any. Later beats merge into it rather than
@@ -93,7 +94,7 @@ export function startJobHeartbeat(options: {
     return next.sent;
   };
   const timer = setInterval(() => void beat(), beatIntervalMs(options.leaseSeconds));
-  let lastReportedStage = stage;
+  let lastReportedStage: ProcessingStage = stage;
 
   return {
     report(nextStage, nextPct) {

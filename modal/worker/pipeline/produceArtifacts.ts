@@ -16,6 +16,7 @@
  * `ARTIFACT_STAGES` order.
  */
 import { resolve } from "node:path";
+import type { ProcessingStage } from "../../../convex/lib/workerProtocol";
 import type { ArtifactJob, ProducedArtifact } from "./artifactFiles";
 import { encodeHighlightClips } from "./encodeHighlightClips";
 import { FfmpegTimeLimitError } from "./ffmpegBinaries";
@@ -27,7 +28,7 @@ import { scanFullVideo } from "./scanFullVideo";
 
 export type { ProducedArtifact } from "./artifactFiles";
 
-export const ARTIFACT_STAGES = ["stills", "scan", "clips"] as const;
+export const ARTIFACT_STAGES = ["stills", "scan", "clips"] as const satisfies readonly ProcessingStage[];
 export type ArtifactStage = (typeof ARTIFACT_STAGES)[number];
 
 /**

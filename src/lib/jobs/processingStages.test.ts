@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { clampPercent, processingStageLabel } from "./processingStages";
+import {
+  clampPercent,
+  overallProcessingPercent,
+  PROCESSING_STEP_COUNT,
+  processingStageLabel,
+  processingStep,
+} from "./processingStages";
 
 describe("processingStageLabel", () => {
   it("names the worker's stages", () => {
@@ -24,5 +30,35 @@ describe("clampPercent", () => {
     [Number.NaN, 0],
   ])("%d → %d", (pct, expected) => {
     expect(clampPercent(pct)).toBe(expected);
+  });
+});
+
+describe("overallProcessingPercent", () => {
+  const WORKER_STAGES = ["claimed", "download", "verify", "probe", "stills", "scan", "clips", "upload"];
+
+  it("fills once across the worker's stages: never back to 0 when a stage starts, 100 only at the end", () => {
+    const readings = WORKER_STAGES.flatMap((stage) => [0, 50, 100].map((pct) => overallProcessingPercent(stage, pct)!));
+    expect(readings[0]).toBe(0);
+    expect(readings.at(-1)).toBe(100);
+    for (let i = 1; i < readings.length; i++) expect(readings[i]).toBeGreaterThanOrEqual(readings[i - 1]!);
+    // A stage's 100 % is the next stage's 0 %.
+    for (let i = 1; i < WORKER_STAGES.length; i++) {
+      expect(overallProcessingPercent(WORKER_STAGES[i]!, 0)).toBe(overallProcessingPercent(WORKER_STAGES[i - 1]!, 100));
+    }
+    expect(overallProcessingPercent("scan", 50)).toBe(55);
+  });
+
+  it("clamps what the worker sent, and knows nothing of a stage it does not name", () => {
+    expect(overallProcessingPercent("download", 250)).toBe(overallProcessingPercent("verify", 0));
+    expect(overallProcessingPercent("download", Number.NaN)).toBe(0);
+    expect(overallProcessingPercent("color_grade", 40)).toBeNull();
+  });
+
+  it("counts the steps a person sees: all but the claim", () => {
+    expect(PROCESSING_STEP_COUNT).toBe(7);
+    expect(processingStep("claimed")).toBeNull();
+    expect(processingStep("download")).toEqual({ step: 1, of: 7 });
+    expect(processingStep("upload")).toEqual({ step: 7, of: 7 });
+    expect(processingStep("color_grade")).toBeNull();
   });
 });
