@@ -138,6 +138,29 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
         "Loading the storyboard",
       );
     }
+    // The looping preview can be paused (WCAG 2.2.2): paused, it shows the poster.
+    const preview = page.getByTestId(artifactTestId({ kind: "preview", index: 0 }));
+    const posterSrc = await page.getByTestId(artifactTestId({ kind: "poster", index: 0 })).locator("img").getAttribute("src");
+    await preview.getByRole("button", { name: "Pause preview" }).click();
+    await expect(preview.getByRole("button", { name: "Play preview" })).toHaveAttribute("aria-pressed", "true");
+    await expect(preview.locator("img")).toHaveAttribute("src", posterSrc!);
+    await preview.getByRole("button", { name: "Play preview" }).click();
+    await expect(preview.locator("img")).not.toHaveAttribute("src", posterSrc!);
+
+    // The storyboard's tile shows while the pointer is on the bar or the keyboard works it, and
+    // does not stay over the player after a click once the pointer has gone.
+    const scrubber = page.getByRole("slider", { name: "Storyboard preview of the whole video" });
+    const overlay = page.locator(".storyboard-overlay");
+    await scrubber.click();
+    await expect(overlay).toHaveCount(1);
+    await page.mouse.move(0, 0);
+    await expect(overlay).toHaveCount(0);
+    await expect(scrubber).toBeFocused();
+    await page.keyboard.press("ArrowRight");
+    await expect(overlay).toHaveCount(1);
+    await page.keyboard.press("Escape");
+    await expect(overlay).toHaveCount(0);
+
     // At phone width a clip's player takes the whole row: in two columns its controls had no room.
     const clipBox = await watcher.getByTestId(artifactTestId({ kind: "clip", index: 0 })).boundingBox();
     const galleryBox = await watcher.getByRole("region", { name: "Your media" }).boundingBox();

@@ -8,6 +8,7 @@ import { groupArtifacts, type ArtifactGroup, type ArtifactGroupId, type Artifact
 import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
 import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
 import { useStoryboardCues } from "@/lib/artifacts/useStoryboardCues";
+import { AnimatedPreview } from "./AnimatedPreview";
 import { ArtifactCard } from "./ArtifactCard";
 import { ArtifactAudio, ArtifactImage, ArtifactVideo } from "./ArtifactMedia";
 import { StoryboardScrubber } from "./StoryboardScrubber";
@@ -47,7 +48,11 @@ export function ArtifactGallery({ jobId }: { jobId: Id<"video_jobs"> }) {
             <div className={LAYOUTS[group.id]}>
               {group.artifacts.map((artifact) => (
                 <ArtifactCard key={artifact._id} artifact={artifact}>
-                  <ArtifactPlayer artifact={artifact} {...urls} />
+                  {artifact.kind === "preview" ? (
+                    <PreviewPlayer artifact={artifact} all={artifacts} {...urls} />
+                  ) : (
+                    <ArtifactPlayer artifact={artifact} {...urls} />
+                  )}
                 </ArtifactCard>
               ))}
             </div>
@@ -55,6 +60,20 @@ export function ArtifactGallery({ jobId }: { jobId: Id<"video_jobs"> }) {
         </section>
       ))}
     </section>
+  );
+}
+
+/** The animated preview, paused onto the poster. */
+function PreviewPlayer({ artifact, all, urls, refresh }: { artifact: ArtifactView; all: readonly ArtifactView[] } & Urls) {
+  const poster = all.find((candidate) => candidate.kind === "poster");
+  return (
+    <AnimatedPreview
+      preview={artifact}
+      poster={poster}
+      previewUrl={urls.get(artifact._id)?.url}
+      posterUrl={poster && urls.get(poster._id)?.url}
+      refresh={(shown) => refresh(shown._id)}
+    />
   );
 }
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type KeyboardEvent, type PointerEvent } from "react";
+import { useId, useState, type KeyboardEvent, type PointerEvent } from "react";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { ArtifactView } from "@/lib/artifacts/artifactGroups";
 import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
@@ -36,7 +36,9 @@ const PAGE_STEP_CUES = 10;
 export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }: Props) {
   const [timeSec, setTimeSec] = useState(0);
   const [hovering, setHovering] = useState(false);
+  /** Keyboard focus is on the bar (and Escape has not hidden the tile since). */
   const [focused, setFocused] = useState(false);
+  const hintId = useId();
 
   const ready = cues !== undefined && cues.length > 0;
   const durationSec = ready ? storyboardDurationSec(cues) : 0;
@@ -56,6 +58,11 @@ export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }
 
   function stepWithKeys(event: KeyboardEvent<HTMLDivElement>) {
     if (!ready) return;
+    if (event.key === "Escape") {
+      setFocused(false);
+      setHovering(false);
+      return;
+    }
     const last = cues.length - 1;
     const target = {
       ArrowRight: cueIndex + 1,
@@ -69,6 +76,7 @@ export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }
     }[event.key];
     if (target === undefined) return;
     event.preventDefault();
+    setFocused(true);
     setTimeSec(cues[Math.min(last, Math.max(0, target))]!.startSec);
   }
 
@@ -134,16 +142,19 @@ export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }
           if (event.pointerType !== "mouse") setHovering(false);
         }}
         onKeyDown={stepWithKeys}
-        onFocus={() => setFocused(true)}
+        // Only keyboard focus shows the tile: a click or tap also focuses the bar, and the tile
+        // would then cover the player until focus moved on.
+        onFocus={(event) => setFocused(event.currentTarget.matches(":focus-visible"))}
         onBlur={() => setFocused(false)}
+        aria-describedby={hintId}
       >
         {clipSpan && <span className="storyboard-clip-span" style={clipSpan} />}
         {ready && (
           <span className="storyboard-thumb" style={{ left: `${durationSec > 0 ? (100 * timeSec) / durationSec : 0}%` }} />
         )}
       </div>
-      <p className="storyboard-hint">
-        Move along the bar — or focus it and use the arrow keys — to preview the whole video
+      <p className="storyboard-hint" id={hintId}>
+        Move along the bar — or focus it and use the arrow keys, Escape to hide — to preview the whole video
         {clipSpan ? "; the marked part is the first clip." : "."}
       </p>
     </div>
