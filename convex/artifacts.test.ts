@@ -67,7 +67,8 @@ describe("artifacts", () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("hello");
-    expect(response.headers.get("content-disposition")).toContain('filename="poster-0.jpg"');
+    // Saved under the video's name (no title here: its id) and the number the page shows.
+    expect(response.headers.get("content-disposition")).toContain('filename="dqw4w9wgxcq-poster-1.jpg"');
   });
 
   test("another user sees nothing and cannot get a URL", async () => {

@@ -4,10 +4,10 @@
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
 import { internalQuery } from "./_generated/server";
 import { appError } from "./lib/appErrors";
-import { artifactFields, artifactKind, artifactMeasurements } from "./lib/validators";
+import { artifactDownloadName } from "./lib/downloadFileName";
+import { artifactKind, artifactMeasurements } from "./lib/validators";
 import { userAction, userQuery } from "./model/authedFunctions";
 import { getOwnedJob } from "./model/jobAccess";
 
@@ -56,15 +56,15 @@ export const getDownloadUrl = userAction({
    */
   returns: v.object({ url: v.string(), expiresInMs: v.number(), expiresAt: v.number() }),
   handler: async (ctx, { artifactId }): Promise<{ url: string; expiresInMs: number; expiresAt: number }> => {
-    const artifact: Doc<"video_artifacts"> | null = await ctx.runQuery(internal.artifacts.ownedArtifact, {
+    const download: { key: string; fileName: string } | null = await ctx.runQuery(internal.artifacts.ownedDownload, {
       userId: ctx.userId,
       artifactId,
     });
-    if (artifact === null) throw appError("not_found", "No such file.");
+    if (download === null) throw appError("not_found", "No such file.");
     const signedAt = Date.now();
     const url: string = await ctx.runAction(internal.workerStorage.signArtifactDownload, {
-      key: artifact.r2Key,
-      fileName: `${artifact.kind}-${artifact.index}.${artifact.r2Key.split(".").pop()}`,
+      key: download.key,
+      fileName: download.fileName,
       ttlSeconds: DOWNLOAD_URL_TTL_SECONDS,
     });
     const expiresAt = signedAt + DOWNLOAD_URL_TTL_SECONDS * 1000;
@@ -72,16 +72,19 @@ export const getDownloadUrl = userAction({
   },
 });
 
-export const ownedArtifact = internalQuery({
+/** Where the user's artifact is stored and the name it downloads as; null when it is not theirs. */
+export const ownedDownload = internalQuery({
   args: { userId: v.id("users"), artifactId: v.id("video_artifacts") },
-  returns: v.union(
-    v.object({ _id: v.id("video_artifacts"), _creationTime: v.number(), ...artifactFields }),
-    v.null(),
-  ),
+  returns: v.union(v.object({ key: v.string(), fileName: v.string() }), v.null()),
   handler: async (ctx, { userId, artifactId }) => {
     const artifact = await ctx.db.get("video_artifacts", artifactId);
     if (artifact === null) return null;
-    return (await getOwnedJob(ctx, userId, artifact.jobId)) === null ? null : artifact;
+    const job = await getOwnedJob(ctx, userId, artifact.jobId);
+    if (job === null) return null;
+    return {
+      key: artifact.r2Key,
+      fileName: artifactDownloadName(artifact, { title: job.sourceMeta?.title, videoId: job.videoId }),
+    };
   },
 });
 

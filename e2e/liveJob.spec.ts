@@ -124,6 +124,12 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
   await test.step("READY: every artifact kind in the gallery", async () => {
     await expect(statusBadge(page)).toHaveText("Ready", { timeout: 120_000 });
     await expect(statusBadge(watcher)).toHaveText("Ready");
+    // Where it stands, in the tab's title too, and the way to the results.
+    await expect(watcher).toHaveTitle("Ready · Reeldrop end-to-end test video · Reeldrop");
+    await expect(page.getByTestId("ready-notice").getByRole("link", { name: "Go to your media" })).toHaveAttribute(
+      "href",
+      "#gallery-heading",
+    );
     // The rights stay on record, read-only, with when they were confirmed.
     const rights = page.getByRole("region", { name: "Your rights to this video" });
     await expect(rights.getByRole("checkbox")).toBeChecked();
@@ -207,7 +213,9 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
 
   await test.step("the source is stored as uploaded, and each download is the stored artifact", async () => {
     expect(await storedObjectDigest(sourceKey(jobId))).toEqual({ sha256: video.sha256, size: video.size });
-    for (const artifact of await jobArtifacts(page, jobId)) await expectDownloadMatchesStorage(page, jobId, artifact);
+    for (const artifact of await jobArtifacts(page, jobId)) {
+      await expectDownloadMatchesStorage(page, jobId, artifact, "reeldrop-end-to-end-test-video");
+    }
     await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
     await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "done");
     await expectSameDocument(page, mark);

@@ -19,15 +19,20 @@ async function fileDigest(filePath: string): Promise<{ sha256: string; size: num
   return { sha256: hash.digest("hex"), size };
 }
 
-/** Clicks the artifact's Download button and expects the saved file to be the stored object, byte for byte. */
-export async function expectDownloadMatchesStorage(page: Page, jobId: string, artifact: ArtifactView): Promise<void> {
+/**
+ * Clicks the artifact's Download button and expects the saved file to be the stored object,
+ * byte for byte, saved under the video's name (`titleSlug`) and the number the page shows.
+ */
+export async function expectDownloadMatchesStorage(page: Page, jobId: string, artifact: ArtifactView, titleSlug: string): Promise<void> {
   const label = `${artifact.kind} ${artifact.index}`;
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByTestId(artifactDownloadTestId(artifact)).click(),
   ]);
   expect(await download.failure(), label).toBeNull();
-  expect(download.suggestedFilename(), label).toBe(`${artifact.kind}-${artifact.index}.${ARTIFACT_FILE_EXTENSIONS[artifact.kind]}`);
+  expect(download.suggestedFilename(), label).toMatch(
+    new RegExp(`^${titleSlug}-[a-z-]+-${artifact.index + 1}\\.${ARTIFACT_FILE_EXTENSIONS[artifact.kind]}$`),
+  );
   const saved = await fileDigest(await download.path());
   const stored = await storedObjectDigest(artifactKey(jobId, artifact.kind, artifact.index));
   expect(saved, label).toEqual(stored);

@@ -4,7 +4,7 @@ import { useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { JobView } from "../../convex/lib/validators";
 import { describeSteps, statusLabel, type StepState } from "@/lib/jobs/jobSteps";
-import { formatTimeOfDay } from "@/lib/format";
+import { formatStepTime } from "@/lib/format";
 import { FailureNotice } from "./FailureNotice";
 import { JobTimeline } from "./JobTimeline";
 import { StatusBadge } from "./StatusBadge";
@@ -48,12 +48,17 @@ export function JobStatusSteps({ job }: { job: JobView }) {
               <span className="visually-hidden"> ({step.state === "failed" ? `${statusLabel("FAILED", job.failure?.code).toLowerCase()} here` : STATE_TEXT[step.state]})</span>
             </span>
             <span className="step-time">
-              {step.at !== undefined && <time dateTime={new Date(step.at).toISOString()}>{formatTimeOfDay(step.at)}</time>}
+              {step.at !== undefined && <time dateTime={new Date(step.at).toISOString()}>{formatStepTime(step.at)}</time>}
             </span>
           </li>
         ))}
       </ol>
       {job.status === "FAILED" && job.failure && <FailureNotice failure={job.failure} sourceUrl={job.sourceUrl} />}
+      {job.status === "READY" && (
+        <p className="notice notice-ok" data-testid="ready-notice">
+          Done: your poster, thumbnails, preview, storyboard, clips and audio are ready. <a href="#gallery-heading">Go to your media</a>
+        </p>
+      )}
       {timeline && timeline.length > 0 && <JobTimeline events={timeline} />}
     </section>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDimensions, formatDuration } from "./format";
+import { formatBytes, formatDimensions, formatDuration, formatStepTime } from "./format";
 
 describe("formatBytes", () => {
   it.each([
@@ -56,5 +56,23 @@ describe("formatDuration", () => {
 describe("formatDimensions", () => {
   it("reads width × height", () => {
     expect(formatDimensions(1280, 720)).toBe("1280 × 720");
+  });
+});
+
+describe("formatStepTime", () => {
+  const now = new Date(2026, 10, 30, 15, 0, 0).getTime();
+
+  it("is the clock time for a moment today", () => {
+    const earlier = new Date(2026, 10, 30, 9, 5, 7).getTime();
+    expect(formatStepTime(earlier, now)).toBe(new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" }).format(earlier));
+    expect(formatStepTime(earlier, now)).not.toMatch(/2026/);
+  });
+
+  it("carries the date for a moment on another day, however few hours ago", () => {
+    const lastNight = new Date(2026, 10, 29, 23, 59, 0).getTime();
+    expect(formatStepTime(lastNight, now)).toBe(
+      new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }).format(lastNight),
+    );
+    expect(formatStepTime(lastNight, now)).toMatch(/2026/);
   });
 });

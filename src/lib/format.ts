@@ -42,9 +42,13 @@ const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: 
 const dateAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateAndTimeWithSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
-/** A step's time: the clock time to the second (the steps of one job are minutes apart). */
-export function formatTimeOfDay(at: number): string {
-  return timeOfDay.format(at);
+/**
+ * A step's time: the clock time to the second, and the date too when it is not today (an
+ * upload resumed the next day, a job looked at a week later).
+ */
+export function formatStepTime(at: number, now: number = Date.now()): string {
+  const day = (ms: number) => new Date(ms).toDateString();
+  return day(at) === day(now) ? timeOfDay.format(at) : dateAndTimeWithSeconds.format(at);
 }
 
 /** When a job was started, for lists. */

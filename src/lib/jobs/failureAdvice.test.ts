@@ -16,8 +16,11 @@ describe("adviceForFailure", () => {
     expect(adviceForFailure("not_a_video").advice).toMatch(/different file/i);
     expect(adviceForFailure("too_long").advice).toMatch(/different file/i);
     expect(adviceForFailure("too_large_resolution").advice).toMatch(/different file.*4K or lower/i);
-    expect(adviceForFailure("worker_lost").advice).toMatch(/try again later/i);
-    expect(adviceForFailure("processing_error").advice).toMatch(/try again later/i);
+    // A failure on our side still means uploading again (a failed job keeps no file), and says so.
+    expect(adviceForFailure("worker_lost").advice).toMatch(/try again later.*upload the file again/i);
+    expect(adviceForFailure("processing_error").advice).toMatch(/try again later.*upload the file again/i);
+    // Private videos do not fail (they get details derived from the id): the advice does not blame them.
+    expect(adviceForFailure("video_not_found").advice).not.toMatch(/private/i);
     expect(adviceForFailure("integrity").advice).toMatch(/upload it again/i);
   });
 });

@@ -24,8 +24,8 @@ const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
     reuseLink: false,
   },
   video_not_found: {
-    advice: "Check that the link opens your video on YouTube — it may be private, deleted or mistyped — then start again.",
-    actionLabel: "Start again with this link",
+    advice: "Check that the link opens your video on YouTube — it may have been deleted, or the link mistyped — then start again with the right link.",
+    actionLabel: "Fix the link and start again",
     reuseLink: true,
   },
   upload_aborted: {
@@ -66,12 +66,12 @@ const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
     reuseLink: true,
   },
   worker_lost: {
-    advice: "This went wrong on our side, not with your file. Try again later.",
+    advice: "This went wrong on our side, not with your file. Try again later: start a new job with this link and upload the file again.",
     actionLabel: "Start again with this link",
     reuseLink: true,
   },
   processing_error: {
-    advice: "This went wrong on our side, not with your file. Try again later.",
+    advice: "This went wrong on our side, not with your file. Try again later: start a new job with this link and upload the file again.",
     actionLabel: "Start again with this link",
     reuseLink: true,
   },

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "convex/react";
-import { useRef } from "react";
+import { useEffect, useRef } from "react";
 import { api } from "../../../../convex/_generated/api";
 import { isTerminal } from "../../../../convex/lib/jobStatus";
 import { ArtifactGallery } from "@/components/artifacts/ArtifactGallery";
@@ -13,6 +13,8 @@ import { CancelJobButton } from "./CancelJobButton";
 import { RightsConfirmation } from "./RightsConfirmation";
 import { UploadPanel } from "./UploadPanel";
 import { useFocusKeptInside } from "./useFocusKeptInside";
+import { jobTitle } from "@/lib/jobs/jobTitle";
+import { statusLabel } from "@/lib/jobs/jobSteps";
 
 /** When a control of the page goes (Cancel job once the job ends): why it ended, else the title. */
 const NEXT_FOCUS = ["[data-failure-code]", "h1"];
@@ -21,6 +23,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const job = useQuery(api.jobs.get, { jobId });
   const layout = useRef<HTMLDivElement>(null);
   useFocusKeptInside(layout, NEXT_FOCUS);
+  useDocumentTitle(job ? `${statusLabel(job.status, job.failure?.code)} · ${jobTitle(job.status, job.sourceMeta)}` : null);
   if (job === undefined) return <p aria-busy="true">Loading…</p>;
   if (job === null) return <JobNotFound />;
 
@@ -42,4 +45,15 @@ export function JobScreen({ jobId }: { jobId: string }) {
       {!isTerminal(job.status) && <CancelJobButton jobId={job._id} status={job.status} />}
     </div>
   );
+}
+
+/** The tab's title says where the job stands ("Processing · My video · Reeldrop"), so a background tab shows it. */
+function useDocumentTitle(title: string | null): void {
+  useEffect(() => {
+    if (title === null) return;
+    document.title = `${title} · Reeldrop`;
+    return () => {
+      document.title = "Reeldrop";
+    };
+  }, [title]);
 }

@@ -5,7 +5,7 @@ import { useId, useState } from "react";
 import { api } from "../../../../convex/_generated/api";
 import type { Id } from "../../../../convex/_generated/dataModel";
 import { describeError } from "@/lib/errorMessages";
-import { formatTimeOfDay } from "@/lib/format";
+import { formatStepTime } from "@/lib/format";
 
 type Props = {
   jobId: Id<"video_jobs">;
@@ -62,7 +62,7 @@ export function RightsConfirmation({ jobId, rights, editable }: Props) {
       </div>
       {rights && !editable && (
         <p className="muted small" data-testid="rights-record">
-          Confirmed at <time dateTime={new Date(rights.confirmedAt).toISOString()}>{formatTimeOfDay(rights.confirmedAt)}</time>
+          Confirmed at <time dateTime={new Date(rights.confirmedAt).toISOString()}>{formatStepTime(rights.confirmedAt)}</time>
           {confirmed ? "." : ", for an earlier version of this statement."}
         </p>
       )}

@@ -8,7 +8,10 @@ import { useEffect } from "react";
 export function useWarnBeforeLeaving(active: boolean, message: string): void {
   useEffect(() => {
     if (!active) return;
+    /** The user already said yes to leaving by a link: a link that reloads the page asks once, not twice. */
+    let leaveConfirmedAt = -Infinity;
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      if (performance.now() - leaveConfirmedAt < 1000) return;
       event.preventDefault();
       // Older Chromium and Safari show the prompt only when returnValue is set.
       event.returnValue = "";
@@ -20,7 +23,10 @@ export function useWarnBeforeLeaving(active: boolean, message: string): void {
       if (!(link instanceof HTMLAnchorElement) || (link.target !== "" && link.target !== "_self") || link.hasAttribute("download")) return;
       const destination = new URL(link.href, window.location.href);
       if (destination.origin !== window.location.origin || destination.pathname === window.location.pathname) return;
-      if (window.confirm(message)) return;
+      if (window.confirm(message)) {
+        leaveConfirmedAt = performance.now();
+        return;
+      }
       event.preventDefault();
       event.stopPropagation();
     };
