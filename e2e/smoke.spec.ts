@@ -106,3 +106,30 @@ test("a job that does not exist reads as not found", async ({ page }) => {
   await page.getByRole("button", { name: "Continue as guest" }).click();
   await expect(page.getByRole("heading", { name: "Job not found" })).toBeVisible();
 });
+
+test("a lost live connection is said on the page, and the notice goes once it is back", async ({ page }) => {
+  // Every live connection to the backend goes through this route, so the test can cut them.
+  let cut = false;
+  const open: { close: () => Promise<void> }[] = [];
+  await page.routeWebSocket(/\/sync$/, (socket) => {
+    if (cut) {
+      void socket.close({ code: 1011, reason: "cut by the test" });
+      return;
+    }
+    socket.connectToServer();
+    open.push(socket);
+  });
+  await page.goto("/");
+  await page.getByRole("button", { name: "Continue as guest" }).click();
+  await expect(page.getByLabel("Link to your YouTube video")).toBeVisible();
+  const notice = page.getByTestId("connection-notice");
+  await expect(notice).toHaveText("");
+
+  cut = true;
+  await Promise.all(open.splice(0).map((socket) => socket.close()));
+  await expect(notice).toHaveText(/^Connection to Reeldrop lost\. Reconnecting…/, { timeout: 15_000 });
+  await expect(notice).toHaveAttribute("role", "status");
+
+  cut = false;
+  await expect(notice).toHaveText("", { timeout: 30_000 });
+});

@@ -3,6 +3,7 @@
 import { ConvexReactClient } from "convex/react";
 import { ConvexAuthProvider } from "@convex-dev/auth/react";
 import { useState, type ReactNode } from "react";
+import { ConnectionNotice } from "./ConnectionNotice";
 
 export function ConvexClientProvider({ children }: { children: ReactNode }) {
   const convexUrl = process.env.NEXT_PUBLIC_CONVEX_URL;
@@ -15,5 +16,10 @@ export function ConvexClientProvider({ children }: { children: ReactNode }) {
       </p>
     );
   }
-  return <ConvexAuthProvider client={client}>{children}</ConvexAuthProvider>;
+  return (
+    <ConvexAuthProvider client={client}>
+      <ConnectionNotice />
+      {children}
+    </ConvexAuthProvider>
+  );
 }
