@@ -144,6 +144,14 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
         "Loading the storyboard",
       );
     }
+    // No two players or download buttons share a name (the first clip plays above the storyboard too).
+    for (const selector of ["video", "audio", "button.button-download"]) {
+      const names = await page.locator(selector).evaluateAll((elements) =>
+        elements.map((element) => element.getAttribute("aria-label") ?? element.textContent),
+      );
+      expect(new Set(names).size, selector).toBe(names.length);
+    }
+
     // The looping preview can be paused (WCAG 2.2.2): paused, it shows the poster.
     const preview = page.getByTestId(artifactTestId({ kind: "preview", index: 0 }));
     const posterSrc = await page.getByTestId(artifactTestId({ kind: "poster", index: 0 })).locator("img").getAttribute("src");

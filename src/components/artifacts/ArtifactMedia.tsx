@@ -30,7 +30,8 @@ export function ArtifactImage({ artifact, url, refresh }: MediaProps) {
   );
 }
 
-export function ArtifactVideo({ artifact, url, refresh, poster }: MediaProps & { poster?: string }) {
+/** `label`: the player's name when the artifact's own title would repeat another player's. */
+export function ArtifactVideo({ artifact, url, refresh, poster, label }: MediaProps & { poster?: string; label?: string }) {
   const { src, onLoadedMetadata, onError } = useStickyMediaSrc(url, refresh);
   return (
     <div className="artifact-frame" style={aspectRatioOf(artifact)}>
@@ -40,7 +41,7 @@ export function ArtifactVideo({ artifact, url, refresh, poster }: MediaProps & {
         controls
         playsInline
         preload="metadata"
-        aria-label={artifactTitle(artifact)}
+        aria-label={label ?? artifactTitle(artifact)}
         onLoadedMetadata={onLoadedMetadata}
         onError={onError}
       />

@@ -41,10 +41,11 @@ export function DownloadArtifactButton({ artifact }: { artifact: ArtifactView })
         className="button-download"
         onClick={download}
         aria-disabled={pending}
-        aria-label={`Download ${artifactTitle(artifact)}`}
         data-testid={artifactDownloadTestId(artifact)}
       >
+        {/* The name comes from the text, so a screen reader hears "Preparing…" too. */}
         {pending ? "Preparing…" : "Download"}
+        <span className="visually-hidden"> {artifactTitle(artifact)}</span>
       </button>
       {error && (
         <p role="alert" className="artifact-error">

@@ -2,7 +2,7 @@
 
 import { useId, useState, type KeyboardEvent, type PointerEvent } from "react";
 import type { Id } from "../../../convex/_generated/dataModel";
-import type { ArtifactView } from "@/lib/artifacts/artifactGroups";
+import { artifactTitle, type ArtifactView } from "@/lib/artifacts/artifactGroups";
 import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
 import {
   cueIndexAt,
@@ -109,6 +109,7 @@ export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }
             url={urls.get(clip._id)?.url}
             refresh={() => refresh(clip._id)}
             poster={poster && urls.get(poster._id)?.url}
+            label={`${artifactTitle(clip)}, above the storyboard`}
           />
         ) : poster ? (
           <ArtifactImage artifact={poster} url={urls.get(poster._id)?.url} refresh={() => refresh(poster._id)} />
