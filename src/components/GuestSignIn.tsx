@@ -30,6 +30,9 @@ export function GuestSignIn({ children }: { children: ReactNode }) {
     <section className="card" aria-labelledby="sign-in-heading">
       <h1 id="sign-in-heading">Welcome to Reeldrop</h1>
       <p>Paste a link to your YouTube video, upload your own copy, and get a poster, thumbnails, previews, clips and audio.</p>
+      <p className="muted small">
+        As a guest, your jobs belong to this browser: clearing its site data, or another browser, starts afresh.
+      </p>
       <button type="button" className="button-primary" onClick={continueAsGuest} disabled={pending}>
         {pending ? "Signing in…" : "Continue as guest"}
       </button>

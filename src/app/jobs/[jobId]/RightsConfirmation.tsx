@@ -57,6 +57,7 @@ export function RightsConfirmation({ jobId, rights, editable }: Props) {
         />
         <label htmlFor={checkboxId}>{statement.text}</label>
       </div>
+      {editable && !confirmed && <p className="muted small">Tick the box to upload your copy of the video.</p>}
       <div role="status">
         {confirmed && editable && <p className="notice notice-ok">Thanks — you can upload your copy of the video next.</p>}
       </div>
