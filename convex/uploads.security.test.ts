@@ -5,6 +5,8 @@ import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { MiB } from "./lib/partPlan";
 import { insertCreatedJob } from "./model/jobTransitions";
+import { signPartUploadUrls } from "./model/multipartStorage";
+import { createS3Client } from "./model/s3Client";
 import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
 import {
   codeOf,
@@ -393,6 +395,14 @@ describe("presigned URLs", () => {
     expect(new URL(url).searchParams.get("X-Amz-Expires")).toBe("1");
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, answeredAt + expiresInMs - Date.now()) + 1500));
     expect((await putPart(url, body)).status).toBe(403);
+  });
+
+  test("a URL's lifetime starts at its whole signing second, so expiresInMs leaves out the part of it already gone", async () => {
+    const storage = { client: createS3Client(s3), bucket: s3.bucket };
+    const target = { key: "sources/job/source", uploadId: "upload-1" };
+    const [signed] = await signPartUploadUrls(storage, target, [{ partNumber: 1, size: 10 }], 60, 1_000_500);
+    expect(new URL(signed!.url).searchParams.get("X-Amz-Date")).toBe("19700101T001640Z");
+    expect(signed).toMatchObject({ expiresInMs: 60_000 - 500, expiresAt: 1_060_000 });
   });
 
   test("the default lifetime is UPLOAD_URL_TTL_SECONDS' default of an hour", async () => {

@@ -208,6 +208,17 @@ describe("resuming", () => {
       expect(await codeOf(as.mutation(api.uploads.recordFileSha256, { jobId, sha256 }))).toBe("invalid_argument");
     }
   });
+
+  test("recordFileSha256 cannot change the hash once the upload is complete", async () => {
+    const { t, as, jobId, file } = await jobWithEveryPartUploaded(2000);
+    await as.mutation(api.uploads.recordFileSha256, { jobId, sha256: file.sha256 });
+    await as.action(api.uploads.completeUpload, { jobId });
+    expect(await statusOf(t, jobId)).toBe("UPLOADED");
+    expect(await codeOf(as.mutation(api.uploads.recordFileSha256, { jobId, sha256: "0".repeat(64) }))).toBe(
+      "invalid_state",
+    );
+    expect((await readJob(t, jobId))!.upload!.sha256).toBe(file.sha256);
+  });
 });
 
 async function uploadMissingPart(
@@ -510,6 +521,21 @@ describe("the abandoned-upload janitor", () => {
     expect(await statusOf(t, active.jobId)).toBe("UPLOAD_READY");
     expect(await statusOf(t, resumed.jobId)).toBe("UPLOADING");
     expect(aborted).toEqual([(await readJob(t, idle.jobId))!.upload!.uploadId]);
+  });
+
+  test("asking for part URLs keeps an upload already in UPLOADING from looking idle", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
+    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
+    expect(await statusOf(t, jobId)).toBe("UPLOADING");
+    // A long upload, started recently, whose activity was last recorded a day and an hour ago.
+    await t.run((ctx) => ctx.db.patch("video_jobs", jobId, { lastActivityAt: Date.now() - 25 * 3_600_000 }));
+    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
+
+    await t.mutation(internal.uploadJanitor.failAbandonedUploads, {});
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await statusOf(t, jobId)).toBe("UPLOADING");
   });
 
   test("works through a backlog in batches", async () => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
+import { sleep } from "./abortable";
 import { InProcessFileHasher, type FileHasher } from "./fileHasher";
 import { DEFAULT_UPLOAD_OPTIONS, type UploadOptions } from "./options";
 import { InProcessPartHasher, type PartHasher } from "./partHasher";
@@ -161,6 +162,14 @@ function when(upload: ResumableUpload, predicate: (snapshot: UploadSnapshot) => 
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The part a URL signed by `FakeUploadBackend` is for. */
+const partOfUrl = (url: string) => Number(new URL(url).searchParams.get("partNumber"));
+
+/** A PUT that never answers and never reports progress: it ends, rejecting, only when its signal aborts. */
+function hangUntilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+}
 
 /**
  * The same file, recording the size of every read that materializes bytes (`arrayBuffer`,
@@ -371,6 +380,49 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
     await expectCompleted(h);
   });
 
+  it("sends one Content-MD5 header per PUT, though the signer names it in lower case", async () => {
+    const h = harness({ parts: 3 });
+    const sentHeaders: Record<string, string>[] = [];
+    const putPart = h.transport.putPart.bind(h.transport);
+    h.transport.putPart = (request) => {
+      sentHeaders.push({ ...request.headers });
+      return putPart(request);
+    };
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(sentHeaders).toHaveLength(4);
+    for (const headers of sentHeaders) {
+      expect(Object.keys(headers).filter((name) => name.toLowerCase() === "content-md5")).toHaveLength(1);
+    }
+  });
+
+  it("hashes no further ahead than urlBatchSize + 2 × concurrency parts past the parts in flight", async () => {
+    const inner = new InProcessPartHasher(300);
+    let hashed = 0;
+    const partHasher: PartHasher = {
+      md5(blob, options) {
+        hashed += 1;
+        return inner.md5(blob, options);
+      },
+      dispose() {},
+    };
+    const h = harness({ parts: 199, tail: 500, partHasher, options: { urlBatchSize: 8, concurrency: 2 } });
+    let puts = 0;
+    h.transport.putPart = ({ signal }) => {
+      puts += 1;
+      return hangUntilAborted(signal);
+    };
+    const outcome = h.upload.start().catch((error: unknown) => error);
+    await vi.waitFor(() => expect(puts).toBe(2));
+    await delay(300);
+    // The README's rule: MD5s are computed "up to urlBatchSize + 2 × concurrency parts ahead" of
+    // the uploads, so with 2 parts in flight at most 2 + 8 + 2 × 2 of the 200 are hashed.
+    expect(hashed).toBeLessThanOrEqual(2 + 8 + 2 * 2);
+    expect(hashed).toBeGreaterThanOrEqual(8);
+    h.upload.release();
+    expect(await outcome).toMatchObject({ code: "released" });
+  });
+
   it("keeps speed and ETA current while no byte moves (a hung connection)", async () => {
     let clock = 1_000_000;
     const storage = new FakeStorage(() => clock);
@@ -490,6 +542,31 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
     await expectCompleted(h);
   });
 
+  it("never asks for more than urlBatchSize URLs in one call, even with workers waiting for fresh URLs after 403s", async () => {
+    const h = harness({
+      parts: 119,
+      tail: 500,
+      faults: ({ partNumber, attempt }) => (partNumber % 7 === 0 && attempt === 1 ? "expired403" : null),
+      options: { urlBatchSize: 8, concurrency: 6 },
+    });
+    const putPart = h.transport.putPart.bind(h.transport);
+    h.transport.putPart = async (request) => {
+      await delay(10);
+      return putPart(request);
+    };
+    // A signing round trip that takes a while: workers whose URL storage refused wait for a
+    // fresh one meanwhile, and join the next call on top of a full batch of upcoming parts.
+    const getUploadPartUrls = h.backend.getUploadPartUrls.bind(h.backend);
+    h.backend.getUploadPartUrls = async (args) => {
+      await delay(30);
+      return getUploadPartUrls(args);
+    };
+    await h.upload.start();
+    await expectCompleted(h);
+    const batchSizes = h.backend.callsTo("getUploadPartUrls").map((call) => (call.args as { parts: unknown[] }).parts.length);
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(8);
+  });
+
   it("re-signs URLs that are about to expire before using them (no request meets an expired URL)", async () => {
     const signedParts = (calls: readonly { args: unknown }[]) =>
       calls.flatMap((call) => (call.args as { parts: { partNumber: number }[] }).parts.map((part) => part.partNumber));
@@ -529,8 +606,61 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
     expect(h.transport.attemptsByPart.get(2)).toBe(2);
   });
 
+  it("times out a PUT that hangs before reporting any progress, and sends the part again", async () => {
+    const h = harness({ parts: 5, options: QUICK_STALL });
+    let part2Puts = 0;
+    const putPart = h.transport.putPart.bind(h.transport);
+    h.transport.putPart = (request) => {
+      if (partOfUrl(request.url) === 2 && ++part2Puts === 1) return hangUntilAborted(request.signal);
+      return putPart(request);
+    };
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(part2Puts).toBe(2);
+  });
+
+  it("does not count a slow part that keeps making progress as stalled", async () => {
+    const h = harness({ parts: 5, options: { stallTimeoutMs: 60, maxAttemptsPerPart: 1 } });
+    const putPart = h.transport.putPart.bind(h.transport);
+    h.transport.putPart = async (request) => {
+      if (partOfUrl(request.url) === 2) {
+        // 180 ms in all, three times the stall timeout, with a little progress every 30 ms.
+        for (let step = 1; step <= 6; step++) {
+          await sleep(30, request.signal);
+          request.onProgress(Math.floor((request.body.size * step) / 8));
+        }
+      }
+      return putPart(request);
+    };
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(2)).toBe(1);
+  });
+
   it("re-sends a part storage refused as BadDigest (bytes changed in flight)", async () => {
     const h = harness({ parts: 5, faults: onPart(2, "alter_bytes") });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(2)).toBe(2);
+  });
+
+  it("computes a part's MD5 again before re-sending it after BadDigest, instead of reusing the one storage refused", async () => {
+    // The n-th MD5 is part n's: part 2's first one comes out with a bit flipped (a bad read),
+    // so storage, which checks the body against Content-MD5, refuses the part as BadDigest.
+    const inner = new InProcessPartHasher(300);
+    let hashCalls = 0;
+    const partHasher: PartHasher = {
+      async md5(blob, options) {
+        const call = ++hashCalls;
+        const md5 = await inner.md5(blob, options);
+        if (call !== 2) return md5;
+        const flipped = md5.slice();
+        flipped[0] = flipped[0]! ^ 1;
+        return flipped;
+      },
+      dispose() {},
+    };
+    const h = harness({ parts: 5, partHasher });
     await h.upload.start();
     await expectCompleted(h);
     expect(h.transport.attemptsByPart.get(2)).toBe(2);
@@ -700,6 +830,23 @@ describe("ResumableUpload: faults it stops on", { timeout: 10_000 }, () => {
     const h = harness({ parts: 4, fileHasher });
     await expectFailure(h, "file_unreadable");
   });
+
+  it("fails with file_unreadable as soon as the whole-file hash fails, not after every part is sent", async () => {
+    const inner = new InProcessFileHasher(4096);
+    const fileHasher: FileHasher = {
+      // The first part's fingerprint reads fine; the whole file cannot be read.
+      sha256Hex: (blob, options) =>
+        blob.size <= PART_SIZE ? inner.sha256Hex(blob, options) : Promise.reject(new Error("NotReadableError")),
+    };
+    const h = harness({ parts: 30, fileHasher, options: { concurrency: 1 } });
+    const putPart = h.transport.putPart.bind(h.transport);
+    h.transport.putPart = async (request) => {
+      await delay(10);
+      return putPart(request);
+    };
+    await expectFailure(h, "file_unreadable");
+    expect(h.transport.totalAttempts).toBeLessThan(10);
+  });
 });
 
 describe("ResumableUpload: pause, resume, cancel and release", { timeout: 10_000 }, () => {
@@ -719,6 +866,26 @@ describe("ResumableUpload: pause, resume, cancel and release", { timeout: 10_000
     await expectCompleted(h);
     const statuses = h.snapshots.map((snapshot) => snapshot.status);
     expect(statuses.indexOf("paused")).toBeLessThan(statuses.lastIndexOf("uploading"));
+  });
+
+  it("aborts every in-flight PUT the moment it pauses", async () => {
+    const h = harness({ parts: 12, options: { concurrency: 3 } });
+    const putPart = h.transport.putPart.bind(h.transport);
+    const hungSignals: AbortSignal[] = [];
+    let hang = true;
+    h.transport.putPart = (request) => {
+      if (!hang) return putPart(request);
+      hungSignals.push(request.signal);
+      return hangUntilAborted(request.signal);
+    };
+    const done = h.upload.start();
+    await vi.waitFor(() => expect(hungSignals).toHaveLength(3));
+    h.upload.pause();
+    expect(hungSignals.map((signal) => signal.aborted)).toEqual([true, true, true]);
+    hang = false;
+    h.upload.resume();
+    await done;
+    await expectCompleted(h);
   });
 
   it("cancels mid-upload: start() rejects with canceled, the server aborts, nothing more is sent", async () => {
@@ -879,6 +1046,38 @@ describe("resumeUpload", { timeout: 10_000 }, () => {
     expect(error.message).toMatch(/other\.mp4/);
     expect(h.transport.totalAttempts).toBe(0);
     expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
+  });
+
+  it("refuses a file modified since the upload started, though its name and size are the same", async () => {
+    const h = harness({ mode: "resume", session: (file) => sessionFor({}, { lastModified: file.lastModified + 1 })(file) });
+    const error = await expectFailure(h, "file_mismatch");
+    expect(error.message).toMatch(/modified/);
+    expect(h.transport.totalAttempts).toBe(0);
+  });
+
+  it("refuses a file one byte longer than the one started, though it splits into as many parts", async () => {
+    const h = harness({ mode: "resume", session: (file) => sessionFor({}, { size: file.size - 1 })(file) });
+    expect(Math.ceil((h.file.size - 1) / PART_SIZE)).toBe(Math.ceil(h.file.size / PART_SIZE));
+    const error = await expectFailure(h, "file_mismatch");
+    expect(error.message).toMatch(new RegExp(`${h.file.size} bytes, not ${h.file.size - 1}`));
+    expect(h.transport.totalAttempts).toBe(0);
+  });
+
+  it("does not count a recorded part number beyond the plan as uploaded", async () => {
+    const file = randomFile(8 * PART_SIZE + 100, 3);
+    const h = harness({
+      file,
+      mode: "resume",
+      session: (f) => {
+        const session = sessionFor({})(f);
+        return { ...session, parts: [...session.parts, { partNumber: session.partCount + 1, size: PART_SIZE, etag: '"stray"' }] };
+      },
+    });
+    await storeRecordedParts(h);
+    await h.upload.start();
+    await expectCompleted(h);
+    const firstUploading = h.snapshots.find((snapshot) => snapshot.status === "uploading")!;
+    expect(firstUploading).toMatchObject({ partsConfirmed: 3, bytesConfirmed: 3 * PART_SIZE });
   });
 
   it("refuses a file with the same name, size and date but a different first part", async () => {
