@@ -142,17 +142,24 @@ async function deleteUnusedSource(storage: SourceStorage, key: string): Promise<
   await deleteStoredObject(storage, key).catch(() => {});
 }
 
-/** Storage clean-up after a job stopped uploading (parts and any object at its key); scheduled by the transaction that failed it. */
+/**
+ * Storage clean-up after a job failed (parts and any object at its key); scheduled by the
+ * transaction that failed it. `sourceStored`: the upload was completed, so there is only the
+ * object to delete (aborting a finished multipart upload is an error on some servers).
+ */
 export const abortMultipartUploads = internalAction({
-  args: { uploads: v.array(multipartTarget) },
+  args: { uploads: v.array(multipartTarget), sourceStored: v.optional(v.boolean()) },
   returns: v.null(),
-  handler: async (_ctx, { uploads }): Promise<null> => {
+  handler: async (_ctx, { uploads, sourceStored = false }): Promise<null> => {
     const storage = openSourceStorage();
     // Each failure is already logged; the bucket's lifecycle rule is the backstop for parts.
     // The object is deleted too: a completion that finished in storage just before the stop
     // (and crashed before recording it) left one at the job's key, which no one will use.
     await Promise.allSettled(
-      uploads.flatMap((upload) => [abortMultipartUpload(storage, upload), deleteStoredObject(storage, upload.key)]),
+      uploads.flatMap((upload) => [
+        ...(sourceStored ? [] : [abortMultipartUpload(storage, upload)]),
+        deleteStoredObject(storage, upload.key),
+      ]),
     );
     return null;
   },

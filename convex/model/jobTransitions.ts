@@ -86,15 +86,15 @@ export async function failJob(
   });
   // A failed job is final: nothing uses its file again. Whether the upload was unfinished (its
   // parts) or complete (the stored source, up to MAX_UPLOAD_BYTES of it), storage drops it.
-  if (job.upload !== undefined) await scheduleUploadRemoval(ctx, job.upload);
+  if (job.upload !== undefined) await scheduleUploadRemoval(ctx, job.upload, job.r2SourceKey !== undefined);
 }
 
 /**
  * Removing from storage happens after the job has failed, from an action the failing
- * transaction schedules (so only if it commits): the multipart upload is aborted and any object
- * at its key deleted. Should storage be unreachable, the bucket's
+ * transaction schedules (so only if it commits): the multipart upload is aborted (unless it was
+ * completed: `sourceStored`) and any object at its key deleted. Should storage be unreachable, the bucket's
  * abort-incomplete-multipart-upload rule (`scripts/r2/applyBucketRules.ts`) clears the parts.
  */
-async function scheduleUploadRemoval(ctx: MutationCtx, { key, uploadId }: MultipartTarget): Promise<void> {
-  await ctx.scheduler.runAfter(0, internal.uploadStorage.abortMultipartUploads, { uploads: [{ key, uploadId }] });
+async function scheduleUploadRemoval(ctx: MutationCtx, { key, uploadId }: MultipartTarget, sourceStored: boolean): Promise<void> {
+  await ctx.scheduler.runAfter(0, internal.uploadStorage.abortMultipartUploads, { uploads: [{ key, uploadId }], sourceStored });
 }
