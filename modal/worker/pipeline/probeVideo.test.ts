@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import {
   createTestVideoLibrary,
   TEST_VIDEOS,
+  HIGH_FRAME_RATE,
   TOO_MANY_PIXELS,
   type BrokenFileName,
   type TestVideoLibrary,
@@ -69,6 +70,21 @@ describe("probeVideo failures", () => {
       message: "The video is 0:10 long; the limit is 0:05.",
       retryable: false,
     });
+  });
+
+  it("too_long when a short video has more frames than the limit's length at 60 fps", async () => {
+    const path = await library.path("highFrameRate");
+    const { fps, durationSec } = HIGH_FRAME_RATE;
+    // 2 s at 240 fps: within a 5 s limit, but 480 frames against a budget of 5 × 60.
+    const failure = await probeVideo(path, { maxDurationSec: 5 }).catch((error) => error);
+    expect(failure).toBeInstanceOf(PipelineError);
+    expect(failure.toFailure()).toEqual({
+      code: "too_long",
+      message: `At ${fps} frames per second the video has about ${fps * durationSec} frames; the most we process is 300, as many as 0:05 at 60 frames per second.`,
+      retryable: false,
+    });
+    // Under a limit whose budget covers it, it is an ordinary video.
+    expect(await probeVideo(path, { maxDurationSec: 8 })).toMatchObject({ fps, width: 64, height: 36 });
   });
 
   it("too_large_resolution above 4K, saying the size", async () => {

@@ -34,6 +34,13 @@ import { ffmpegTimeLimitMs, inputLimitSec } from "./runBounds";
 export const MAX_SOURCE_PIXELS = 4096 * 3072;
 
 /**
+ * The frames a source may have: as many as the length limit at 60 frames a second. Decoding
+ * time follows the frame count, so a short file at hundreds of frames a second would otherwise
+ * hold a worker as long as hours of ordinary video.
+ */
+export const MAX_FRAMES_PER_SECOND_OF_LIMIT = 60;
+
+/**
  * Reading headers and a few megabytes takes well under a second; a minute means ffprobe is
  * stuck on something, and the job should fail instead of waiting on it.
  */
@@ -166,6 +173,16 @@ export async function probeVideo(
     );
   }
 
+  const fps = frameRate(video.avg_frame_rate) ?? frameRate(video.r_frame_rate) ?? 0;
+  const frameBudget = options.maxDurationSec * MAX_FRAMES_PER_SECOND_OF_LIMIT;
+  if (durationSec * fps > frameBudget) {
+    throw new PipelineError(
+      "too_long",
+      `At ${fps} frames per second the video has about ${Math.round(durationSec * fps)} frames; the most we process is ` +
+        `${Math.round(frameBudget)}, as many as ${formatClock(options.maxDurationSec)} at ${MAX_FRAMES_PER_SECOND_OF_LIMIT} frames per second.`,
+    );
+  }
+
   const audio = streams.find((stream) => stream.codec_type === "audio");
   const rotation = clockwiseRotation(video);
   const displayWidth = Math.round(video.width * sampleAspectRatio(video.sample_aspect_ratio));
@@ -176,7 +193,7 @@ export async function probeVideo(
     durationSec,
     width: quarterTurn ? video.height : displayWidth,
     height: quarterTurn ? displayWidth : video.height,
-    fps: frameRate(video.avg_frame_rate) ?? frameRate(video.r_frame_rate) ?? 0,
+    fps,
     rotation,
     videoCodec: video.codec_name ?? "unknown",
     ...(audio ? { audioCodec: audio.codec_name ?? "unknown" } : {}),

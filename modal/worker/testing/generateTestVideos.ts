@@ -11,7 +11,7 @@ import { runFfmpeg, runFfprobe } from "../pipeline/ffmpegBinaries";
 export type TestVideoName =
   "landscapeWithCuts" | "portrait" | "rotated" | "noAudio" | "oneSecond" | "tenMinutes";
 /** Uploads that are not videos we can process; all named `.mp4`, as a careless upload would be. */
-export type BrokenFileName = "corrupt" | "text" | "audioOnly" | "stillImage" | "tooManyPixels";
+export type BrokenFileName = "corrupt" | "text" | "audioOnly" | "stillImage" | "tooManyPixels" | "highFrameRate";
 
 /**
  * Videos whose streams do not fill the container as a plain export's do, or that are barely
@@ -26,6 +26,9 @@ export type OddTimelineName =
 
 /** A 5K frame: more pixels than the pipeline decodes (4K, 4096×3072). */
 export const TOO_MANY_PIXELS = { width: 5120, height: 2880 } as const;
+
+/** A short video with many frames a second: within a length limit, over the frame budget. */
+export const HIGH_FRAME_RATE = { fps: 240, durationSec: 2 } as const;
 
 /** Colours the late video shows, one per second, as 8-bit RGB. */
 export const LATE_VIDEO_COLORS = [
@@ -124,6 +127,12 @@ export async function createTestVideoLibrary(): Promise<TestVideoLibrary> {
         ...["-f", "image2", "-c:v", "png", output],
       ]),
     // ffmpeg: one 5K test-pattern frame → H.264 mp4.
+    highFrameRate: (output) =>
+      runFfmpeg([
+        ...["-f", "lavfi", "-i", `testsrc2=size=64x36:rate=${HIGH_FRAME_RATE.fps}:duration=${HIGH_FRAME_RATE.durationSec}`],
+        ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        output,
+      ]),
     tooManyPixels: (output) =>
       runFfmpeg([
         ...["-f", "lavfi", "-i", `testsrc2=size=${TOO_MANY_PIXELS.width}x${TOO_MANY_PIXELS.height}`],

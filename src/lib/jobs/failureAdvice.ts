@@ -51,7 +51,7 @@ const ADVICE: Readonly<Record<FailureCode, FailureAdvice>> = {
     reuseLink: true,
   },
   too_long: {
-    advice: "Upload a different file: a shorter cut of the video.",
+    advice: "Upload a different file: a shorter cut of the video, or one at a lower frame rate.",
     actionLabel: "Start again with this link",
     reuseLink: true,
   },
