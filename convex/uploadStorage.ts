@@ -12,7 +12,8 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction } from "./_generated/server";
-import { appError, isAppError } from "./lib/appErrors";
+import type { ConvexError } from "convex/values";
+import { appError, isAppError, type AppErrorData } from "./lib/appErrors";
 import { MAX_PARTS_PER_URL_REQUEST, computePartPlan, partRange } from "./lib/partPlan";
 import {
   abortMultipartUpload,
@@ -109,7 +110,17 @@ export const completeUpload = internalAction({
       // A stop while storage put the parts together has storage drop the upload under it: the
       // stop is the answer then, as when it lands just after (`markSourceUploaded` below).
       const now = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId }).catch((e: unknown) => e);
-      throw isAppError(now, "invalid_state") ? now : error;
+      if (isAppError(now, "invalid_state")) throw now;
+      if (storageRefusedTheParts(error)) {
+        // Asking again gets the same answer: the job ends here instead of on every retry.
+        await ctx.runMutation(internal.uploads.failCorruptUpload, { userId, jobId });
+        throw appError(
+          "parts_rejected",
+          "Storage does not hold the parts this upload recorded, so it cannot be finished. Start again with the file.",
+          { storageCode: storageCodeOf(error) ?? "unknown" },
+        );
+      }
+      throw error;
     }
     if (storedBytes !== plan.fileSize) {
       await ctx.runMutation(internal.uploads.failCorruptUpload, { userId, jobId });
@@ -133,6 +144,23 @@ export const completeUpload = internalAction({
     return null;
   },
 });
+
+/**
+ * Storage's answers to CompleteMultipartUpload that name the recorded parts themselves (an ETag
+ * or part storage does not have, parts out of order, an upload storage no longer has), as
+ * opposed to storage being unreachable or busy, which a retry can get past.
+ */
+const PARTS_REFUSED = new Set(["InvalidPart", "InvalidPartOrder", "NoSuchUpload", "EntityTooSmall"]);
+
+function storageCodeOf(error: unknown): string | undefined {
+  if (!isAppError(error, "storage_error")) return undefined;
+  const { storageCode } = (error as ConvexError<AppErrorData>).data;
+  return typeof storageCode === "string" ? storageCode : undefined;
+}
+
+function storageRefusedTheParts(error: unknown): boolean {
+  return PARTS_REFUSED.has(storageCodeOf(error) ?? "");
+}
 
 /**
  * Deletes a source no job will use. A failure is logged (by `deleteStoredObject`) and left to

@@ -318,6 +318,46 @@ describe("completeUpload", () => {
     expect(await storedSize(`sources/${jobId}/source`)).toBeNull();
   }, 30_000);
 
+  test.each([
+    ["InvalidPart", 400],
+    ["NoSuchUpload", 404],
+  ])("storage refusing the recorded parts (%s) ends the job once, instead of on every retry", async (name, status) => {
+    const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    let completions = 0;
+    const send = S3Client.prototype.send;
+    vi.spyOn(S3Client.prototype, "send").mockImplementation(async function (this: S3Client, command: unknown) {
+      if (command instanceof CompleteMultipartUploadCommand) {
+        completions += 1;
+        throw Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+      }
+      return await (send as (c: unknown) => Promise<unknown>).call(this, command);
+    } as S3Client["send"]);
+
+    expect(await errorOf(as.action(api.uploads.completeUpload, { jobId }))).toMatchObject({ code: "parts_rejected", storageCode: name });
+    expect((await readJob(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "integrity" } });
+    expect(await codeOf(as.action(api.uploads.completeUpload, { jobId }))).toBe("invalid_state");
+    expect(completions).toBe(1);
+  });
+
+  test("storage failing for a while (a 500) leaves the upload to be completed again", async () => {
+    const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const send = S3Client.prototype.send;
+    const spy = vi.spyOn(S3Client.prototype, "send").mockImplementation(async function (this: S3Client, command: unknown) {
+      if (command instanceof CompleteMultipartUploadCommand) {
+        throw Object.assign(new Error("InternalError"), { name: "InternalError", $metadata: { httpStatusCode: 500 } });
+      }
+      return await (send as (c: unknown) => Promise<unknown>).call(this, command);
+    } as S3Client["send"]);
+
+    expect(await codeOf(as.action(api.uploads.completeUpload, { jobId }))).toBe("storage_error");
+    expect(await statusOf(t, jobId)).toBe("UPLOADING");
+    spy.mockRestore();
+    await as.action(api.uploads.completeUpload, { jobId });
+    expect(await statusOf(t, jobId)).toBe("UPLOADED");
+  });
+
   test("a job stopped while storage was completing its upload keeps no object in storage", async () => {
     const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
     // The job is stopped just as storage finishes putting the parts together, and before the

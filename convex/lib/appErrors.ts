@@ -20,6 +20,7 @@ export const APP_ERROR_CODES = [
   "part_out_of_range",
   "storage_error",
   "size_mismatch",
+  "parts_rejected",
   "stale_claim",
   "rate_limited",
 ] as const;

@@ -36,6 +36,7 @@ const SERVER_REFUSALS: Partial<Record<AppErrorCode, Classification>> = {
   parts_missing: { code: "backend", retryable: true },
   // Storage holds other bytes than the file's (the server has failed the job).
   size_mismatch: { code: "integrity", retryable: false },
+  parts_rejected: { code: "integrity", retryable: false },
   storage_error: { code: "storage_unavailable", retryable: true },
   // The session expired; a reload signs in again and resumes.
   unauthenticated: { code: "backend", retryable: true },
