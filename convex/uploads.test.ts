@@ -193,6 +193,18 @@ describe("resuming", () => {
     expect(await t.run((ctx) => ctx.db.query("upload_parts").collect())).toHaveLength(1);
   });
 
+  test("the same report again (a retry) writes nothing, so the session's subscribers are not woken", async () => {
+    const t = newConvexTest();
+    const { as, jobId } = await signedInWithJob(t);
+    await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
+    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
+    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"aaaa"' });
+    const before = await t.run((ctx) => ctx.db.query("upload_parts").unique());
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + 60_000);
+    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"aaaa"' });
+    expect(await t.run((ctx) => ctx.db.query("upload_parts").unique())).toEqual(before);
+  });
+
   test("recordFileSha256 stores the whole-file hash while uploading", async () => {
     const t = newConvexTest();
     const { as, jobId } = await signedInWithJob(t);

@@ -12,7 +12,7 @@ import { checkPartEtag } from "./uploadRequests";
 
 export type PartReport = { jobId: Id<"video_jobs">; partNumber: number; etag: string; size?: number };
 
-/** Records a part the browser stored; reporting a part again replaces its ETag. */
+/** Records a part the browser stored; reporting a part again with another ETag replaces it. */
 export async function recordUploadedPart(
   ctx: MutationCtx,
   userId: Id<"users">,
@@ -36,9 +36,11 @@ export async function recordUploadedPart(
     .unique();
   if (existing === null) {
     await ctx.db.insert("upload_parts", { jobId, partNumber, ...fields });
-  } else {
+  } else if (existing.etag !== fields.etag) {
     await ctx.db.patch("upload_parts", existing._id, fields);
   }
+  // The same report again (a retry whose first answer was lost) writes nothing: every write
+  // here re-runs the session's subscribers, which read all of its parts.
 }
 
 /** The part's size under the plan; a part number outside the plan is refused. */
