@@ -36,7 +36,11 @@ export default defineSchema({
     lastActivityAt: v.number(),
     updatedAt: v.number(),
   })
+    // Both: "by_owner" lists a user's jobs newest first and counts the last hour's
+    // (`_creationTime` order); "by_owner_and_status" finds whether one of theirs is processing.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_owner", ["ownerId"])
+    .index("by_owner_and_status", ["ownerId", "status"])
     .index("by_status_and_notBefore", ["status", "notBefore"])
     .index("by_status_and_lease", ["status", "claim.leaseExpiresAt"])
     .index("by_status_and_claim_request", ["status", "claim.workerId", "claim.requestId"])

@@ -147,10 +147,11 @@ export const completeUpload = internalAction({
 
 /**
  * Storage's answers to CompleteMultipartUpload that name the recorded parts themselves (an ETag
- * or part storage does not have, parts out of order, an upload storage no longer has), as
- * opposed to storage being unreachable or busy, which a retry can get past.
+ * or part storage does not have, parts out of order, a part too small), as opposed to storage
+ * being unreachable or busy, which a retry can get past. Not `NoSuchUpload`: a second call while
+ * the first one's completion is still finishing can get it for an upload that is fine.
  */
-const PARTS_REFUSED = new Set(["InvalidPart", "InvalidPartOrder", "NoSuchUpload", "EntityTooSmall"]);
+const PARTS_REFUSED = new Set(["InvalidPart", "InvalidPartOrder", "EntityTooSmall"]);
 
 function storageCodeOf(error: unknown): string | undefined {
   if (!isAppError(error, "storage_error")) return undefined;

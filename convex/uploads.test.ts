@@ -332,7 +332,7 @@ describe("completeUpload", () => {
 
   test.each([
     ["InvalidPart", 400],
-    ["NoSuchUpload", 404],
+    ["InvalidPartOrder", 400],
   ])("storage refusing the recorded parts (%s) ends the job once, instead of on every retry", async (name, status) => {
     const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
     vi.spyOn(console, "error").mockImplementation(() => {});

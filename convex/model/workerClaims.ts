@@ -6,7 +6,7 @@
  * Every later worker write names the token; once a lease is lost (expired and requeued, or
  * the job failed or was canceled) the token no longer matches and the write is refused.
  */
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../lib/appErrors";
 import { makeFailure, type JobFailure } from "../lib/failures";
@@ -67,25 +67,33 @@ export async function claimNextJob(
 
 /** How many of the oldest claimable jobs a claim looks through for an owner with nothing in processing. */
 export const FAIR_CLAIM_WINDOW = 50;
-/** PROCESSING jobs read to learn whose jobs are in processing: one per busy worker slot, so few. */
-const BUSY_OWNERS_READ_LIMIT = 200;
 
 /**
  * The oldest claimable job whose owner has no job in processing, else the oldest claimable job:
  * one user's queue of uploads does not hold everyone else's behind it while workers are busy
- * with theirs. Looks at most `FAIR_CLAIM_WINDOW` jobs deep, so a claim stays a small read.
+ * with theirs. Looks at most `FAIR_CLAIM_WINDOW` jobs deep, and asks about each owner once,
+ * reading at most one of their processing jobs: the claim's reads stay few, and a heartbeat
+ * (which writes its job) only conflicts with a claim that looked at that job's owner.
  */
 async function nextJobInFairOrder(ctx: MutationCtx, now: number): Promise<Doc<"video_jobs"> | null> {
-  const processing = await ctx.db
-    .query("video_jobs")
-    .withIndex("by_status_and_lease", (q) => q.eq("status", "PROCESSING"))
-    .take(BUSY_OWNERS_READ_LIMIT);
-  const busyOwners = new Set(processing.map((job) => job.ownerId));
   const oldest = await ctx.db
     .query("video_jobs")
     .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED").lte("notBefore", now))
     .take(FAIR_CLAIM_WINDOW);
-  return oldest.find((job) => !busyOwners.has(job.ownerId)) ?? oldest[0] ?? null;
+  const busy = new Map<Id<"users">, boolean>();
+  for (const job of oldest) {
+    let ownerBusy = busy.get(job.ownerId);
+    if (ownerBusy === undefined) {
+      const processing = await ctx.db
+        .query("video_jobs")
+        .withIndex("by_owner_and_status", (q) => q.eq("ownerId", job.ownerId).eq("status", "PROCESSING"))
+        .first();
+      ownerBusy = processing !== null;
+      busy.set(job.ownerId, ownerBusy);
+    }
+    if (!ownerBusy) return job;
+  }
+  return oldest[0] ?? null;
 }
 
 /** The job that this worker's claim request claimed, if it is still PROCESSING under that claim. */

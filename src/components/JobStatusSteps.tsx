@@ -56,7 +56,7 @@ export function JobStatusSteps({ job }: { job: JobView }) {
       {job.status === "FAILED" && job.failure && <FailureNotice failure={job.failure} sourceUrl={job.sourceUrl} />}
       {job.status === "READY" && (
         <p className="notice notice-ok" data-testid="ready-notice">
-          Done: your poster, thumbnails, preview, storyboard, clips and audio are ready. <a href="#gallery-heading">Go to your media</a>
+          Done: your media is ready. <a href="#gallery-heading">Go to your media</a>
         </p>
       )}
       {timeline && timeline.length > 0 && <JobTimeline events={timeline} />}

@@ -142,6 +142,22 @@ describe("probeVideo on canned ffprobe output", () => {
     avg_frame_rate: "30000/1001",
   };
 
+  it("counts frames by the average frame rate, and by r_frame_rate only when that is a plausible rate", async () => {
+    const mkv = { format_name: "matroska,webm" };
+    // 15 minutes whose only rate is a 1/1000 timebase: an ordinary video, not 900,000 frames.
+    await expect(
+      probeCanned({ streams: [{ ...h264, avg_frame_rate: "0/0", r_frame_rate: "1000/1" }], format: { ...mkv, duration: "900" } }),
+    ).resolves.toMatchObject({ durationSec: 900 });
+    // A guessed rate that is plausible counts: 1,000 s at 240 fps is over 3,600 s at 60.
+    await expect(
+      probeCanned({ streams: [{ ...h264, avg_frame_rate: "0/0", r_frame_rate: "240/1" }], format: { ...mkv, duration: "1000" } }),
+    ).rejects.toMatchObject({ code: "too_long" });
+    // An average rate counts whatever it is.
+    await expect(
+      probeCanned({ streams: [{ ...h264, avg_frame_rate: "300/1" }], format: { format_name: "mov,mp4", duration: "800" } }),
+    ).rejects.toMatchObject({ code: "too_long" });
+  });
+
   it("accepts a picture of exactly the largest size", async () => {
     await expect(
       probeCanned({

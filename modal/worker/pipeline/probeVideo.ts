@@ -40,6 +40,9 @@ export const MAX_SOURCE_PIXELS = 4096 * 3072;
  */
 export const MAX_FRAMES_PER_SECOND_OF_LIMIT = 60;
 
+/** The highest `r_frame_rate` taken as a frame rate when a stream has no average one. */
+const MAX_PLAUSIBLE_GUESSED_FPS = 240;
+
 /**
  * Reading headers and a few megabytes takes well under a second; a minute means ffprobe is
  * stuck on something, and the job should fail instead of waiting on it.
@@ -175,7 +178,11 @@ export async function probeVideo(
 
   const fps = frameRate(video.avg_frame_rate) ?? frameRate(video.r_frame_rate) ?? 0;
   const frameBudget = options.maxDurationSec * MAX_FRAMES_PER_SECOND_OF_LIMIT;
-  if (durationSec * fps > frameBudget) {
+  // Without an average frame rate, `r_frame_rate` can be a timebase (1000/1 for some WebM and
+  // MKV files), not a rate: the budget then trusts only a plausible one, and the run's time
+  // limit bounds the rest.
+  const budgetFps = frameRate(video.avg_frame_rate) ?? (fps <= MAX_PLAUSIBLE_GUESSED_FPS ? fps : 0);
+  if (durationSec * budgetFps > frameBudget) {
     throw new PipelineError(
       "too_long",
       `At ${fps} frames per second the video has about ${Math.round(durationSec * fps)} frames; the most we process is ` +

@@ -31,11 +31,12 @@ export function AnimatedPreview({ preview, poster, previewUrl, posterUrl, refres
       {playing ? (
         <ArtifactImage key={preview._id} artifact={preview} url={previewUrl} refresh={() => refresh(preview)} />
       ) : poster ? (
-        <ArtifactImage key={poster._id} artifact={poster} url={posterUrl} refresh={() => refresh(poster)} />
+        <ArtifactImage key={poster._id} artifact={poster} url={posterUrl} refresh={() => refresh(poster)} alt="Animated preview (paused)" />
       ) : (
         <div className="artifact-frame" style={aspectRatioOf(preview)} />
       )}
-      <button type="button" aria-pressed={!playing} onClick={() => setPlaying((now) => !now)}>
+      {/* The label says what pressing does; no aria-pressed, which with a changing label reads backwards. */}
+      <button type="button" onClick={() => setPlaying((now) => !now)}>
         {playing ? "Pause preview" : "Play preview"}
       </button>
     </div>

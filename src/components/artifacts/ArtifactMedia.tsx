@@ -11,14 +11,15 @@ export function aspectRatioOf(size: { width?: number; height?: number }, fallbac
   return { aspectRatio: size.width && size.height ? `${size.width} / ${size.height}` : fallback };
 }
 
-export function ArtifactImage({ artifact, url, refresh }: MediaProps) {
+/** `alt`: when the image stands for something other than the artifact itself (a paused preview). */
+export function ArtifactImage({ artifact, url, refresh, alt }: MediaProps & { alt?: string }) {
   const { src, onLoaded, onFailed } = useStickySrc(url, refresh);
   return (
     <div className="artifact-frame" style={aspectRatioOf(artifact)}>
       {src && (
         <img
           src={src}
-          alt={artifactTitle(artifact)}
+          alt={alt ?? artifactTitle(artifact)}
           width={artifact.width}
           height={artifact.height}
           loading="lazy"

@@ -49,7 +49,8 @@ export function UploadPanel({ job }: { job: JobView }) {
   const { snapshot, sending, resumePrompt, file, cancel: cancelUpload } = upload;
   const status = snapshot?.status ?? null;
 
-  useWarnBeforeLeaving(sending, LEAVING_STOPS_THE_UPLOAD);
+  // Not while completing: storage is putting the parts together on the server, whatever the page does.
+  useWarnBeforeLeaving(sending && status !== "completing", LEAVING_STOPS_THE_UPLOAD);
 
   // The job was stopped elsewhere (its Cancel button, another tab): stop sending too. Not while
   // completing, where the server's own answer says what happened.
@@ -85,9 +86,11 @@ export function UploadPanel({ job }: { job: JobView }) {
       await cancelUpload();
     } catch (error) {
       setCancelProblem(
-        `The upload stopped, but the server could not be told to delete its parts${error instanceof Error ? ` (${error.message})` : ""}. ` +
-          "They are cleared automatically after a day without activity.",
+        `The server could not be told to stop the upload${error instanceof Error ? ` (${error.message})` : ""}. ` +
+          "Try again; parts left unfinished are cleared automatically after a day without activity.",
       );
+      // The Cancel button comes back, so it can be tried again.
+      throw error;
     } finally {
       setCanceling(false);
     }
