@@ -277,9 +277,29 @@ test("an unfinished upload can be canceled from the resume prompt, without the f
   await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1 * MiB });
   await fileInput(page).setInputFiles(file.path);
   await waitForPartsConfirmed(page, 1);
+  // The server's first answer to stopping is a failure: the live connection is routed through
+  // the test, which answers that one call itself.
+  let failNextStop = true;
+  await page.routeWebSocket(/\/sync$/, (socket) => {
+    const server = socket.connectToServer();
+    socket.onMessage((message) => {
+      const request = JSON.parse(message.toString()) as { type?: string; udfPath?: string; requestId?: number };
+      if (failNextStop && request.type === "Mutation" && request.udfPath?.endsWith("abortUpload")) {
+        failNextStop = false;
+        socket.send(JSON.stringify({ type: "MutationResponse", requestId: request.requestId, success: false, result: "Server error", logLines: [] }));
+        return;
+      }
+      server.send(message);
+    });
+  });
   await page.reload();
   await expect(page.getByTestId("resume-prompt")).toContainText("1 of 3 parts is already uploaded");
 
+  await page.getByRole("button", { name: "Cancel upload" }).click();
+  await page.getByRole("button", { name: "Yes, stop the upload" }).click();
+  // It failed: said so, and Cancel is back to try again (not stuck on "Stopping…").
+  await expect(uploadPanel(page).getByRole("alert")).toContainText("The server could not be told to stop the upload");
+  expect(failNextStop).toBe(false);
   await page.getByRole("button", { name: "Cancel upload" }).click();
   await page.getByRole("button", { name: "Yes, stop the upload" }).click();
   await expect(page.locator('[data-failure-code="upload_aborted"]')).toBeVisible();
