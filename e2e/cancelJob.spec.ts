@@ -38,6 +38,8 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
   await expect(failedStep).toHaveCount(1);
   await expect(failedStep).toContainText("Uploading");
   await expect(failedStep).toContainText("Canceled");
+  // Marked in the neutral tone, not the error colour.
+  await expect(failedStep).toHaveClass(/\bstep-ended-by-user\b/);
   const notice = page.locator('[role="status"][data-failure-code="canceled"]');
   await expect(notice).toContainText("You canceled this job.");
   await expect(notice).toContainText("Start a new job whenever you are ready.");

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { defaultFailureMessage, type JobFailure } from "../../convex/lib/failures";
-import { adviceForFailure, startAgainHref } from "@/lib/jobs/failureAdvice";
+import { adviceForFailure, isEndedByUser, startAgainHref } from "@/lib/jobs/failureAdvice";
 
 /**
  * Why the job ended, in plain words, and the way forward. The code's own sentence leads; what
@@ -10,7 +10,7 @@ import { adviceForFailure, startAgainHref } from "@/lib/jobs/failureAdvice";
 export function FailureNotice({ failure, sourceUrl }: { failure: JobFailure; sourceUrl: string }) {
   const advice = adviceForFailure(failure.code);
   const headline = defaultFailureMessage(failure.code);
-  const endedByUser = advice.endedByUser === true;
+  const endedByUser = isEndedByUser(failure.code);
   return (
     <div
       role={endedByUser ? "status" : "alert"}

@@ -3,6 +3,7 @@
 import { useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { JobView } from "../../convex/lib/validators";
+import { isEndedByUser } from "@/lib/jobs/failureAdvice";
 import { describeSteps, statusLabel, type StepState } from "@/lib/jobs/jobSteps";
 import { formatStepTime } from "@/lib/format";
 import { FailureNotice } from "./FailureNotice";
@@ -24,6 +25,7 @@ const STATE_TEXT: Readonly<Record<StepState, string>> = {
 export function JobStatusSteps({ job }: { job: JobView }) {
   const timeline = useQuery(api.jobs.timeline, { jobId: job._id }) ?? undefined;
   const steps = describeSteps(job.status, timeline);
+  const endedByUser = isEndedByUser(job.failure?.code);
 
   return (
     <section className="card" aria-labelledby="status-heading">
@@ -38,7 +40,7 @@ export function JobStatusSteps({ job }: { job: JobView }) {
         {steps.map((step) => (
           <li
             key={step.status}
-            className={`step step-${step.state}`}
+            className={`step step-${step.state}${step.state === "failed" && endedByUser ? " step-ended-by-user" : ""}`}
             aria-current={step.status === job.status || step.state === "failed" ? "step" : undefined}
           >
             <span className="step-marker" aria-hidden="true" />

@@ -1,6 +1,6 @@
 import type { FailureCode } from "../../convex/lib/failures";
 import type { JobStatus } from "../../convex/lib/jobStatus";
-import { adviceForFailure } from "@/lib/jobs/failureAdvice";
+import { isEndedByUser } from "@/lib/jobs/failureAdvice";
 import { statusLabel } from "@/lib/jobs/jobSteps";
 
 const TONES: Readonly<Record<JobStatus, "neutral" | "active" | "ok" | "error">> = {
@@ -19,7 +19,7 @@ const TONES: Readonly<Record<JobStatus, "neutral" | "active" | "ok" | "error">> 
  * the user canceled reads "Canceled", in the neutral tone.
  */
 export function StatusBadge({ status, failureCode, testId }: { status: JobStatus; failureCode?: FailureCode; testId?: string }) {
-  const endedByUser = status === "FAILED" && failureCode !== undefined && adviceForFailure(failureCode).endedByUser === true;
+  const endedByUser = status === "FAILED" && isEndedByUser(failureCode);
   return (
     <span className={`status-badge status-badge-${endedByUser ? "neutral" : TONES[status]}`} data-testid={testId}>
       {statusLabel(status, failureCode)}

@@ -81,6 +81,11 @@ export function adviceForFailure(code: FailureCode): FailureAdvice {
   return ADVICE[code];
 }
 
+/** Whether a job that failed with `code` was ended by its user (a cancel, a stopped upload). */
+export function isEndedByUser(code: FailureCode | undefined): boolean {
+  return code !== undefined && ADVICE[code].endedByUser === true;
+}
+
 /** The home page, with the link prefilled when there is one to reuse. */
 export function startAgainHref(advice: FailureAdvice, sourceUrl: string): string {
   return advice.reuseLink ? `/?url=${encodeURIComponent(sourceUrl)}` : "/";

@@ -8,7 +8,7 @@
 import { HAPPY_PATH, type JobStatus } from "../../../convex/lib/jobStatus";
 import type { FailureCode } from "../../../convex/lib/failures";
 import type { JobEventView } from "../../../convex/lib/validators";
-import { adviceForFailure } from "./failureAdvice";
+import { isEndedByUser } from "./failureAdvice";
 
 export const STEP_LABELS: Readonly<Record<JobStatus, string>> = {
   CREATED: "Link received",
@@ -26,7 +26,7 @@ export const STEP_LABELS: Readonly<Record<JobStatus, string>> = {
  * "Canceled", not "Failed".
  */
 export function statusLabel(status: JobStatus, failureCode?: FailureCode): string {
-  return status === "FAILED" && failureCode !== undefined && adviceForFailure(failureCode).endedByUser ? "Canceled" : STEP_LABELS[status];
+  return status === "FAILED" && isEndedByUser(failureCode) ? "Canceled" : STEP_LABELS[status];
 }
 
 export type StepState = "done" | "current" | "failed" | "pending";
