@@ -173,6 +173,8 @@ describe("resuming", () => {
         { partNumber: 1, size: 8 * MiB, etag: etags[0] },
         { partNumber: 3, size: 10, etag: etags[1] },
       ],
+      // UPLOAD_ABANDON_HOURS' default, for the resume prompt.
+      idleLimitHours: 24,
     });
 
     // After a reload the browser sends only the missing part and finishes.

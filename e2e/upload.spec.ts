@@ -294,6 +294,8 @@ test("an unfinished upload can be canceled from the resume prompt, without the f
   });
   await page.reload();
   await expect(page.getByTestId("resume-prompt")).toContainText("1 of 3 parts is already uploaded");
+  // …and how long it may wait: UPLOAD_ABANDON_HOURS, from the server.
+  await expect(page.getByTestId("resume-prompt")).toContainText("An upload left for 24 hours without progress is cleared.");
 
   await page.getByRole("button", { name: "Cancel upload" }).click();
   await page.getByRole("button", { name: "Yes, stop the upload" }).click();

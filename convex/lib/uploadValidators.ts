@@ -58,6 +58,8 @@ export const uploadSessionView = v.object({
   partCount: v.number(),
   sha256: v.optional(v.string()),
   parts: v.array(recordedPart),
+  /** How long the upload may sit idle before it is cleared (`UPLOAD_ABANDON_HOURS`), for the resume prompt. */
+  idleLimitHours: v.number(),
 });
 
 /** A multipart upload in storage. Server-side only: never sent to the browser. */

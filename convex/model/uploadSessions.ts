@@ -251,5 +251,6 @@ export async function describeUploadSession(
     partCount: upload.partCount,
     ...(upload.sha256 === undefined ? {} : { sha256: upload.sha256 }),
     parts: parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag })),
+    idleLimitHours: uploadLimits().abandonHours,
   };
 }

@@ -66,18 +66,26 @@ describe("describeUploadFailure", () => {
 
 describe("describeResumePrompt", () => {
   it("says how many parts are stored and which file to pick", () => {
-    const prompt = { fileName: "clip.mp4", fileSize: 320_000_000, partsUploaded: 12, partsTotal: 40, uploadingElsewhere: false };
+    const prompt = {
+      fileName: "clip.mp4",
+      fileSize: 320_000_000,
+      partsUploaded: 12,
+      partsTotal: 40,
+      uploadingElsewhere: false,
+      idleLimitHours: 24,
+    };
     expect(describeResumePrompt(prompt)).toEqual({
-      message: "Pick the same file again to continue — 12 of 40 parts are already uploaded.",
+      message:
+        "Pick the same file again to continue — 12 of 40 parts are already uploaded. An upload left for 24 hours without progress is cleared.",
       file: "clip.mp4 (320 MB)",
     });
-    expect(describeResumePrompt({ ...prompt, partsUploaded: 1, partsTotal: 3 }).message).toBe(
-      "Pick the same file again to continue — 1 of 3 parts is already uploaded.",
+    expect(describeResumePrompt({ ...prompt, partsUploaded: 1, partsTotal: 3, idleLimitHours: 1 }).message).toBe(
+      "Pick the same file again to continue — 1 of 3 parts is already uploaded. An upload left for 1 hour without progress is cleared.",
     );
   });
 
   it("says that another tab or device is uploading while its parts keep arriving", () => {
-    const prompt = { fileName: "clip.mp4", fileSize: 320_000_000, partsUploaded: 12, partsTotal: 40, uploadingElsewhere: true };
+    const prompt = { fileName: "clip.mp4", fileSize: 320_000_000, partsUploaded: 12, partsTotal: 40, uploadingElsewhere: true, idleLimitHours: 24 };
     expect(describeResumePrompt(prompt)).toEqual({
       message:
         "Another tab or device is uploading this file — 12 of 40 parts are uploaded so far. This page follows along; pick the same file here only if that upload has stopped.",
