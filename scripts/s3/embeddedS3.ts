@@ -1,8 +1,10 @@
 /**
  * The embedded S3-compatible server for dev and tests: @20minutes/s3rver verifies SigV4
- * signatures and URL expiry and enforces bucket CORS, as R2 does.
+ * signatures and URL expiry and enforces bucket CORS, as R2 does. Added here:
+ * AbortMultipartUpload, which s3rver lacks. Still unlike R2: no ListParts, no check of a part's
+ * body against its Content-MD5, and CompleteMultipartUpload does not compare ETags.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
@@ -29,6 +31,49 @@ export type EmbeddedS3 = {
   stop(): Promise<void>;
 };
 
+type KoaContext = {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  params?: { bucket?: string };
+  status: number;
+  body: unknown;
+};
+type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+type KoaApp = {
+  middleware: KoaMiddleware[];
+  store: { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
+};
+
+/**
+ * s3rver does not implement AbortMultipartUpload: it answers 405 MethodNotAllowed, where R2 and
+ * S3 drop the upload's parts (and answer NoSuchUpload for one they do not have). This adds it,
+ * just before s3rver's routes: its route for `DELETE ?uploadId` runs after the signature check
+ * and marks the method as not allowed, so only an authenticated abort reaches this.
+ */
+function supportAbortMultipartUpload(app: KoaApp): void {
+  const abort: KoaMiddleware = async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const { uploadId } = ctx.query;
+      const bucket = ctx.params?.bucket;
+      const notAllowed = (error as { code?: unknown }).code === "MethodNotAllowed";
+      if (!notAllowed || ctx.method !== "DELETE" || typeof uploadId !== "string" || bucket === undefined) throw error;
+      const S3Error = (error as Error).constructor as new (code: string, message: string) => Error;
+      const uploadDir = /^[A-Za-z0-9_-]+$/.test(uploadId) ? join(app.store.getResourcePath(bucket, undefined, "uploads"), uploadId) : null;
+      if (uploadDir === null || !(await stat(uploadDir).then((info) => info.isDirectory(), () => false))) {
+        throw new S3Error("NoSuchUpload", "The specified upload does not exist. It may have been aborted or completed.");
+      }
+      await rm(uploadDir, { recursive: true, force: true });
+      ctx.status = 204;
+      ctx.body = null;
+    }
+  };
+  // Koa composes its middleware when the server starts: this goes in just before the routes.
+  app.middleware.splice(app.middleware.length - 1, 0, abort);
+}
+
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const ownsDirectory = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), "reeldrop-s3-")));
@@ -40,6 +85,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket, configs: [corsRuleXml(options.allowedOrigins)] }],
   });
+  supportAbortMultipartUpload(server as unknown as KoaApp);
   const address = (await server.run()) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

@@ -1,0 +1,67 @@
+// @vitest-environment node
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { createS3Client } from "../../convex/model/s3Client";
+import { startEmbeddedS3, type EmbeddedS3 } from "./embeddedS3";
+
+let s3: EmbeddedS3;
+let client: S3Client;
+beforeAll(async () => {
+  s3 = await startEmbeddedS3({ bucket: "abort-test", allowedOrigins: ["http://localhost:3000"] });
+  client = createS3Client(s3);
+});
+afterAll(async () => {
+  client.destroy();
+  await s3.stop();
+});
+
+async function uploadWithOnePart(key: string) {
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }));
+  const { ETag } = await client.send(
+    new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: 1, Body: new Uint8Array(1000) }),
+  );
+  return { UploadId: UploadId!, ETag: ETag! };
+}
+
+const errorName = (promise: Promise<unknown>) => promise.then(() => "no error", (error: { name?: string }) => error.name);
+
+describe("the embedded S3 server's AbortMultipartUpload (s3rver itself answers 405)", () => {
+  test("drops the upload's parts, as R2 does: completing it afterwards fails, and a second abort gets NoSuchUpload", async () => {
+    const key = "sources/job/source";
+    const { UploadId, ETag } = await uploadWithOnePart(key);
+    await client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId }));
+    expect(
+      await errorName(
+        client.send(
+          new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }),
+        ),
+      ),
+    ).not.toBe("no error");
+    expect(await errorName(client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId })))).toBe("NoSuchUpload");
+  });
+
+  test("an abort that is not signed by the account is refused, and the upload stays", async () => {
+    const key = "sources/other/source";
+    const { UploadId, ETag } = await uploadWithOnePart(key);
+    const stranger = createS3Client({ ...s3, secretAccessKey: "not-the-secret" });
+    expect(await errorName(stranger.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId })))).toBe(
+      "SignatureDoesNotMatch",
+    );
+    stranger.destroy();
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }),
+    );
+  });
+
+  test("an upload id that is not one (a path, say) gets NoSuchUpload", async () => {
+    for (const UploadId of ["../../etc", "no-such-upload"]) {
+      expect(await errorName(client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: "k", UploadId })))).toBe("NoSuchUpload");
+    }
+  });
+});
