@@ -32,7 +32,7 @@ const FAILURE_DEFAULTS: Readonly<Record<FailureCode, { message: string; retryabl
     retryable: false,
   },
   not_a_video: { message: "The uploaded file is not a video we can read.", retryable: false },
-  too_long: { message: "The video is longer than we can process.", retryable: false },
+  too_long: { message: "The video is longer, or has more frames, than we can process.", retryable: false },
   too_large_resolution: {
     message: "The video's picture is larger than we can process (at most 4K).",
     retryable: false,

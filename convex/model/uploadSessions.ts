@@ -1,7 +1,8 @@
 /**
  * The database side of a browser → R2 multipart upload: who may do what in which state, and
  * the session stored on the job. The storage side is `multipartStorage.ts`. The actions in
- * `uploadStorage.ts` call storage first and these helpers after; each helper re-checks
+ * `uploadStorage.ts` call these helpers before a storage call (to check) and after it (to
+ * record); each helper re-checks
  * ownership and state in the transaction that writes, so a storage call that raced a change
  * of state never half-writes the job.
  */

@@ -1,8 +1,10 @@
 /**
  * Claims, leases and fencing for the processing queue.
  *
- * A claim is one mutation: the oldest claimable UPLOADED job (of an owner with nothing in
- * processing, when there is one) becomes PROCESSING with a fresh token. Convex runs mutations serializably, so two workers can never both claim a job.
+ * A claim is one mutation: the claimable UPLOADED job with the earliest `notBefore` (of an
+ * owner with nothing in processing, when one is among the `FAIR_CLAIM_WINDOW` earliest) becomes
+ * PROCESSING with a fresh token. Convex runs mutations serializably, so two workers can never
+ * both claim a job.
  * Every later worker write names the token; once a lease is lost (expired and requeued, or
  * the job failed or was canceled) the token no longer matches and the write is refused.
  */

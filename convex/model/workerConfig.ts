@@ -1,6 +1,6 @@
 /** The worker settings Convex reads, in one place, with their documented defaults. */
 import { env } from "../_generated/server";
-import { positiveSetting } from "../lib/settingNumbers";
+import { positiveSetting, wholeSetting } from "../lib/settingNumbers";
 
 export const WORKER_DEFAULTS = {
   leaseSeconds: 120,
@@ -18,7 +18,7 @@ export function workerLeaseMs(): number {
 }
 
 export function workerMaxAttempts(): number {
-  return Math.floor(positiveNumberFromEnv("WORKER_MAX_ATTEMPTS", WORKER_DEFAULTS.maxAttempts));
+  return wholeSetting(env.WORKER_MAX_ATTEMPTS, WORKER_DEFAULTS.maxAttempts);
 }
 
 export function maxVideoSeconds(): number {

@@ -9,7 +9,8 @@
  * clockwise turn a player applies (0, 90, 180 or 270) — the same turn ffmpeg's autorotate
  * applies when the pipeline decodes, so artifacts come out in display orientation.
  *
- * `durationSec` is the container's (what a player shows, and what `too_long` checks). The
+ * `durationSec` is the container's (what a player shows, and what `too_long` checks, with the
+ * frame count derived from it). The
  * pictures may span less of it — an audio track that runs on, a video stream that starts
  * late — so `timeline` says where the video stream's frames really are and how long the
  * audio is: pictures are taken from the one, the audio artifact is cut to the other.

@@ -44,9 +44,11 @@ const PLAIN_WORDS: Partial<Record<UploadErrorCode, string>> = {
   missing_etag:
     "Storage received the file, but would not let the browser read its receipt for each part, so the upload cannot be finished. " +
     "This is a storage set-up problem (its CORS rule must expose the ETag header), not something you can fix — please tell the site's operator.",
+  // Parts that kept arriving damaged, or storage refusing what was recorded: either way the
+  // upload cannot be finished as it is.
   integrity:
-    "Parts of the file kept arriving at storage damaged, even after sending them again. " +
-    "Something on your network may be altering uploads; try another connection.",
+    "Storage does not hold the file as it was sent, so this upload cannot be finished. Start again with the file; " +
+    "if it keeps happening, something on your network may be altering uploads, so try another connection.",
   file_unreadable: "The browser can no longer read the file — it may have been moved, renamed or changed. Choose it again.",
   canceled: "Upload canceled. The parts sent so far are being deleted.",
   released: `This page stopped sending the file. ${KEPT}`,
@@ -73,8 +75,9 @@ export function describeUploadFailure(error: UploadError): FailureDescription {
 }
 
 /**
- * "Pick the same file again to continue — 12 of 40 parts are already uploaded.", or, while
- * another tab or device is sending the file, that this page follows along.
+ * "Pick the same file again to continue — 12 of 40 parts are already uploaded. An upload left
+ * for 24 hours without progress is cleared." (the hours are the session's `idleLimitHours`),
+ * or, while another tab or device is sending the file, that this page follows along.
  */
 export function describeResumePrompt(prompt: {
   fileName: string;
