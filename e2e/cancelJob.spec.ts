@@ -50,6 +50,12 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
   // The control that had focus went with the job's end: focus lands on why it ended.
   await expect(notice).toBeFocused();
+  // The full timeline says it in words too, not as codes.
+  await page.getByText(/^Full timeline/).click();
+  const events = page.locator(".timeline-event");
+  await expect(events.last()).toContainText("by you · You canceled this job");
+  await expect(page.locator(".timeline-list")).toContainText("in 2 parts of 8.4 MB");
+  await expect(page.locator(".timeline-list")).not.toContainText(/bytes|_/);
 
   // The tab's upload stopped with the job, and storage hears nothing more of it.
   await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "canceled");

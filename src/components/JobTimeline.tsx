@@ -1,6 +1,7 @@
 import type { EventActor, JobEventView } from "../../convex/lib/validators";
 import { STEP_LABELS, sortEvents } from "@/lib/jobs/jobSteps";
 import { formatDateTimeWithSeconds } from "@/lib/format";
+import { describeEventDetail } from "@/lib/jobs/eventDetail";
 
 const ACTORS: Readonly<Record<EventActor, string>> = {
   user: "you",
@@ -30,7 +31,7 @@ export function JobTimeline({ events }: { events: readonly JobEventView[] }) {
             <span className="timeline-meta">
               <time dateTime={new Date(event.at).toISOString()}>{formatDateTimeWithSeconds(event.at)}</time> · by{" "}
               {ACTORS[event.actor]}
-              {event.detail && <> · {event.detail}</>}
+              {event.detail && <> · {describeEventDetail(event.detail)}</>}
             </span>
           </li>
         ))}
