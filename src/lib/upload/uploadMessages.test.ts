@@ -82,6 +82,11 @@ describe("describeResumePrompt", () => {
     expect(describeResumePrompt({ ...prompt, partsUploaded: 1, partsTotal: 3, idleLimitHours: 1 }).message).toBe(
       "Pick the same file again to continue — 1 of 3 parts is already uploaded. An upload left for 1 hour without progress is cleared.",
     );
+    // A backend older than the page (mid-deploy) does not say: the sentence is left out.
+    const { idleLimitHours: _unknown, ...fromAnOlderBackend } = prompt;
+    expect(describeResumePrompt(fromAnOlderBackend).message).toBe(
+      "Pick the same file again to continue — 12 of 40 parts are already uploaded.",
+    );
   });
 
   it("says that another tab or device is uploading while its parts keep arriving", () => {

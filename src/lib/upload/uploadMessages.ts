@@ -85,16 +85,18 @@ export function describeResumePrompt(prompt: {
   partsUploaded: number;
   partsTotal: number;
   uploadingElsewhere: boolean;
-  idleLimitHours: number;
+  /** Unknown from a backend older than the page (a deploy in progress): the sentence is left out. */
+  idleLimitHours?: number;
 }): { message: string; file: string } {
   const noun = prompt.partsTotal === 1 ? "part" : "parts";
   const verb = prompt.partsUploaded === 1 ? "is" : "are";
   const counted = `${prompt.partsUploaded} of ${prompt.partsTotal} ${noun} ${verb}`;
-  const hours = Number(prompt.idleLimitHours.toFixed(1));
+  const hours = prompt.idleLimitHours === undefined ? undefined : Number(prompt.idleLimitHours.toFixed(1));
+  const clearedAfter = hours === undefined ? "" : ` An upload left for ${hours} ${hours === 1 ? "hour" : "hours"} without progress is cleared.`;
   return {
     message: prompt.uploadingElsewhere
       ? `Another tab or device is uploading this file — ${counted} uploaded so far. This page follows along; pick the same file here only if that upload has stopped.`
-      : `Pick the same file again to continue — ${counted} already uploaded. An upload left for ${hours} ${hours === 1 ? "hour" : "hours"} without progress is cleared.`,
+      : `Pick the same file again to continue — ${counted} already uploaded.${clearedAfter}`,
     file: `${prompt.fileName} (${formatBytes(prompt.fileSize)})`,
   };
 }

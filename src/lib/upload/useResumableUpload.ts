@@ -25,8 +25,8 @@ export interface ResumePrompt {
   partsTotal: number;
   /** Another tab or device is sending the file now: its parts keep arriving while this tab watches. */
   uploadingElsewhere: boolean;
-  /** How long the upload may sit idle before the server clears it. */
-  idleLimitHours: number;
+  /** How long the upload may sit idle before the server clears it (unknown from an older backend). */
+  idleLimitHours?: number;
 }
 
 export interface ResumableUploadControls {
@@ -122,7 +122,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
             partsUploaded: unfinished.parts.length,
             partsTotal: unfinished.partCount,
             uploadingElsewhere,
-            idleLimitHours: unfinished.idleLimitHours,
+            ...(unfinished.idleLimitHours === undefined ? {} : { idleLimitHours: unfinished.idleLimitHours }),
           }
         : null,
     canStart,
