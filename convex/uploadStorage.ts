@@ -109,8 +109,10 @@ export const completeUpload = internalAction({
     } catch (error) {
       // A stop while storage put the parts together has storage drop the upload under it: the
       // stop is the answer then, as when it lands just after (`markSourceUploaded` below).
-      const now = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId }).catch((e: unknown) => e);
+      const now: unknown = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId }).catch((e: unknown) => e);
       if (isAppError(now, "invalid_state")) throw now;
+      // A call that ran at the same time (a retry after a lost connection) finished it meanwhile.
+      if ((now as { state?: unknown } | null)?.state === "already_uploaded") return null;
       if (storageRefusedTheParts(error)) {
         // Asking again gets the same answer: the job ends here instead of on every retry.
         await ctx.runMutation(internal.uploads.failCorruptUpload, { userId, jobId });
@@ -147,11 +149,12 @@ export const completeUpload = internalAction({
 
 /**
  * Storage's answers to CompleteMultipartUpload that name the recorded parts themselves (an ETag
- * or part storage does not have, parts out of order, a part too small), as opposed to storage
- * being unreachable or busy, which a retry can get past. Not `NoSuchUpload`: a second call while
- * the first one's completion is still finishing can get it for an upload that is fine.
+ * or part storage does not have, parts out of order, a part too small, an upload it no longer
+ * has), as opposed to storage being unreachable or busy, which a retry can get past. They count
+ * only when there is no object at the key either (`completeMultipartUpload` looks first): an
+ * upload another call completed answers `NoSuchUpload` too, and its object is then there.
  */
-const PARTS_REFUSED = new Set(["InvalidPart", "InvalidPartOrder", "EntityTooSmall"]);
+const PARTS_REFUSED = new Set(["InvalidPart", "InvalidPartOrder", "EntityTooSmall", "NoSuchUpload"]);
 
 function storageCodeOf(error: unknown): string | undefined {
   if (!isAppError(error, "storage_error")) return undefined;

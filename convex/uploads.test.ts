@@ -335,6 +335,9 @@ describe("completeUpload", () => {
   test.each([
     ["InvalidPart", 400],
     ["InvalidPartOrder", 400],
+    // The upload is gone and nothing was stored at its key (an upload another call completed
+    // answers NoSuchUpload too, but its object is there: `completeMultipartUpload` looks first).
+    ["NoSuchUpload", 404],
   ])("storage refusing the recorded parts (%s) ends the job once, instead of on every retry", async (name, status) => {
     const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
     vi.spyOn(console, "error").mockImplementation(() => {});
@@ -352,6 +355,26 @@ describe("completeUpload", () => {
     expect((await readJob(t, jobId))!).toMatchObject({ status: "FAILED", failure: { code: "integrity" } });
     expect(await codeOf(as.action(api.uploads.completeUpload, { jobId }))).toBe("invalid_state");
     expect(completions).toBe(1);
+  });
+
+  test("a completion that fails after another call finished the upload answers as done", async () => {
+    const { t, as, jobId } = await jobWithEveryPartUploaded(2000);
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const send = S3Client.prototype.send;
+    vi.spyOn(S3Client.prototype, "send").mockImplementation(async function (this: S3Client, command: unknown) {
+      if (command instanceof CompleteMultipartUploadCommand) {
+        // Meanwhile a retry of this call (a lost connection) completed and recorded the upload.
+        await t.run(async (ctx) => {
+          const job = (await ctx.db.get("video_jobs", jobId))!;
+          await transitionJob(ctx, job, "UPLOADED", { actor: "user", patch: { r2SourceKey: job.upload!.key } });
+        });
+        throw Object.assign(new Error("InternalError"), { name: "InternalError", $metadata: { httpStatusCode: 500 } });
+      }
+      return await (send as (c: unknown) => Promise<unknown>).call(this, command);
+    } as S3Client["send"]);
+
+    await expect(as.action(api.uploads.completeUpload, { jobId })).resolves.toBeNull();
+    expect(await statusOf(t, jobId)).toBe("UPLOADED");
   });
 
   test("storage failing for a while (a 500) leaves the upload to be completed again", async () => {

@@ -59,6 +59,19 @@ describe("the embedded S3 server's AbortMultipartUpload (s3rver itself answers 4
     );
   });
 
+  test("an abort with no signature at all is refused, and so is one naming another key; the upload stays", async () => {
+    const key = "sources/third/source";
+    const { UploadId, ETag } = await uploadWithOnePart(key);
+    const unsigned = await fetch(`${s3.endpoint}/${s3.bucket}/${key}?uploadId=${UploadId}`, { method: "DELETE" });
+    expect(unsigned.status).toBe(403);
+    expect(
+      await errorName(client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: "sources/other-job/source", UploadId }))),
+    ).toBe("NoSuchUpload");
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }),
+    );
+  });
+
   test("an upload id that is not one (a path, say) gets NoSuchUpload", async () => {
     for (const UploadId of ["../../etc", "no-such-upload"]) {
       expect(await errorName(client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: "k", UploadId })))).toBe("NoSuchUpload");

@@ -4,7 +4,7 @@
  * AbortMultipartUpload, which s3rver lacks. Still unlike R2: no ListParts, no check of a part's
  * body against its Content-MD5, and CompleteMultipartUpload does not compare ETags.
  */
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
@@ -35,7 +35,8 @@ type KoaContext = {
   method: string;
   path: string;
   query: Record<string, string | string[] | undefined>;
-  params?: { bucket?: string };
+  headers: Record<string, string | string[] | undefined>;
+  params?: { bucket?: string; key?: string };
   status: number;
   body: unknown;
 };
@@ -48,8 +49,10 @@ type KoaApp = {
 /**
  * s3rver does not implement AbortMultipartUpload: it answers 405 MethodNotAllowed, where R2 and
  * S3 drop the upload's parts (and answer NoSuchUpload for one they do not have). This adds it,
- * just before s3rver's routes: its route for `DELETE ?uploadId` runs after the signature check
- * and marks the method as not allowed, so only an authenticated abort reaches this.
+ * just before s3rver's routes, whose route for `DELETE ?uploadId` marks the method as not
+ * allowed after s3rver's signature check. That check lets a request with no signature at all
+ * through as anonymous, so an abort must carry one (which it then verified), and it must name
+ * the upload's own key.
  */
 function supportAbortMultipartUpload(app: KoaApp): void {
   const abort: KoaMiddleware = async (ctx, next) => {
@@ -61,8 +64,11 @@ function supportAbortMultipartUpload(app: KoaApp): void {
       const notAllowed = (error as { code?: unknown }).code === "MethodNotAllowed";
       if (!notAllowed || ctx.method !== "DELETE" || typeof uploadId !== "string" || bucket === undefined) throw error;
       const S3Error = (error as Error).constructor as new (code: string, message: string) => Error;
+      const signed = ctx.headers.authorization !== undefined || ctx.query["X-Amz-Algorithm"] !== undefined;
+      if (!signed) throw new S3Error("AccessDenied", "Access Denied");
       const uploadDir = /^[A-Za-z0-9_-]+$/.test(uploadId) ? join(app.store.getResourcePath(bucket, undefined, "uploads"), uploadId) : null;
-      if (uploadDir === null || !(await stat(uploadDir).then((info) => info.isDirectory(), () => false))) {
+      const uploadKey = uploadDir === null ? null : await readFile(join(uploadDir, "key"), "utf8").catch(() => null);
+      if (uploadDir === null || uploadKey === null || uploadKey !== ctx.params?.key) {
         throw new S3Error("NoSuchUpload", "The specified upload does not exist. It may have been aborted or completed.");
       }
       await rm(uploadDir, { recursive: true, force: true });

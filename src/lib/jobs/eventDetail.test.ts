@@ -5,12 +5,12 @@ import { describeEventDetail } from "./eventDetail";
 describe("describeEventDetail", () => {
   it.each([
     ["oembed", "details from YouTube"],
-    ["derived", "details from the link alone (YouTube could not be asked)"],
+    ["derived", "details from the link alone (YouTube gave none)"],
     ["derived (the lookup did not finish)", "details from the link alone (the lookup did not finish)"],
     ["derived (too many lookups this minute)", "details from the link alone (too many lookups this minute)"],
     ["retry after worker_lost", "to be tried again: the worker processing it stopped"],
     ["retry after processing_error", "to be tried again: processing failed"],
-    ["1 part of 1000 bytes", "in 1 part of 1.0 kB"],
+    ["1 part of 8388608 bytes", "in 1 part"],
     ["attempt 2", "attempt 2"],
     ["handed back by a worker shutting down", "handed back by a worker shutting down"],
   ])("%j → %j", (detail, words) => {

@@ -13,15 +13,16 @@ const RETRY_REASONS: Readonly<Record<string, string>> = {
 
 export function describeEventDetail(detail: string): string {
   if (detail === "oembed") return "details from YouTube";
-  if (detail === "derived") return "details from the link alone (YouTube could not be asked)";
+  if (detail === "derived") return "details from the link alone (YouTube gave none)";
   const derived = /^derived \((.+)\)$/.exec(detail);
   if (derived) return `details from the link alone (${derived[1]})`;
   const retry = /^retry after (\w+)$/.exec(detail);
   if (retry) return `to be tried again: ${RETRY_REASONS[retry[1]!] ?? retry[1]!.replace(/_/g, " ")}`;
   const plan = /^(\d+) parts? of (\d+) bytes$/.exec(detail);
   if (plan) {
+    // A single part is the whole file, whatever the part size.
     const parts = Number(plan[1]);
-    return `in ${parts} ${parts === 1 ? "part" : "parts"} of ${formatBytes(Number(plan[2]))}`;
+    return parts === 1 ? "in 1 part" : `in ${parts} parts of ${formatBytes(Number(plan[2]))}`;
   }
   if (isFailureCode(detail)) return defaultFailureMessage(detail).replace(/\.$/, "");
   return detail;

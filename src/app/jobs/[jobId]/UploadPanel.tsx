@@ -87,7 +87,7 @@ export function UploadPanel({ job }: { job: JobView }) {
     } catch (error) {
       setCancelProblem(
         `The server could not be told to stop the upload${error instanceof Error ? ` (${error.message})` : ""}. ` +
-          "Try again; parts left unfinished are cleared automatically after a day without activity.",
+          "Try again; parts left unfinished are also cleared automatically once the upload has been idle long enough.",
       );
       // The Cancel button comes back, so it can be tried again.
       throw error;
@@ -193,7 +193,8 @@ export function UploadPanel({ job }: { job: JobView }) {
         </div>
       )}
 
-      {status === "canceled" && snapshot?.error && (
+      {/* Not while the server has not heard of the cancel: the alert below says what happened. */}
+      {status === "canceled" && snapshot?.error && !cancelProblem && (
         <p role="status" tabIndex={-1} className="notice" data-error-code="canceled">
           {describeUploadFailure(snapshot.error).message}
         </p>
