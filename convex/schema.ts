@@ -57,7 +57,10 @@ export default defineSchema({
     count: v.number(),
   }).index("by_name", ["name"]),
 
-  /** One row per uploaded part: per-part facts never touch the job document. */
+  /**
+   * One row per uploaded part: per-part facts never touch the job document. Deleted once the
+   * upload completes or the job fails (`uploads.dropRecordedParts`).
+   */
   upload_parts: defineTable({
     jobId: v.id("video_jobs"),
     partNumber: v.number(),

@@ -7,6 +7,7 @@ import type { Id } from "./_generated/dataModel";
 import { MiB } from "./lib/partPlan";
 import { storedObjectSize } from "./model/multipartStorage";
 import { MAX_UPLOAD_SESSION_MS } from "./model/uploadSessions";
+import { PART_DELETE_BATCH } from "./model/uploadParts";
 import { createS3Client } from "./model/s3Client";
 import { failJob, transitionJob } from "./model/jobTransitions";
 import { makeFailure } from "./lib/failures";
@@ -532,6 +533,42 @@ describe("abortUpload", () => {
     expect(await codeOf(as.mutation(api.uploads.abortUpload, { jobId }))).toBe("invalid_state");
     expect(await statusOf(t, jobId)).toBe("UPLOADED");
   });
+});
+
+describe("recorded parts are deleted once the upload no longer needs them", () => {
+  const partRows = (t: ConvexTestHarness, jobId: Id<"video_jobs">) =>
+    t.run(async (ctx) => (await ctx.db.query("upload_parts").collect()).filter((part) => part.jobId === jobId).length);
+
+  test("after the upload completes, and after one that fails", async () => {
+    const completed = await jobWithEveryPartUploaded(16 * MiB + 10);
+    expect(await partRows(completed.t, completed.jobId)).toBe(3);
+    await completed.as.action(api.uploads.completeUpload, { jobId: completed.jobId });
+    await completed.t.finishAllScheduledFunctions(() => {});
+    expect(await statusOf(completed.t, completed.jobId)).toBe("UPLOADED");
+    expect(await partRows(completed.t, completed.jobId)).toBe(0);
+
+    const canceled = await jobWithEveryPartUploaded(16 * MiB + 10);
+    await canceled.as.mutation(api.jobs.cancel, { jobId: canceled.jobId });
+    await canceled.t.finishAllScheduledFunctions(() => {});
+    expect(await partRows(canceled.t, canceled.jobId)).toBe(0);
+  }, 30_000);
+
+  test(`in batches of ${PART_DELETE_BATCH}, leaving other jobs' parts alone`, async () => {
+    const t = newConvexTest();
+    const { userId } = await signInAsNewUser(t);
+    const [big, other] = [await insertJobAwaitingUpload(t, userId), await insertJobAwaitingUpload(t, userId)];
+    await t.run(async (ctx) => {
+      for (let partNumber = 1; partNumber <= 2 * PART_DELETE_BATCH + 1; partNumber++) {
+        await ctx.db.insert("upload_parts", { jobId: big, partNumber, etag: '"e"', size: 1, reportedAt: 0 });
+      }
+      await ctx.db.insert("upload_parts", { jobId: other, partNumber: 1, etag: '"e"', size: 1, reportedAt: 0 });
+    });
+    await t.mutation(internal.uploads.dropRecordedParts, { jobId: big });
+    expect(await partRows(t, big)).toBe(PART_DELETE_BATCH + 1);
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await partRows(t, big)).toBe(0);
+    expect(await partRows(t, other)).toBe(1);
+  }, 30_000);
 });
 
 describe("a failed job's stored source is deleted", () => {

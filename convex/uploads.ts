@@ -17,7 +17,7 @@ import { internal } from "./_generated/api";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { uploadSession as storedUploadSession } from "./lib/validators";
 import { userAction, userMutation, userQuery } from "./model/authedFunctions";
-import { recordUploadedPart } from "./model/uploadParts";
+import { deleteRecordedParts, recordUploadedPart } from "./model/uploadParts";
 import * as sessions from "./model/uploadSessions";
 import {
   completionPlan,
@@ -129,6 +129,16 @@ export const markSourceUploaded = internalMutation({
   returns: v.null(),
   handler: async (ctx, { userId, jobId, key }) => {
     await sessions.markSourceUploaded(ctx, userId, jobId, key);
+    return null;
+  },
+});
+
+/** Deletes a finished upload's recorded parts, a batch per transaction; scheduled when the job leaves the upload. */
+export const dropRecordedParts = internalMutation({
+  args: { jobId: v.id("video_jobs") },
+  returns: v.null(),
+  handler: async (ctx, { jobId }) => {
+    if (await deleteRecordedParts(ctx, jobId)) await ctx.scheduler.runAfter(0, internal.uploads.dropRecordedParts, { jobId });
     return null;
   },
 });

@@ -86,7 +86,10 @@ export async function failJob(
   });
   // A failed job is final: nothing uses its file again. Whether the upload was unfinished (its
   // parts) or complete (the stored source, up to MAX_UPLOAD_BYTES of it), storage drops it.
-  if (job.upload !== undefined) await scheduleUploadRemoval(ctx, job.upload, job.r2SourceKey !== undefined);
+  if (job.upload !== undefined) {
+    await scheduleUploadRemoval(ctx, job.upload, job.r2SourceKey !== undefined);
+    await ctx.scheduler.runAfter(0, internal.uploads.dropRecordedParts, { jobId: job._id });
+  }
 }
 
 /**

@@ -66,6 +66,22 @@ export async function listRecordedParts(ctx: QueryCtx, jobId: Id<"video_jobs">):
     .take(MAX_PARTS);
 }
 
+/** Recorded parts deleted per transaction once a job no longer needs them. */
+export const PART_DELETE_BATCH = 500;
+
+/**
+ * Deletes up to `PART_DELETE_BATCH` of the job's recorded parts; true when some may be left.
+ * Once the upload is complete or has failed, nothing reads them again.
+ */
+export async function deleteRecordedParts(ctx: MutationCtx, jobId: Id<"video_jobs">): Promise<boolean> {
+  const parts = await ctx.db
+    .query("upload_parts")
+    .withIndex("by_job_and_part", (q) => q.eq("jobId", jobId))
+    .take(PART_DELETE_BATCH);
+  for (const part of parts) await ctx.db.delete("upload_parts", part._id);
+  return parts.length === PART_DELETE_BATCH;
+}
+
 /** Part numbers of the plan that have no recorded part. */
 export function missingPartNumbers(partCount: number, parts: ReadonlyArray<{ partNumber: number }>): number[] {
   const recorded = new Set(parts.map((part) => part.partNumber));

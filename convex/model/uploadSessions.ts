@@ -175,6 +175,8 @@ export async function markSourceUploaded(
     patch: { r2SourceKey: key, notBefore: now },
   });
   await scheduleWorkerWake(ctx, now);
+  // The parts are one object now: nothing reads their rows again.
+  await ctx.scheduler.runAfter(0, internal.uploads.dropRecordedParts, { jobId });
 }
 
 /** The stored object is not the file the browser described: the upload cannot be used. */
