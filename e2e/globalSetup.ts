@@ -42,7 +42,8 @@ export default async function globalSetup() {
       allowedOrigins: [`http://localhost:${appPort}`, `http://127.0.0.1:${appPort}`],
     });
     stops.push(s3.stop);
-    const proxy = await startFaultyS3Proxy({ target: s3.endpoint });
+    // Sources stay for the specs' byte-for-byte checks (see retainSources).
+    const proxy = await startFaultyS3Proxy({ target: s3.endpoint, retainSources: true });
     stops.push(proxy.stop);
     // devStack reads storage settings from the environment and then starts no storage of its own.
     Object.assign(process.env, {

@@ -30,6 +30,12 @@
  *                   Answers once the listener is closed; GET /stats tells when it is back.
  *   GET  /stats   what happened to every part PUT, and totals
  *   POST /reset   back to "pass", counters cleared, storage reachable again (an outage ends now)
+ *
+ * `retainSources`: DeleteObject of an uploaded source (`sources/…`) is answered 204 here and not
+ * passed on. The specs upload files that are not videos; the stack's worker fails those jobs,
+ * and a failed job's source is deleted (`failJob`), so without this a spec's byte-for-byte check
+ * of the stored copy would race the worker. That deletion is tested against the real embedded
+ * server in `convex/uploads.test.ts`.
  */
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -103,7 +109,7 @@ export type FaultyS3Proxy = {
 /** Share of cuts that happen after storage stored the part rather than part-way through. */
 const CUT_AFTER_STORED_SHARE = 0.25;
 
-export async function startFaultyS3Proxy(options: { target: string }): Promise<FaultyS3Proxy> {
+export async function startFaultyS3Proxy(options: { target: string; retainSources?: boolean }): Promise<FaultyS3Proxy> {
   const target = new URL(options.target);
   let mode: BaseMode = { mode: "pass" };
   let random = () => 1;
@@ -283,7 +289,9 @@ export async function startFaultyS3Proxy(options: { target: string }): Promise<F
   const proxy: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://proxy.invalid");
     const isPartPut = req.method === "PUT" && url.searchParams.has("partNumber") && url.searchParams.has("uploadId");
+    const isSourceDelete = req.method === "DELETE" && !url.searchParams.has("uploadId") && /^\/[^/]+\/sources\//.test(url.pathname);
     if (isPartPut) handlePartPut(req, res, url.searchParams);
+    else if (options.retainSources && isSourceDelete) res.writeHead(204).end();
     else passThrough(req, res);
   });
   proxy.on("connection", (socket) => {
