@@ -9,12 +9,8 @@ export const WORKER_DEFAULTS = {
   maxVideoSeconds: 4 * 60 * 60,
 } as const;
 
-function positiveNumberFromEnv(name: string, fallback: number): number {
-  return positiveSetting(env[name], fallback);
-}
-
 export function workerLeaseMs(): number {
-  return positiveNumberFromEnv("WORKER_LEASE_SECONDS", WORKER_DEFAULTS.leaseSeconds) * 1000;
+  return positiveSetting(env.WORKER_LEASE_SECONDS, WORKER_DEFAULTS.leaseSeconds) * 1000;
 }
 
 export function workerMaxAttempts(): number {
@@ -22,7 +18,7 @@ export function workerMaxAttempts(): number {
 }
 
 export function maxVideoSeconds(): number {
-  return positiveNumberFromEnv("MAX_VIDEO_SECONDS", WORKER_DEFAULTS.maxVideoSeconds);
+  return positiveSetting(env.MAX_VIDEO_SECONDS, WORKER_DEFAULTS.maxVideoSeconds);
 }
 
 /**
@@ -30,7 +26,7 @@ export function maxVideoSeconds(): number {
  * full jitter on its upper half so that jobs lost together do not come back together.
  */
 export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const base = positiveNumberFromEnv("WORKER_RETRY_BASE_SECONDS", WORKER_DEFAULTS.retryBaseDelaySeconds) * 1000;
+  const base = positiveSetting(env.WORKER_RETRY_BASE_SECONDS, WORKER_DEFAULTS.retryBaseDelaySeconds) * 1000;
   const ceiling = base * 2 ** Math.max(0, attempt - 1);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
