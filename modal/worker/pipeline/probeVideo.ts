@@ -177,12 +177,13 @@ export async function probeVideo(
     );
   }
 
-  const fps = frameRate(video.avg_frame_rate) ?? frameRate(video.r_frame_rate) ?? 0;
+  const averageFps = frameRate(video.avg_frame_rate);
+  const fps = averageFps ?? frameRate(video.r_frame_rate) ?? 0;
   const frameBudget = options.maxDurationSec * MAX_FRAMES_PER_SECOND_OF_LIMIT;
   // Without an average frame rate, `r_frame_rate` can be a timebase (1000/1 for some WebM and
   // MKV files), not a rate: the budget then trusts only a plausible one, and the run's time
   // limit bounds the rest.
-  const budgetFps = frameRate(video.avg_frame_rate) ?? (fps <= MAX_PLAUSIBLE_GUESSED_FPS ? fps : 0);
+  const budgetFps = averageFps ?? (fps <= MAX_PLAUSIBLE_GUESSED_FPS ? fps : 0);
   if (durationSec * budgetFps > frameBudget) {
     throw new PipelineError(
       "too_long",
