@@ -10,10 +10,10 @@ import { FailureNotice } from "./FailureNotice";
 import { JobTimeline } from "./JobTimeline";
 import { StatusBadge } from "./StatusBadge";
 
-const STATE_TEXT: Readonly<Record<StepState, string>> = {
+/** The failed step's text names how the job ended ("failed here", "canceled here"). */
+const STATE_TEXT: Readonly<Record<Exclude<StepState, "failed">, string>> = {
   done: "done",
   current: "current step",
-  failed: "failed here",
   pending: "not reached yet",
 };
 
@@ -26,6 +26,7 @@ export function JobStatusSteps({ job }: { job: JobView }) {
   const timeline = useQuery(api.jobs.timeline, { jobId: job._id }) ?? undefined;
   const steps = describeSteps(job.status, timeline);
   const endedByUser = isEndedByUser(job.failure?.code);
+  const endedAs = statusLabel("FAILED", job.failure?.code);
 
   return (
     <section className="card" aria-labelledby="status-heading">
@@ -46,8 +47,8 @@ export function JobStatusSteps({ job }: { job: JobView }) {
             <span className="step-marker" aria-hidden="true" />
             <span className="step-label">
               {step.label}
-              {step.state === "failed" && <span className="step-failed-tag">{statusLabel("FAILED", job.failure?.code)}</span>}
-              <span className="visually-hidden"> ({step.state === "failed" ? `${statusLabel("FAILED", job.failure?.code).toLowerCase()} here` : STATE_TEXT[step.state]})</span>
+              {step.state === "failed" && <span className="step-failed-tag">{endedAs}</span>}
+              <span className="visually-hidden"> ({step.state === "failed" ? `${endedAs.toLowerCase()} here` : STATE_TEXT[step.state]})</span>
             </span>
             <span className="step-time">
               {step.at !== undefined && <time dateTime={new Date(step.at).toISOString()}>{formatStepTime(step.at)}</time>}
