@@ -184,12 +184,18 @@ describe("resuming", () => {
     expect(sha256Hex(await readStoredObject(s3, `sources/${jobId}/source`))).toBe(file.sha256);
   }, 30_000);
 
-  test("reporting a part again replaces its ETag", async () => {
+  /** A one-part upload in UPLOADING whose part is reported with ETag "aaaa". */
+  async function onePartReported() {
     const t = newConvexTest();
     const { as, jobId } = await signedInWithJob(t);
     await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
     await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
     await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"aaaa"' });
+    return { t, as, jobId };
+  }
+
+  test("reporting a part again replaces its ETag", async () => {
+    const { t, as, jobId } = await onePartReported();
     await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"bbbb"' });
     const session = await as.query(api.uploads.uploadSession, { jobId });
     expect(session!.parts).toEqual([{ partNumber: 1, size: 100, etag: '"bbbb"' }]);
@@ -197,11 +203,7 @@ describe("resuming", () => {
   });
 
   test("the same report again (a retry) writes nothing, so the session's subscribers are not woken", async () => {
-    const t = newConvexTest();
-    const { as, jobId } = await signedInWithJob(t);
-    await as.action(api.uploads.prepareUpload, { jobId, file: makeTestFile(100).description });
-    await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] });
-    await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"aaaa"' });
+    const { t, as, jobId } = await onePartReported();
     const before = await t.run((ctx) => ctx.db.query("upload_parts").unique());
     vi.spyOn(Date, "now").mockReturnValue(Date.now() + 60_000);
     await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"aaaa"' });
