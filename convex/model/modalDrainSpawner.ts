@@ -1,3 +1,4 @@
+"use node";
 /**
  * Wakes the Modal worker: spawns its `drain` function with the `modal` npm SDK. Node-only
  * (the SDK speaks gRPC). Does nothing without Modal credentials, so local stacks and tests

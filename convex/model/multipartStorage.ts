@@ -1,3 +1,4 @@
+"use node";
 /**
  * The storage side of a multipart upload: R2 in production, the embedded S3 server in dev and
  * tests. Called only from the Node actions in `uploadStorage.ts` (see there for why Node).

@@ -1,3 +1,4 @@
+"use node";
 /**
  * Presigned GET and PUT URLs for single objects: the worker's source download and artifact
  * uploads, and the owner's artifact downloads. Node-only (called from `"use node"` actions),

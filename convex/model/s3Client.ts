@@ -1,3 +1,4 @@
+"use node";
 /**
  * The one S3 client factory, for Convex's storage actions and the R2 set-up script.
  *
