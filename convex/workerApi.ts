@@ -7,7 +7,8 @@
 import type { z } from "zod";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { env, httpAction, type ActionCtx } from "./_generated/server";
+import { httpAction, type ActionCtx } from "./_generated/server";
+import { functionEnv } from "./model/functionEnv";
 import { isAppError } from "./lib/appErrors";
 import * as protocol from "./lib/workerProtocol";
 import { maxVideoSeconds } from "./model/workerConfig";
@@ -82,7 +83,7 @@ function workerRoute<S extends z.ZodTypeAny>(
   });
 }
 
-export const info = workerRoute(protocol.infoRequest, async () => ({ convexUrl: env.CONVEX_CLOUD_URL ?? null }));
+export const info = workerRoute(protocol.infoRequest, async () => ({ convexUrl: functionEnv().CONVEX_CLOUD_URL ?? null }));
 
 // Results of ctx.run* calls are annotated: `internal` is typed from every module, this one
 // included, and the annotations keep TypeScript from inferring in a circle.

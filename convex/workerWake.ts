@@ -5,14 +5,15 @@
  * the local worker is already woken by its subscription to `workerQueue.nextClaimableAt`.
  */
 import { v } from "convex/values";
-import { env, internalAction } from "./_generated/server";
+import { internalAction } from "./_generated/server";
+import { functionEnv } from "./model/functionEnv";
 import { describeSpawnError, readModalSettings, spawnModalDrain } from "./model/modalDrainSpawner";
 
 export const wakeWorker = internalAction({
   args: {},
   returns: v.union(v.literal("spawned"), v.literal("not_configured"), v.literal("failed")),
   handler: async () => {
-    const settings = readModalSettings(env);
+    const settings = readModalSettings(functionEnv());
     if (settings === null) return "not_configured" as const;
     try {
       await spawnModalDrain(settings);

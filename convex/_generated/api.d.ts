@@ -34,6 +34,7 @@ import type * as lib_validators from "../lib/validators.js";
 import type * as lib_workerProtocol from "../lib/workerProtocol.js";
 import type * as lib_youtube from "../lib/youtube.js";
 import type * as model_authedFunctions from "../model/authedFunctions.js";
+import type * as model_functionEnv from "../model/functionEnv.js";
 import type * as model_intakeLimits from "../model/intakeLimits.js";
 import type * as model_jobAccess from "../model/jobAccess.js";
 import type * as model_jobCancellation from "../model/jobCancellation.js";
@@ -92,6 +93,7 @@ declare const fullApi: ApiFromModules<{
   "lib/workerProtocol": typeof lib_workerProtocol;
   "lib/youtube": typeof lib_youtube;
   "model/authedFunctions": typeof model_authedFunctions;
+  "model/functionEnv": typeof model_functionEnv;
   "model/intakeLimits": typeof model_intakeLimits;
   "model/jobAccess": typeof model_jobAccess;
   "model/jobCancellation": typeof model_jobCancellation;

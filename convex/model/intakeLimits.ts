@@ -8,7 +8,8 @@
  *   beyond it is not refused but moves on at once with the metadata its id gives, as when
  *   YouTube cannot be asked.
  */
-import { env, type MutationCtx } from "../_generated/server";
+import type { MutationCtx } from "../_generated/server";
+import { functionEnv } from "./functionEnv";
 import type { Id } from "../_generated/dataModel";
 import { appError } from "../lib/appErrors";
 import { wholeSetting } from "../lib/settingNumbers";
@@ -24,11 +25,11 @@ const MINUTE_MS = 60_000;
 const OEMBED_LOOKUPS = "oembed_lookups";
 
 export function jobsPerUserPerHour(): number {
-  return wholeSetting(env.JOBS_PER_USER_PER_HOUR, INTAKE_LIMIT_DEFAULTS.jobsPerUserPerHour);
+  return wholeSetting(functionEnv().JOBS_PER_USER_PER_HOUR, INTAKE_LIMIT_DEFAULTS.jobsPerUserPerHour);
 }
 
 export function oEmbedLookupsPerMinute(): number {
-  return wholeSetting(env.OEMBED_LOOKUPS_PER_MINUTE, INTAKE_LIMIT_DEFAULTS.oEmbedLookupsPerMinute);
+  return wholeSetting(functionEnv().OEMBED_LOOKUPS_PER_MINUTE, INTAKE_LIMIT_DEFAULTS.oEmbedLookupsPerMinute);
 }
 
 /**

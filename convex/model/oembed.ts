@@ -20,7 +20,7 @@
  * The last four are deterministic answers: asking again would get the same page back.
  */
 import { request, type Dispatcher } from "undici";
-import { env } from "../_generated/server";
+import { functionEnv } from "./functionEnv";
 import { oEmbedResponse, sanitizeOEmbed } from "../lib/sourceMeta";
 import { canonicalWatchUrl } from "../lib/youtube";
 import type { SourceMeta } from "../lib/validators";
@@ -82,7 +82,7 @@ const TRANSIENT_REASONS: ReadonlySet<OEmbedUnavailableReason> = new Set([
  * condition).
  */
 export async function fetchOEmbed(videoId: string, options: FetchOEmbedOptions = {}): Promise<OEmbedResult> {
-  const endpoint = options.endpoint ?? (env.OEMBED_ENDPOINT?.trim() || OEMBED_DEFAULTS.endpoint);
+  const endpoint = options.endpoint ?? (functionEnv().OEMBED_ENDPOINT?.trim() || OEMBED_DEFAULTS.endpoint);
   const url = new URL(endpoint);
   url.searchParams.set("url", canonicalWatchUrl(videoId));
   url.searchParams.set("format", "json");

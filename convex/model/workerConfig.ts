@@ -1,5 +1,5 @@
 /** The worker settings Convex reads, in one place, with their documented defaults. */
-import { env } from "../_generated/server";
+import { functionEnv } from "./functionEnv";
 import { positiveSetting, wholeSetting } from "../lib/settingNumbers";
 
 export const WORKER_DEFAULTS = {
@@ -10,15 +10,15 @@ export const WORKER_DEFAULTS = {
 } as const;
 
 export function workerLeaseMs(): number {
-  return positiveSetting(env.WORKER_LEASE_SECONDS, WORKER_DEFAULTS.leaseSeconds) * 1000;
+  return positiveSetting(functionEnv().WORKER_LEASE_SECONDS, WORKER_DEFAULTS.leaseSeconds) * 1000;
 }
 
 export function workerMaxAttempts(): number {
-  return wholeSetting(env.WORKER_MAX_ATTEMPTS, WORKER_DEFAULTS.maxAttempts);
+  return wholeSetting(functionEnv().WORKER_MAX_ATTEMPTS, WORKER_DEFAULTS.maxAttempts);
 }
 
 export function maxVideoSeconds(): number {
-  return positiveSetting(env.MAX_VIDEO_SECONDS, WORKER_DEFAULTS.maxVideoSeconds);
+  return positiveSetting(functionEnv().MAX_VIDEO_SECONDS, WORKER_DEFAULTS.maxVideoSeconds);
 }
 
 /**
@@ -26,7 +26,7 @@ export function maxVideoSeconds(): number {
  * full jitter on its upper half so that jobs lost together do not come back together.
  */
 export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const base = positiveSetting(env.WORKER_RETRY_BASE_SECONDS, WORKER_DEFAULTS.retryBaseDelaySeconds) * 1000;
+  const base = positiveSetting(functionEnv().WORKER_RETRY_BASE_SECONDS, WORKER_DEFAULTS.retryBaseDelaySeconds) * 1000;
   const ceiling = base * 2 ** Math.max(0, attempt - 1);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

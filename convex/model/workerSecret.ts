@@ -1,14 +1,14 @@
 /** The shared secret that authenticates the worker. Never logged, never returned. */
-import { env } from "../_generated/server";
+import { functionEnv } from "./functionEnv";
 import { constantTimeEqual } from "../lib/constantTimeEqual";
 
 export function workerSecretConfigured(): boolean {
-  return (env.WORKER_SECRET ?? "").length > 0;
+  return (functionEnv().WORKER_SECRET ?? "").length > 0;
 }
 
 /** False when no secret is configured, so an unset secret can never be matched. */
 export async function isWorkerSecret(candidate: string): Promise<boolean> {
-  const secret = env.WORKER_SECRET ?? "";
+  const secret = functionEnv().WORKER_SECRET ?? "";
   if (secret.length === 0) return false;
   return await constantTimeEqual(candidate, secret);
 }
