@@ -9,6 +9,7 @@ stage() { printf '\n=== %s\n' "$1"; }
 stage "lint";                 npx eslint . --max-warnings=0
 stage "typecheck";            npx tsc --noEmit -p tsconfig.json
 stage "convex codegen is current"; bash scripts/check-codegen.sh
+stage "convex pushes (npx convex deploy --dry-run up to the network)"; npx tsx scripts/convex-bundle/main.ts
 stage "unit, convex-test and worker tests"; npx vitest run
 if [ -f modal/test_app.py ]; then
   stage "modal app (pytest)"; python3 -m pytest -q modal
