@@ -3,7 +3,7 @@
 The worker logic lives in ``modal/worker/`` (TypeScript) and is bundled into one file by
 ``npm run build:worker``; this module only says where and how it runs:
 
-* ``image``  — Debian bookworm with Node 20, FFmpeg 5.1 and the bundled worker;
+* ``image``  — Debian bookworm with Node 24 (LTS), FFmpeg 5.1 and the bundled worker;
 * ``secret`` — the two settings the worker needs, ``CONVEX_SITE_URL`` and ``WORKER_SECRET``;
 * ``drain``  — claims and processes jobs until the queue is empty (Convex spawns it when a
   job is uploaded);
@@ -42,7 +42,7 @@ STOP_WAIT_SECONDS = 25
 app = modal.App(APP_NAME)
 
 image = (
-    modal.Image.from_registry("node:20-bookworm-slim", add_python="3.11")
+    modal.Image.from_registry("node:24-bookworm-slim", add_python="3.11")
     .apt_install("ffmpeg")
     .add_local_file(LOCAL_BUNDLE, str(CONTAINER_BUNDLE))
 )
