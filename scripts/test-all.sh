@@ -10,6 +10,7 @@ stage "lint";                 npx eslint . --max-warnings=0
 stage "typecheck";            npx tsc --noEmit -p tsconfig.json
 stage "convex codegen is current"; bash scripts/check-codegen.sh
 stage "convex pushes (npx convex deploy --dry-run up to the network)"; npx tsx scripts/convex-bundle/main.ts
+stage "production build (next build, connecting nowhere)"; npx tsx scripts/deploy/buildConnectsNowhere.ts
 stage "unit, convex-test and worker tests on Node $(node --version)"; npx vitest run
 # Other Node versions to run the same suite on (paths of node binaries; .ci/run adds Node 24).
 for node_binary in ${EXTRA_NODE_BINARIES:-}; do

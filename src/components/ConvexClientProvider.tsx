@@ -2,13 +2,33 @@
 
 import { ConvexReactClient } from "convex/react";
 import { ConvexAuthProvider } from "@convex-dev/auth/react";
-import { useState, type ReactNode } from "react";
+import { useState, useSyncExternalStore, type ReactNode } from "react";
 import { ConnectionNotice } from "./ConnectionNotice";
 
+const noSubscription = () => () => {};
+
+/**
+ * False on the server and while the page hydrates, true in the browser after that: the server's
+ * snapshot is what hydration must match.
+ */
+function useInBrowser(): boolean {
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The live connection to Convex, made in the browser only. Rendering on the server (prerendering
+ * in `next build`, or a request) shows "Connecting…", as signing in does in the browser until
+ * the connection answers: a client made there would open a sync WebSocket from the build
+ * machine or the web server that nothing ever closes.
+ */
 export function ConvexClientProvider({ children }: { children: ReactNode }) {
   const convexUrl = process.env.NEXT_PUBLIC_CONVEX_URL;
-  const [client] = useState(() => (convexUrl ? new ConvexReactClient(convexUrl) : null));
-  if (client === null) {
+  const inBrowser = useInBrowser();
+  if (!convexUrl) {
     return (
       <p role="alert" className="notice notice-error">
         The app is not connected to a backend: NEXT_PUBLIC_CONVEX_URL is not set. Start it with{" "}
@@ -16,6 +36,12 @@ export function ConvexClientProvider({ children }: { children: ReactNode }) {
       </p>
     );
   }
+  if (!inBrowser) return <p aria-busy="true">Connecting…</p>;
+  return <BrowserConvexProvider url={convexUrl}>{children}</BrowserConvexProvider>;
+}
+
+function BrowserConvexProvider({ url, children }: { url: string; children: ReactNode }) {
+  const [client] = useState(() => new ConvexReactClient(url));
   return (
     <ConvexAuthProvider client={client}>
       <ConnectionNotice />
