@@ -97,24 +97,24 @@ describe("against the embedded S3 server", () => {
     return client;
   }
 
-  const preflight = (origin: string) =>
+  const preflight = (origin: string, requestHeaders = "content-md5,content-type") =>
     fetch(`${s3.endpoint}/${s3.bucket}/sources/job/source?partNumber=1&uploadId=u`, {
       method: "OPTIONS",
       headers: {
         Origin: origin,
         "Access-Control-Request-Method": "PUT",
-        "Access-Control-Request-Headers": "content-md5,content-type",
+        "Access-Control-Request-Headers": requestHeaders,
       },
     });
 
-  test("PutBucketCors applies the shared rule: the app's origin may PUT with Content-MD5, others may not", async () => {
+  test("PutBucketCors applies the shared rule: the app's origin may PUT with Content-MD5 or x-amz-checksum-crc32c, others may not", async () => {
     await applyCorsRule(clientForS3rver(), s3.bucket, ["https://app.example"]);
     const { CORSRules } = await clientForS3rver().send(new GetBucketCorsCommand({ Bucket: s3.bucket }));
     expect(CORSRules).toEqual([
       {
         AllowedOrigins: ["https://app.example"],
         AllowedMethods: ["GET", "PUT", "HEAD"],
-        AllowedHeaders: ["content-type", "content-md5", "content-length"],
+        AllowedHeaders: ["content-type", "content-md5", "content-length", "x-amz-checksum-crc32c"],
         ExposeHeaders: ["ETag"],
         MaxAgeSeconds: 3600,
       },
@@ -123,6 +123,10 @@ describe("against the embedded S3 server", () => {
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get("access-control-allow-methods")).toContain("PUT");
     expect(allowed.headers.get("access-control-allow-headers")).toBe("content-md5, content-type");
+    const withChecksum = await preflight("https://app.example", "content-type,x-amz-checksum-crc32c");
+    expect(withChecksum.status).toBe(200);
+    expect(withChecksum.headers.get("access-control-allow-headers")).toBe("content-type, x-amz-checksum-crc32c");
+    expect((await preflight("https://app.example", "x-amz-checksum-sha256")).status).toBe(403);
     expect((await preflight("http://old.example")).status).toBe(403);
 
     await clientForS3rver().send(new PutObjectCommand({ Bucket: s3.bucket, Key: "probe", Body: "x" }));

@@ -1,9 +1,10 @@
 /**
- * The bucket CORS rule Reeldrop needs, in one place: browsers PUT part bytes and GET
- * artifacts directly, and must be able to read the `ETag` of each uploaded part.
+ * The bucket CORS rule Reeldrop needs, in one place: browsers PUT part bytes (with the part's
+ * `x-amz-checksum-crc32c`, or its `Content-MD5`) and GET artifacts directly, and must be able to
+ * read the `ETag` of each uploaded part.
  */
 export const CORS_ALLOWED_METHODS = ["GET", "PUT", "HEAD"] as const;
-export const CORS_ALLOWED_HEADERS = ["content-type", "content-md5", "content-length"] as const;
+export const CORS_ALLOWED_HEADERS = ["content-type", "content-md5", "content-length", "x-amz-checksum-crc32c"] as const;
 export const CORS_EXPOSE_HEADERS = ["ETag"] as const;
 export const CORS_MAX_AGE_SECONDS = 3600;
 

@@ -1,14 +1,29 @@
 /**
- * The embedded S3-compatible server for dev and tests: @20minutes/s3rver verifies SigV4
- * signatures and URL expiry and enforces bucket CORS, as R2 does. Added here:
- * AbortMultipartUpload, which s3rver lacks. Still unlike R2: no ListParts, no check of a part's
- * body against its Content-MD5, and CompleteMultipartUpload does not compare ETags.
+ * The embedded S3-compatible server for dev and tests, the double of Cloudflare R2, which is
+ * the product's storage: @20minutes/s3rver verifies SigV4 signatures (signed headers included,
+ * so a changed `x-amz-checksum-crc32c` is 403 SignatureDoesNotMatch) and URL expiry and
+ * enforces bucket CORS, as R2 does. Added here: AbortMultipartUpload, which s3rver lacks, and
+ * R2's checksum checks (`verifyChecksums.ts`): `Content-MD5` and `x-amz-checksum-crc32c`/`-crc32`
+ * on PutObject and UploadPart (400 BadDigest, nothing stored), 501 for SHA checksums on parts,
+ * NoSuchUpload for a part of an upload it does not have, and CompleteMultipartUpload comparing
+ * each part's ETag and ChecksumCRC32C (400 InvalidPart) and their order (InvalidPartOrder).
+ *
+ * Still unlike R2: no ListParts; no part-size rules at completion (R2 wants every part but the
+ * last at least 5 MiB and of one size); CRC64NVME is answered 501 instead of checked; a part
+ * without a checksum is taken for an upload created with `x-amz-checksum-algorithm` and
+ * completion does not require each part's checksum then (what R2 does there is not known
+ * here); trailing checksums (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, the AWS SDK's default
+ * unless `requestChecksumCalculation: "WHEN_REQUIRED"`) are refused by s3rver; the object keeps
+ * no checksum for HeadObject/GetObject with `x-amz-checksum-mode`; a checksum hoisted into a
+ * presigned URL's query is ignored, as AWS ignores it (R2's behaviour there is not known).
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
 import { corsRuleXml } from "./corsRule";
+import { findUpload, S3Error, useBeforeRoutes, type KoaApp, type KoaMiddleware } from "./s3rverApp";
+import { verifyChecksumsLikeR2 } from "./verifyChecksums";
 
 /** s3rver's built-in account; only ever used against the local server. */
 export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -31,21 +46,6 @@ export type EmbeddedS3 = {
   stop(): Promise<void>;
 };
 
-type KoaContext = {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | undefined>;
-  headers: Record<string, string | string[] | undefined>;
-  params?: { bucket?: string; key?: string };
-  status: number;
-  body: unknown;
-};
-type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
-type KoaApp = {
-  middleware: KoaMiddleware[];
-  store: { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
-};
-
 /**
  * s3rver does not implement AbortMultipartUpload: it answers 405 MethodNotAllowed, where R2 and
  * S3 drop the upload's parts (and answer NoSuchUpload for one they do not have). This adds it,
@@ -63,21 +63,23 @@ function supportAbortMultipartUpload(app: KoaApp): void {
       const bucket = ctx.params?.bucket;
       const notAllowed = (error as { code?: unknown }).code === "MethodNotAllowed";
       if (!notAllowed || ctx.method !== "DELETE" || typeof uploadId !== "string" || bucket === undefined) throw error;
-      const S3Error = (error as Error).constructor as new (code: string, message: string) => Error;
       const signed = ctx.headers.authorization !== undefined || ctx.query["X-Amz-Algorithm"] !== undefined;
       if (!signed) throw new S3Error("AccessDenied", "Access Denied");
-      const uploadDir = /^[A-Za-z0-9_-]+$/.test(uploadId) ? join(app.store.getResourcePath(bucket, undefined, "uploads"), uploadId) : null;
-      const uploadKey = uploadDir === null ? null : await readFile(join(uploadDir, "key"), "utf8").catch(() => null);
-      if (uploadDir === null || uploadKey === null || uploadKey !== ctx.params?.key) {
-        throw new S3Error("NoSuchUpload", "The specified upload does not exist. It may have been aborted or completed.");
-      }
-      await rm(uploadDir, { recursive: true, force: true });
+      const upload = await findUpload(app.store, bucket, ctx.params?.key, uploadId);
+      await rm(upload.dir, { recursive: true, force: true });
       ctx.status = 204;
       ctx.body = null;
     }
   };
-  // Koa composes its middleware when the server starts: this goes in just before the routes.
-  app.middleware.splice(app.middleware.length - 1, 0, abort);
+  useBeforeRoutes(app, abort);
+}
+
+/**
+ * The file that holds an object's bytes in the server's folder, for tests that change stored
+ * bytes behind the server's back (storage-side corruption).
+ */
+export function storedObjectPath(s3: Pick<EmbeddedS3, "directory" | "bucket">, key: string): string {
+  return join(s3.directory, s3.bucket, `${key}._S3rver_object`);
 }
 
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
@@ -92,6 +94,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     configureBuckets: [{ name: options.bucket, configs: [corsRuleXml(options.allowedOrigins)] }],
   });
   supportAbortMultipartUpload(server as unknown as KoaApp);
+  verifyChecksumsLikeR2(server as unknown as KoaApp);
   const address = (await server.run()) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

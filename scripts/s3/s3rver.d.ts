@@ -16,3 +16,9 @@ declare module "@20minutes/s3rver" {
     close(): Promise<void>;
   }
 }
+declare module "@20minutes/s3rver/lib/models/error.js" {
+  export default class S3Error extends Error {
+    constructor(code: string, message: string, detail?: Record<string, string>);
+    code: string;
+  }
+}
