@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDevStack } from "../scripts/dev/devStack";
-import { choosePort } from "../scripts/dev/ports";
+import { reservePort } from "../scripts/dev/ports";
 import { startEmbeddedS3 } from "../scripts/s3/embeddedS3";
 import { startFaultyS3Proxy } from "./support/faultyS3Proxy";
 import { startOEmbedStandIn } from "./support/oembedStandIn";
@@ -35,7 +35,7 @@ export default async function globalSetup() {
     stops.push(oembed.stop);
     process.env.OEMBED_ENDPOINT = oembed.endpoint;
 
-    const appPort = await choosePort(0, "Next.js", log);
+    const appPort = await reservePort("Next.js");
     const s3 = await startEmbeddedS3({
       port: 0,
       bucket: BUCKET,

@@ -1,10 +1,13 @@
 /**
  * The dev stack's child processes. Each runs in its own process group, so stopping it
  * also stops whatever it spawned (npm, npx, Next.js workers); its output is prefixed with
- * its name; the first one to exit on its own is reported through `exited`.
+ * its name; the first one to exit on its own is reported through `exited`. A reaper process
+ * (`groupReaper.ts`) stops the groups should the stack's own process die without stopping them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { startGroupReaper, type GroupReaper } from "./groupReaper";
+import { signalProcessGroup, stopProcessGroup } from "./processGroups";
 
 export type ChildExit = { name: string; code: number | null; signal: NodeJS.Signals | null };
 
@@ -17,11 +20,10 @@ export type ManagedChild = {
   whenExited: Promise<ChildExit>;
 };
 
-const STOP_GRACE_MS = 5_000;
-
 export class ChildProcesses {
   private readonly groups = new Map<string, number>();
   private stopping = false;
+  private reaper: GroupReaper | undefined;
   private reportExit: (exit: ChildExit) => void = () => {};
   /** The first child that exits while the stack is running. */
   readonly exited = new Promise<ChildExit>((resolve) => {
@@ -41,7 +43,10 @@ export class ChildProcesses {
     if (this.stopping) throw new Error(`The dev stack is stopping: ${name} is not started`);
     // Next's types make NODE_ENV required on ProcessEnv; a child may well run without it.
     const child = spawn(command, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    if (child.pid !== undefined) this.groups.set(name, child.pid);
+    if (child.pid !== undefined) {
+      this.groups.set(name, child.pid);
+      (this.reaper ??= startGroupReaper()).watch(child.pid);
+    }
     const lineListeners = new Set<(line: string) => void>();
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on("line", (line) => {
@@ -59,7 +64,7 @@ export class ChildProcesses {
     void whenExited.then((exit) => {
       // A group id can be reused once the group is empty: forget it, so stopping later
       // cannot signal somebody else's processes.
-      if (child.pid !== undefined && !signalGroup(child.pid, 0)) this.groups.delete(name);
+      if (child.pid !== undefined && !signalProcessGroup(child.pid, 0)) this.forget(name, child.pid);
       if (!this.stopping && !options.expectExit) this.reportExit(exit);
     });
     return {
@@ -90,39 +95,33 @@ export class ChildProcesses {
     };
   }
 
+  /** The process group of each running child, by name. */
+  processGroups(): Record<string, number> {
+    return Object.fromEntries(this.groups);
+  }
+
+  /** A file the reaper deletes should the stack's process die without stopping (`stack.json`). */
+  removeIfKilled(file: string): void {
+    (this.reaper ??= startGroupReaper()).removeOnDeath(file);
+  }
+
   /** Stops one child's process group (e.g. a backend that failed to come up). */
   async stop(name: string): Promise<void> {
     const group = this.groups.get(name);
-    this.groups.delete(name);
-    if (group !== undefined) await stopGroup(group);
+    if (group === undefined) return;
+    await stopProcessGroup(group);
+    this.forget(name, group);
   }
 
-  /** SIGTERM to every group, SIGKILL to whatever is left after a grace period. */
+  /** SIGTERM to every group, SIGKILL to whatever is left after a grace period; then the reaper goes. */
   async stopAll(): Promise<void> {
     this.stopping = true;
-    const groups = [...this.groups.values()];
-    this.groups.clear();
-    await Promise.all(groups.map(stopGroup));
+    await Promise.all([...this.groups.keys()].map((name) => this.stop(name)));
+    this.reaper?.close();
   }
-}
 
-async function stopGroup(group: number): Promise<void> {
-  if (!signalGroup(group, "SIGTERM")) return;
-  const deadline = Date.now() + STOP_GRACE_MS;
-  // The leader may exit before the rest of its group, so wait for the whole group.
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    if (!signalGroup(group, 0)) return;
-  }
-  signalGroup(group, "SIGKILL");
-}
-
-/** Sends `signal` to a process group; false when no process of the group is left. */
-function signalGroup(group: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-group, signal);
-    return true;
-  } catch {
-    return false;
+  private forget(name: string, group: number): void {
+    this.groups.delete(name);
+    this.reaper?.forget(group);
   }
 }

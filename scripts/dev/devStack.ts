@@ -13,7 +13,9 @@ import { loadOrCreateConvexAuthKeys } from "./convexAuthKeys";
 import { startConvexBackend, type ConvexBackendKind } from "./convexBackend";
 import { readDevSettings } from "./envLocal";
 import { loadOrCreateWorkerSecret, passedThroughSettings } from "./functionEnv";
-import { choosePort } from "./ports";
+import { portChooser } from "./ports";
+import { waitForAnswer } from "./readiness";
+import { lockStateFolder } from "./stateFolderLock";
 import { checkFfmpegBinaries } from "../../modal/worker/pipeline/ffmpegBinaries";
 
 export type DevStackOptions = {
@@ -50,6 +52,8 @@ export type StackEndpoints = {
   backend: ConvexBackendKind;
   /** The worker API's shared secret for this stack (also in the functions' env). */
   workerSecret: string;
+  /** The process group of each child (`convex`, `worker`, `next`), for tools that check on them. */
+  processGroups: Record<string, number>;
 };
 
 export type DevStack = {
@@ -62,6 +66,9 @@ export type DevStack = {
 export const DEFAULT_PORTS: DevPorts = { app: 3000, convex: 3210, site: 3211, s3: 9000 };
 const DEFAULT_BUCKET = "reeldrop-dev";
 const APP_READY_TIMEOUT_MS = 120_000;
+/** Next.js compiles a page on its first request: the first page can take this long on 2 cores. */
+const APP_FIRST_PAGE_TIMEOUT_MS = 180_000;
+const PART_ANSWER_TIMEOUT_MS = 30_000;
 
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
@@ -70,19 +77,25 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const preferred = { ...DEFAULT_PORTS, ...options.ports };
   const settings = readDevSettings(cwd);
   const stateDir = path.resolve(options.stateDir ?? path.join(cwd, ".dev"));
+  const stackFile = path.join(stateDir, "stack.json");
+  // Refuses before touching anything when another stack uses the folder.
+  const stateLock = await lockStateFolder(stateDir);
   const processes = new ChildProcesses(log);
+  const ports = portChooser(log);
   let s3: EmbeddedS3 | undefined;
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      await rm(stackFile, { force: true });
       await processes.stopAll();
       await s3?.stop();
-      await rm(path.join(stateDir, "stack.json"), { force: true });
+      ports.releaseAll();
+      stateLock.release();
     })());
   options.signal?.addEventListener("abort", () => void stop(), { once: true });
 
   try {
-    const appPort = await choosePort(preferred.app, "Next.js", log);
+    const appPort = await ports.choose(preferred.app, "Next.js");
     const appOrigins = [`http://localhost:${appPort}`, `http://127.0.0.1:${appPort}`];
     const appUrl = appOrigins[0] as string;
 
@@ -94,7 +107,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           secretAccessKey: requireSetting(settings, "R2_SECRET_ACCESS_KEY"),
         }
       : (s3 = await startEmbeddedS3({
-          port: await choosePort(preferred.s3, "S3 server", log),
+          port: await ports.choose(preferred.s3, "S3 server"),
           bucket: settings.R2_BUCKET ?? DEFAULT_BUCKET,
           allowedOrigins: appOrigins,
           directory: path.join(stateDir, "s3"),
@@ -119,8 +132,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       stateDir: stateDir,
       offline: options.offline ?? false,
       ports: {
-        convex: await choosePort(preferred.convex, "Convex", log),
-        site: await choosePort(preferred.site, "Convex site", log),
+        convex: await ports.choose(preferred.convex, "Convex"),
+        site: await ports.choose(preferred.site, "Convex site"),
       },
       functionEnv,
       settings,
@@ -153,6 +166,14 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       await next.waitForLine(/Ready in|ready started server/i, APP_READY_TIMEOUT_MS);
     }
 
+    // stack.json promises a stack that answers: every part it names, the app's first page included.
+    await waitForAnswer(storage.endpoint, (status) => status < 500, PART_ANSWER_TIMEOUT_MS, options.signal);
+    await waitForAnswer(`${convex.siteUrl}/.well-known/openid-configuration`, (status) => status < 500, PART_ANSWER_TIMEOUT_MS, options.signal);
+    if (withApp) {
+      log(`[dev] compiling the app's first page (${appUrl})…`);
+      await waitForAnswer(appUrl, (status) => status === 200, APP_FIRST_PAGE_TIMEOUT_MS, options.signal);
+    }
+
     options.signal?.throwIfAborted();
     const endpoints: StackEndpoints = {
       convexUrl: convex.convexUrl,
@@ -162,9 +183,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       appUrl: withApp ? appUrl : null,
       backend: convex.kind,
       workerSecret,
+      processGroups: processes.processGroups(),
     };
     await mkdir(stateDir, { recursive: true });
-    await writeFile(path.join(stateDir, "stack.json"), JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+    processes.removeIfKilled(stackFile);
+    await writeFile(stackFile, JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
     return { endpoints, exited: processes.exited, stop };
   } catch (error) {
     await stop();
