@@ -11,7 +11,8 @@
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
-import { internalAction } from "./_generated/server";
+import type { Id } from "./_generated/dataModel";
+import { internalAction, type ActionCtx } from "./_generated/server";
 import type { ConvexError } from "convex/values";
 import { appError, isAppError, type AppErrorData } from "./lib/appErrors";
 import { MAX_PARTS_PER_URL_REQUEST, computePartPlan, partRange } from "./lib/partPlan";
@@ -26,6 +27,7 @@ import {
   type SourceStorage,
 } from "./model/multipartStorage";
 import { uploadLimits } from "./model/uploadConfig";
+import { requireEveryPartRecorded } from "./model/uploadParts";
 import { checkFileToUpload, checkPartUrlRequests } from "./model/uploadRequests";
 import {
   fileToUpload,
@@ -33,6 +35,7 @@ import {
   partUrlBatch,
   partUrlRequest,
   preparedUpload,
+  type CompletionPartsPage,
   type PartUrlBatch,
   type PreparedUpload,
 } from "./lib/uploadValidators";
@@ -102,10 +105,12 @@ export const completeUpload = internalAction({
   handler: async (ctx, { userId, jobId }): Promise<null> => {
     const plan = await ctx.runQuery(internal.uploads.planCompletion, { userId, jobId });
     if (plan.state === "already_uploaded") return null;
+    const parts = await readCompletionParts(ctx, userId, jobId);
+    requireEveryPartRecorded(plan.partCount, parts);
     const storage = openSourceStorage();
     let storedBytes: number;
     try {
-      storedBytes = await completeMultipartUpload(storage, plan, plan.parts);
+      storedBytes = await completeMultipartUpload(storage, plan, parts);
     } catch (error) {
       // A stop while storage put the parts together has storage drop the upload under it: the
       // stop is the answer then, as when it lands just after (`markSourceUploaded` below).
@@ -146,6 +151,30 @@ export const completeUpload = internalAction({
     return null;
   },
 });
+
+/**
+ * Every recorded part, in order, read a page per query: up to 10,000 parts (R2's limit) do not
+ * fit in one Convex value (arrays of at most 8,192 elements), while the action's own memory
+ * holds them easily.
+ */
+async function readCompletionParts(
+  ctx: ActionCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+): Promise<CompletionPartsPage["parts"]> {
+  const parts: CompletionPartsPage["parts"] = [];
+  let afterPartNumber: number | undefined;
+  for (;;) {
+    const page: CompletionPartsPage = await ctx.runQuery(internal.uploads.completionParts, {
+      userId,
+      jobId,
+      ...(afterPartNumber === undefined ? {} : { afterPartNumber }),
+    });
+    parts.push(...page.parts);
+    if (page.continueAfter === null) return parts;
+    afterPartNumber = page.continueAfter;
+  }
+}
 
 /**
  * Storage's answers to CompleteMultipartUpload that name the recorded parts themselves (an ETag

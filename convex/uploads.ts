@@ -20,12 +20,14 @@ import { userAction, userMutation, userQuery } from "./model/authedFunctions";
 import { deleteRecordedParts, recordUploadedPart } from "./model/uploadParts";
 import * as sessions from "./model/uploadSessions";
 import {
+  completionPartsPage,
   completionPlan,
   fileToUpload,
   partSigningTarget,
   partUrlBatch,
   partUrlRequest,
   preparedUpload,
+  recordedPartNumbersPage,
   uploadSessionView,
   type PartUrlBatch,
   type PreparedUpload,
@@ -92,6 +94,13 @@ export const uploadSession = userQuery({
   handler: (ctx, { jobId }) => sessions.describeUploadSession(ctx, ctx.userId, jobId),
 });
 
+/** The recorded part numbers a resume skips, a page at a time: ask again after `continueAfter` until it is null. */
+export const recordedPartNumbers = userQuery({
+  args: { jobId: v.id("video_jobs"), afterPartNumber: v.optional(v.number()) },
+  returns: v.union(recordedPartNumbersPage, v.null()),
+  handler: (ctx, { jobId, afterPartNumber }) => sessions.listRecordedPartNumbers(ctx, ctx.userId, jobId, afterPartNumber),
+});
+
 // The database steps of the storage actions in `uploadStorage.ts`.
 
 export const checkJobAwaitsUpload = internalQuery({
@@ -122,6 +131,12 @@ export const planCompletion = internalQuery({
   args: { userId: v.id("users"), jobId: v.id("video_jobs") },
   returns: completionPlan,
   handler: (ctx, { userId, jobId }) => sessions.planCompletion(ctx, userId, jobId),
+});
+
+export const completionParts = internalQuery({
+  args: { userId: v.id("users"), jobId: v.id("video_jobs"), afterPartNumber: v.optional(v.number()) },
+  returns: completionPartsPage,
+  handler: (ctx, { userId, jobId, afterPartNumber }) => sessions.listCompletionParts(ctx, userId, jobId, afterPartNumber),
 });
 
 export const markSourceUploaded = internalMutation({

@@ -42,9 +42,11 @@ export const preparedUpload = v.object({
   urls: v.array(signedPartUrl),
 });
 
-export const recordedPart = v.object({ partNumber: v.number(), size: v.number(), etag: v.string() });
-
-/** What a resuming browser needs: the plan, the file fingerprint and the parts already stored. */
+/**
+ * What a resuming browser needs: the plan and the file fingerprint. Constant in size: the
+ * recorded parts' numbers are read page by page (`recordedPartNumbersPage`), since a plan may
+ * have up to 10,000 parts and Convex refuses arrays over 8,192 elements in any value.
+ */
 export const uploadSessionView = v.object({
   status: jobStatus,
   fingerprint: v.object({
@@ -57,10 +59,20 @@ export const uploadSessionView = v.object({
   partSize: v.number(),
   partCount: v.number(),
   sha256: v.optional(v.string()),
-  parts: v.array(recordedPart),
+  /** How many parts are recorded, for the resume prompt and for seeing another tab send them. */
+  partsRecorded: v.number(),
   /** How long the upload may sit idle before it is cleared (`UPLOAD_ABANDON_HOURS`), for the resume prompt. */
   idleLimitHours: v.number(),
 });
+
+/** Part numbers are read in pages of at most this many (each a bounded read and a bounded array). */
+export const RECORDED_PARTS_PAGE_SIZE = 2_000;
+
+/** `continueAfter`: the part number to ask after for the next page; null after the last. */
+const pageContinuation = v.union(v.number(), v.null());
+
+/** One page of an upload's recorded part numbers, in order. */
+export const recordedPartNumbersPage = v.object({ partNumbers: v.array(v.number()), continueAfter: pageContinuation });
 
 /** A multipart upload in storage. Server-side only: never sent to the browser. */
 export const multipartTarget = v.object({ key: v.string(), uploadId: v.string() });
@@ -68,6 +80,7 @@ export const multipartTarget = v.object({ key: v.string(), uploadId: v.string() 
 /** Where parts about to be signed go, with each one's planned size (in the order asked for). */
 export const partSigningTarget = multipartTarget.extend({ partSizes: v.array(v.number()) });
 
+/** What completing needs besides the parts, which the action reads page by page (`completionPartsPage`). */
 export const completionPlan = v.union(
   v.object({ state: v.literal("already_uploaded") }),
   v.object({
@@ -75,9 +88,15 @@ export const completionPlan = v.union(
     key: v.string(),
     uploadId: v.string(),
     fileSize: v.number(),
-    parts: v.array(v.object({ partNumber: v.number(), etag: v.string() })),
+    partCount: v.number(),
   }),
 );
+
+/** One page of the recorded parts as CompleteMultipartUpload takes them, in part order. */
+export const completionPartsPage = v.object({
+  parts: v.array(v.object({ partNumber: v.number(), etag: v.string() })),
+  continueAfter: pageContinuation,
+});
 
 export type FileToUpload = Infer<typeof fileToUpload>;
 export type PartUrlRequest = Infer<typeof partUrlRequest>;
@@ -90,3 +109,5 @@ export type PartSigningTarget = Infer<typeof partSigningTarget>;
 /** A part to sign: its number, its planned size (signed as Content-Length), its Content-MD5 if known. */
 export type PartToSign = PartUrlRequest & { size: number };
 export type CompletionPlan = Infer<typeof completionPlan>;
+export type CompletionPartsPage = Infer<typeof completionPartsPage>;
+export type RecordedPartNumbersPage = Infer<typeof recordedPartNumbersPage>;

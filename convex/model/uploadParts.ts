@@ -8,6 +8,7 @@ import { appError } from "../lib/appErrors";
 import { MAX_PARTS, isPartNumberInPlan, partRange } from "../lib/partPlan";
 import type { UploadSession } from "../lib/validators";
 import { requireOwnedJob } from "./jobAccess";
+import { RECORDED_PARTS_PAGE_SIZE } from "../lib/uploadValidators";
 import { checkPartEtag } from "./uploadRequests";
 
 export type PartReport = { jobId: Id<"video_jobs">; partNumber: number; etag: string; size?: number };
@@ -66,6 +67,27 @@ export async function listRecordedParts(ctx: QueryCtx, jobId: Id<"video_jobs">):
     .take(MAX_PARTS);
 }
 
+/**
+ * The job's recorded parts after part `afterPartNumber`, in part order, at most
+ * `RECORDED_PARTS_PAGE_SIZE`: a plan may have 10,000 parts, more than Convex allows in one array
+ * (8,192), so they cross a function boundary a page at a time. `continueAfter` is null on the
+ * last page.
+ */
+export async function readRecordedPartsPage(
+  ctx: QueryCtx,
+  jobId: Id<"video_jobs">,
+  afterPartNumber: number | undefined,
+): Promise<{ parts: Doc<"upload_parts">[]; continueAfter: number | null }> {
+  const parts = await ctx.db
+    .query("upload_parts")
+    .withIndex("by_job_and_part", (q) =>
+      afterPartNumber === undefined ? q.eq("jobId", jobId) : q.eq("jobId", jobId).gt("partNumber", afterPartNumber),
+    )
+    .take(RECORDED_PARTS_PAGE_SIZE);
+  const continueAfter = parts.length === RECORDED_PARTS_PAGE_SIZE ? parts[parts.length - 1]!.partNumber : null;
+  return { parts, continueAfter };
+}
+
 /** Recorded parts deleted per transaction once a job no longer needs them. */
 export const PART_DELETE_BATCH = 500;
 
@@ -80,6 +102,24 @@ export async function deleteRecordedParts(ctx: MutationCtx, jobId: Id<"video_job
     .take(PART_DELETE_BATCH);
   for (const part of parts) await ctx.db.delete("upload_parts", part._id);
   return parts.length === PART_DELETE_BATCH;
+}
+
+/** How many missing part numbers a `parts_missing` error carries, and how many its sentence names. */
+const MISSING_PARTS_LISTED = 100;
+const MISSING_PARTS_NAMED = 10;
+
+/** Throws `parts_missing`, naming the first missing parts, unless every part of the plan is recorded. */
+export function requireEveryPartRecorded(partCount: number, parts: ReadonlyArray<{ partNumber: number }>): void {
+  const missing = missingPartNumbers(partCount, parts);
+  if (missing.length === 0) return;
+  const named = missing.slice(0, MISSING_PARTS_NAMED).join(", ") + (missing.length > MISSING_PARTS_NAMED ? ", …" : "");
+  throw appError(
+    "parts_missing",
+    missing.length === 1
+      ? `Part ${named} has not been uploaded yet.`
+      : `${missing.length} parts have not been uploaded yet: ${named}.`,
+    { missingCount: missing.length, missingPartNumbers: missing.slice(0, MISSING_PARTS_LISTED) },
+  );
 }
 
 /** Part numbers of the plan that have no recorded part. */

@@ -17,10 +17,16 @@ import type { UploadSession } from "../lib/validators";
 import { getOwnedJob, requireOwnedJob } from "./jobAccess";
 import { failJob, transitionJob } from "./jobTransitions";
 import { scheduleWorkerWake } from "./workerWakeSchedule";
-import { listRecordedParts, missingPartNumbers, requirePlannedPartSize } from "./uploadParts";
+import { listRecordedParts, readRecordedPartsPage, requirePlannedPartSize } from "./uploadParts";
 import { uploadLimits } from "./uploadConfig";
 import { checkSha256 } from "./uploadRequests";
-import type { CompletionPlan, PartSigningTarget, UploadSessionView } from "../lib/uploadValidators";
+import type {
+  CompletionPartsPage,
+  CompletionPlan,
+  PartSigningTarget,
+  RecordedPartNumbersPage,
+  UploadSessionView,
+} from "../lib/uploadValidators";
 
 /** Issuing part URLs counts as upload activity; the job records it at most this often. */
 const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
@@ -32,9 +38,6 @@ const ABANDONED_BATCH_SIZE = 100;
  * parts (or its job) longer than that.
  */
 export const MAX_UPLOAD_SESSION_MS = 6 * 24 * 3_600_000;
-/** How many missing part numbers a `parts_missing` error carries, and how many its sentence names. */
-const MISSING_PARTS_LISTED = 100;
-const MISSING_PARTS_NAMED = 10;
 
 const SOURCE_STORED: readonly JobStatus[] = ["UPLOADED", "PROCESSING", "READY"];
 
@@ -119,7 +122,11 @@ export async function recordFileSha256(
   });
 }
 
-/** What completing needs: every part of the plan recorded, or the source already stored. */
+/**
+ * What completing needs besides the parts: where the upload is and how many parts it must have.
+ * The parts themselves are read page by page (`listCompletionParts`): a plan may have more than
+ * Convex allows in one array.
+ */
 export async function planCompletion(
   ctx: QueryCtx,
   userId: Id<"users">,
@@ -127,30 +134,37 @@ export async function planCompletion(
 ): Promise<CompletionPlan> {
   const job = await requireOwnedJob(ctx, userId, jobId);
   if (SOURCE_STORED.includes(job.status) && job.r2SourceKey !== undefined) return { state: "already_uploaded" };
-  // Nothing can be recorded before UPLOADING, so an UPLOAD_READY job is told which parts are missing: all.
+  const upload = requireUploadInProgress(job);
+  return {
+    state: "ready",
+    key: upload.key,
+    uploadId: upload.uploadId,
+    fileSize: upload.fileSize,
+    partCount: upload.partCount,
+  };
+}
+
+/**
+ * One page of the parts to complete with, in part order (see `readRecordedPartsPage`). Each
+ * page checks the job again, so a stop between pages ends the completion with `invalid_state`.
+ */
+export async function listCompletionParts(
+  ctx: QueryCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+  afterPartNumber: number | undefined,
+): Promise<CompletionPartsPage> {
+  requireUploadInProgress(await requireOwnedJob(ctx, userId, jobId));
+  const { parts, continueAfter } = await readRecordedPartsPage(ctx, jobId, afterPartNumber);
+  return { parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })), continueAfter };
+}
+
+// Nothing can be recorded before UPLOADING, so an UPLOAD_READY job is told which parts are missing: all.
+function requireUploadInProgress(job: Doc<"video_jobs">): UploadSession {
   if ((job.status !== "UPLOAD_READY" && job.status !== "UPLOADING") || job.upload === undefined) {
     throw appError("invalid_state", "There is no upload in progress to finish.", { status: job.status });
   }
-  const parts = await listRecordedParts(ctx, jobId);
-  const missing = missingPartNumbers(job.upload.partCount, parts);
-  if (missing.length > 0) {
-    const named =
-      missing.slice(0, MISSING_PARTS_NAMED).join(", ") + (missing.length > MISSING_PARTS_NAMED ? ", …" : "");
-    throw appError(
-      "parts_missing",
-      missing.length === 1
-        ? `Part ${named} has not been uploaded yet.`
-        : `${missing.length} parts have not been uploaded yet: ${named}.`,
-      { missingCount: missing.length, missingPartNumbers: missing.slice(0, MISSING_PARTS_LISTED) },
-    );
-  }
-  return {
-    state: "ready",
-    key: job.upload.key,
-    uploadId: job.upload.uploadId,
-    fileSize: job.upload.fileSize,
-    parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })),
-  };
+  return job.upload;
 }
 
 /**
@@ -253,7 +267,23 @@ export async function describeUploadSession(
     partSize: upload.partSize,
     partCount: upload.partCount,
     ...(upload.sha256 === undefined ? {} : { sha256: upload.sha256 }),
-    parts: parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag })),
+    partsRecorded: parts.length,
     idleLimitHours: uploadLimits().abandonHours,
   };
+}
+
+/**
+ * A page of the part numbers recorded for the user's upload, which a resuming browser does not
+ * send again; null when the job has no upload (or is not the user's).
+ */
+export async function listRecordedPartNumbers(
+  ctx: QueryCtx,
+  userId: Id<"users">,
+  jobId: Id<"video_jobs">,
+  afterPartNumber: number | undefined,
+): Promise<RecordedPartNumbersPage | null> {
+  const job = await getOwnedJob(ctx, userId, jobId);
+  if (job?.upload === undefined) return null;
+  const { parts, continueAfter } = await readRecordedPartsPage(ctx, jobId, afterPartNumber);
+  return { partNumbers: parts.map((part) => part.partNumber), continueAfter };
 }

@@ -79,8 +79,15 @@ export async function jobTimeline(page: Page, jobId: string): Promise<JobEventVi
 
 /** The part numbers the server has recorded for the job's unfinished upload. */
 export async function recordedSessionParts(page: Page, jobId: string): Promise<number[]> {
-  const session = await (await clientAsPage(page)).query(api.uploads.uploadSession, { jobId: jobId as Id<"video_jobs"> });
-  return session?.parts.map((part) => part.partNumber) ?? [];
+  const client = await clientAsPage(page);
+  const partNumbers: number[] = [];
+  for (let afterPartNumber: number | undefined; ; ) {
+    const args = { jobId: jobId as Id<"video_jobs">, ...(afterPartNumber === undefined ? {} : { afterPartNumber }) };
+    const recorded = await client.query(api.uploads.recordedPartNumbers, args);
+    partNumbers.push(...(recorded?.partNumbers ?? []));
+    if (recorded?.continueAfter == null) return partNumbers;
+    afterPartNumber = recorded.continueAfter;
+  }
 }
 
 /** The job's artifacts as its owner sees them (no storage keys). */

@@ -40,8 +40,13 @@ describe("createConvexUploadBackend", () => {
       fingerprint: { name: "a.mp4", size: 10, lastModified: 1 },
       fileType: "video/mp4",
       partSize: 8 * MiB,
-      partCount: 1,
-      parts: [],
+      partCount: 3,
+      partsRecorded: 3,
+    };
+    // The recorded part numbers come a page at a time, until a page says there are no more.
+    const pages: Record<string, unknown> = {
+      first: { partNumbers: [1, 2], continueAfter: 2 },
+      2: { partNumbers: [3], continueAfter: null },
     };
     const { client, calls } = fakeClient({
       "uploads:prepareUpload": () => ({ partSize: 8 * MiB, partCount: 3, urls: [{ partNumber: 1, url: "u", expiresInMs: 1 }] }),
@@ -51,6 +56,7 @@ describe("createConvexUploadBackend", () => {
       "uploads:completeUpload": () => null,
       "uploads:abortUpload": () => null,
       "uploads:uploadSession": () => session,
+      "uploads:recordedPartNumbers": (args) => pages[String(args.afterPartNumber ?? "first")],
     });
     const backend = createConvexUploadBackend(client);
     const file = { name: "a.mp4", size: 20 * MiB, type: "video/mp4", lastModified: 5, firstPartSha256: "ab" };
@@ -64,7 +70,7 @@ describe("createConvexUploadBackend", () => {
     await backend.recordFileSha256({ jobId: "j1", sha256: "f".repeat(64) });
     await backend.completeUpload({ jobId: "j1" });
     await backend.abortUpload({ jobId: "j1" });
-    await expect(backend.uploadSession({ jobId: "j1" })).resolves.toBe(session);
+    await expect(backend.uploadSession({ jobId: "j1" })).resolves.toEqual({ ...session, recordedPartNumbers: [1, 2, 3] });
 
     expect(calls).toEqual([
       { kind: "action", name: "uploads:prepareUpload", args: { jobId: "j1", file } },
@@ -74,6 +80,8 @@ describe("createConvexUploadBackend", () => {
       { kind: "action", name: "uploads:completeUpload", args: { jobId: "j1" } },
       { kind: "mutation", name: "uploads:abortUpload", args: { jobId: "j1" } },
       { kind: "query", name: "uploads:uploadSession", args: { jobId: "j1" } },
+      { kind: "query", name: "uploads:recordedPartNumbers", args: { jobId: "j1" } },
+      { kind: "query", name: "uploads:recordedPartNumbers", args: { jobId: "j1", afterPartNumber: 2 } },
     ]);
   });
 
@@ -194,7 +202,7 @@ describe("actions lost when the connection drops", () => {
   });
 
   it("does not call prepareUpload again when the lost call opened the session", async () => {
-    const session = { status: "UPLOAD_READY", fingerprint: { ...file, type: undefined }, partSize: 8 * MiB, partCount: 3, parts: [] };
+    const session = { status: "UPLOAD_READY", fingerprint: { ...file, type: undefined }, partSize: 8 * MiB, partCount: 3, partsRecorded: 0 };
     const { client, calls } = fakeClient({
       "uploads:prepareUpload": () => {
         throw lost();
@@ -207,7 +215,7 @@ describe("actions lost when the connection drops", () => {
   });
 
   it("calls prepareUpload again when the lost call did not run, or opened a session for another file", async () => {
-    for (const session of [null, { status: "UPLOAD_READY", fingerprint: { ...file, firstPartSha256: "cd" }, partSize: 8 * MiB, partCount: 3, parts: [] }]) {
+    for (const session of [null, { status: "UPLOAD_READY", fingerprint: { ...file, firstPartSha256: "cd" }, partSize: 8 * MiB, partCount: 3, partsRecorded: 0 }]) {
       let preparing = 0;
       const { client, calls } = fakeClient({
         "uploads:prepareUpload": () => {

@@ -123,6 +123,21 @@ export function createConvexUploadBackend(
     }
   };
   const readSession = (jobId: string) => client.query(api.uploads.uploadSession, { jobId: jobIdOf(jobId) });
+  /** Every recorded part number, a page per query (Convex allows 8,192 elements in an array, a plan 10,000 parts). */
+  const readRecordedPartNumbers = async (jobId: string): Promise<number[]> => {
+    const partNumbers: number[] = [];
+    let afterPartNumber: number | undefined;
+    for (;;) {
+      const page = await client.query(api.uploads.recordedPartNumbers, {
+        jobId: jobIdOf(jobId),
+        ...(afterPartNumber === undefined ? {} : { afterPartNumber }),
+      });
+      if (page === null) return partNumbers;
+      partNumbers.push(...page.partNumbers);
+      if (page.continueAfter === null) return partNumbers;
+      afterPartNumber = page.continueAfter;
+    }
+  };
   return {
     expectedPartSize,
     prepareUpload: ({ jobId, file }) =>
@@ -150,7 +165,11 @@ export function createConvexUploadBackend(
       call(() => retryingLostAction(() => client.action(api.uploads.completeUpload, { jobId: jobIdOf(jobId) }))),
     abortUpload: ({ jobId }) => call(() => client.mutation(api.uploads.abortUpload, { jobId: jobIdOf(jobId) })),
     // One-shot: the engine reads the session once, when it resumes.
-    uploadSession: ({ jobId }) => call(() => readSession(jobId)),
+    uploadSession: ({ jobId }) =>
+      call(async () => {
+        const session = await readSession(jobId);
+        return session && { ...session, recordedPartNumbers: await readRecordedPartNumbers(jobId) };
+      }),
   };
 }
 

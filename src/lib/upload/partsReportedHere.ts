@@ -1,22 +1,35 @@
 /**
  * The parts this tab reported to the server. Its own reports can land after its upload ended
- * (in flight when a part failed for good, or queued while Convex reconnected); counting only the
- * other recorded parts keeps those from reading as another tab or device sending the file.
+ * (in flight when a part failed for good, or queued while Convex reconnected); leaving those out
+ * of the server's count keeps them from reading as another tab or device sending the file.
+ *
+ * The server answers a count, not which parts (a plan may have 10,000), so this tab subtracts
+ * the parts its own reports recorded; while one of them is still in flight it cannot tell whose
+ * part the count has just gained, and says so (null).
  */
 import type { UploadBackend } from "./uploadBackend";
 
-export class PartsReportedHere {
-  private readonly partNumbersByJob = new Map<string, Set<number>>();
+type Reports = { landed: Set<number>; inFlight: number };
 
-  /** `backend`, noting each part as this tab reports it (before the call, which may land later). */
+export class PartsReportedHere {
+  private readonly reportsByJob = new Map<string, Reports>();
+
+  /** `backend`, noting each part this tab reports, and when the server has it. */
   watch(backend: UploadBackend): UploadBackend {
     return {
       expectedPartSize: (fileSize) => backend.expectedPartSize(fileSize),
       prepareUpload: (args) => backend.prepareUpload(args),
       getUploadPartUrls: (args) => backend.getUploadPartUrls(args),
-      reportUploadedPart: (args) => {
-        this.reportedFor(args.jobId).add(args.partNumber);
-        return backend.reportUploadedPart(args);
+      reportUploadedPart: async (args) => {
+        const reports = this.reportsFor(args.jobId);
+        reports.inFlight++;
+        try {
+          const answer = await backend.reportUploadedPart(args);
+          reports.landed.add(args.partNumber);
+          return answer;
+        } finally {
+          reports.inFlight--;
+        }
       },
       recordFileSha256: (args) => backend.recordFileSha256(args),
       completeUpload: (args) => backend.completeUpload(args),
@@ -25,15 +38,18 @@ export class PartsReportedHere {
     };
   }
 
-  /** How many of the server's recorded parts of the job this tab did not report. */
-  countOthers(jobId: string, recorded: ReadonlyArray<{ partNumber: number }>): number {
-    const reported = this.reportedFor(jobId);
-    return recorded.filter((part) => !reported.has(part.partNumber)).length;
+  /**
+   * How many of the server's `recorded` parts of the job this tab did not report, or null while
+   * a report from this tab is in flight (the count may already include it).
+   */
+  countOthers(jobId: string, recorded: number): number | null {
+    const { landed, inFlight } = this.reportsFor(jobId);
+    return inFlight > 0 ? null : recorded - landed.size;
   }
 
-  private reportedFor(jobId: string): Set<number> {
-    let reported = this.partNumbersByJob.get(jobId);
-    if (!reported) this.partNumbersByJob.set(jobId, (reported = new Set()));
-    return reported;
+  private reportsFor(jobId: string): Reports {
+    let reports = this.reportsByJob.get(jobId);
+    if (!reports) this.reportsByJob.set(jobId, (reports = { landed: new Set(), inFlight: 0 }));
+    return reports;
   }
 }

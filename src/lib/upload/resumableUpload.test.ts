@@ -5,12 +5,11 @@ import { InProcessFileHasher, type FileHasher } from "./fileHasher";
 import { DEFAULT_UPLOAD_OPTIONS, type UploadOptions } from "./options";
 import { InProcessPartHasher, type PartHasher } from "./partHasher";
 import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot } from "./resumableUpload";
-import { FakeStorage, FakeUploadBackend } from "./testing/fakeStorage";
+import { FakeStorage, FakeUploadBackend, type FakeSession } from "./testing/fakeStorage";
 import { FaultInjectingTransport, type Fault, type FaultPlan } from "./testing/faultInjectingTransport";
 import type { PartTransport } from "./partTransport";
 import { ManualNetworkStatus } from "./testing/manualNetworkStatus";
 import { mixedSeed, randomFile, seededRandom } from "./testing/seededRandom";
-import type { UploadSession } from "./uploadBackend";
 import { UploadError } from "./uploadError";
 
 const JOB_ID = "job-1";
@@ -31,7 +30,7 @@ interface HarnessSetup {
   /** How far the browser's clock is ahead of the server's and storage's (negative: behind). */
   browserClockAheadMs?: number;
   announcedPartSize?: number;
-  session?: (file: File) => UploadSession | null;
+  session?: (file: File) => FakeSession | null;
   fileHasher?: FileHasher;
   partHasher?: PartHasher;
   file?: File;
@@ -1007,8 +1006,8 @@ describe("resumeUpload", { timeout: 10_000 }, () => {
   const RECORDED = [1, 2, 5];
 
   /** A session in which parts 1, 2 and 5 of `file` are already stored and recorded. */
-  function sessionFor(storageRef: { storage?: FakeStorage }, overrides: Partial<UploadSession["fingerprint"]> = {}) {
-    return (file: File): UploadSession => ({
+  function sessionFor(storageRef: { storage?: FakeStorage }, overrides: Partial<FakeSession["fingerprint"]> = {}) {
+    return (file: File): FakeSession => ({
       status: "UPLOADING",
       partSize: PART_SIZE,
       partCount: Math.ceil(file.size / PART_SIZE),

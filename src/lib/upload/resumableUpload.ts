@@ -275,7 +275,7 @@ export class ResumableUpload {
     const plan = { partSize: session.partSize, partCount: session.partCount };
     this.requireUsablePlan(plan);
     const recordedPartNumbers = new Set(
-      session.parts.map((part) => part.partNumber).filter((n) => Number.isInteger(n) && n >= 1 && n <= plan.partCount),
+      session.recordedPartNumbers.filter((n) => Number.isInteger(n) && n >= 1 && n <= plan.partCount),
     );
     // Overlaps the fingerprint check; a file that fails it discards these digests unused.
     const firstParts = missingPartNumbers(plan, recordedPartNumbers).slice(0, this.options.concurrency);

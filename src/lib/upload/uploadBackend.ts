@@ -49,7 +49,8 @@ export interface UploadSession {
   partSize: number;
   partCount: number;
   fingerprint: FileFingerprint;
-  parts: RecordedPart[];
+  /** The parts the server has recorded, which a resume does not send again. */
+  recordedPartNumbers: number[];
 }
 
 export interface UploadBackend {
@@ -70,6 +71,9 @@ export interface UploadBackend {
   recordFileSha256(args: { jobId: string; sha256: string }): Promise<unknown>;
   completeUpload(args: { jobId: string }): Promise<unknown>;
   abortUpload(args: { jobId: string }): Promise<unknown>;
-  /** The upload as the server recorded it, or null when the job has none. */
+  /**
+   * The upload as the server recorded it, with every recorded part number (read from the server
+   * page by page: a plan may have 10,000 parts), or null when the job has none.
+   */
   uploadSession(args: { jobId: string }): Promise<UploadSession | null>;
 }

@@ -77,14 +77,14 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
   const snapshot = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
   const sending = snapshot !== null && !ENDED.includes(snapshot.status);
 
-  // Live, but not while this tab sends: every recorded part would re-send the whole part list.
+  // Live, but not while this tab sends: every recorded part would wake the subscription.
   const session = useQuery(
     api.uploads.uploadSession,
     watchSession && !sending ? { jobId: jobId as Id<"video_jobs"> } : "skip",
   );
   const unfinished = watchSession && session != null && UNFINISHED.includes(session.status) ? session : null;
   const canStart = !sending && (!watchSession || session !== undefined);
-  const uploadingElsewhere = useUploadingElsewhere(unfinished && !sending ? reportedHere.countOthers(jobId, unfinished.parts) : null);
+  const uploadingElsewhere = useUploadingElsewhere(unfinished && !sending ? reportedHere.countOthers(jobId, unfinished.partsRecorded) : null);
 
   // Leaving the page section stops this page's work (sending, hashing, its workers) but not the
   // upload: the server keeps the parts for a resume.
@@ -119,7 +119,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
         ? {
             fileName: unfinished.fingerprint.name,
             fileSize: unfinished.fingerprint.size,
-            partsUploaded: unfinished.parts.length,
+            partsUploaded: unfinished.partsRecorded,
             partsTotal: unfinished.partCount,
             uploadingElsewhere,
             ...(unfinished.idleLimitHours === undefined ? {} : { idleLimitHours: unfinished.idleLimitHours }),

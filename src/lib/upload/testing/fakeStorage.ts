@@ -54,8 +54,11 @@ export interface FakeBackendSetup {
   /** What `expectedPartSize` announces; defaults to `partSize`. */
   announcedPartSize?: number;
   /** An unfinished upload to resume. */
-  session?: UploadSession | null;
+  session?: FakeSession | null;
 }
+
+/** An unfinished upload as the fake server holds it: its recorded parts with their ETags. */
+export type FakeSession = Omit<UploadSession, "recordedPartNumbers"> & { parts: RecordedPart[] };
 
 type Call = { method: string; args: unknown };
 
@@ -154,7 +157,9 @@ export class FakeUploadBackend implements UploadBackend {
 
   async uploadSession(args: { jobId: string }): Promise<UploadSession | null> {
     await this.enter("uploadSession", args);
-    return this.setup.session ?? null;
+    if (!this.setup.session) return null;
+    const { parts: _parts, ...session } = this.setup.session;
+    return { ...session, recordedPartNumbers: [...this.recorded.keys()].sort((a, b) => a - b) };
   }
 
   /** Records the call, yields like a network round trip, and throws a configured failure. */
