@@ -5,6 +5,7 @@
  */
 import { expect, test } from "./support/fixtures";
 import { computePartPlan } from "../convex/lib/partPlan";
+import { expectCleanConsole, watchConsole } from "./support/consoleWatch";
 import { DESKTOP, expectEveryControlNamed, screenshotAtBothWidths } from "./support/jobPage";
 import { proxyStats, setProxyMode } from "./support/proxyControl";
 import { MiB, writeSeededFile } from "./support/testFiles";
@@ -14,6 +15,7 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
   test.setTimeout(120_000);
   const file = await writeSeededFile(filesFolder, "rough-cut.mp4", 12 * MiB, "cancel-job");
   await page.setViewportSize(DESKTOP);
+  const consoleWatch = watchConsole(page);
   const jobId = await openJobAwaitingFile(page);
 
   await setProxyMode({ mode: "pass", throttleBytesPerSecond: 1 * MiB });
@@ -78,4 +80,6 @@ test("canceling the job mid-upload stops the upload and shows the job FAILED (ca
 
   await expectEveryControlNamed(page);
   await screenshotAtBothWidths(page, "failed-canceled");
+  // A cancel is the user's choice: nothing about it is an error in the console.
+  await expectCleanConsole(page, consoleWatch, "cancel");
 });

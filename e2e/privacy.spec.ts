@@ -4,19 +4,22 @@
  * writes the screenshots of the My jobs list.
  */
 import { APP_URL, expect, test, type Browser, type Page } from "./support/fixtures";
-import { KNOWN_VIDEOS } from "./support/oembedStandIn";
+import { expectCleanConsole, watchConsole, type ConsoleWatch } from "./support/consoleWatch";
+import { KNOWN_VIDEOS, serveYouTubeThumbnails } from "./support/oembedStandIn";
 import { DESKTOP, expectEveryControlNamed, jobIdOf, screenshotAtBothWidths, signInAsGuest } from "./support/jobPage";
 
 const ALICE_VIDEO = "dQw4w9WgXcQ";
 const BOB_VIDEO = "aqz-KE-bpKQ";
 
-/** A fresh browser context (its own storage, so its own guest) with one page. */
-async function newGuestPage(browser: Browser): Promise<Page> {
+/** A fresh browser context (its own storage, so its own guest) with one page, its console watched. */
+async function newGuestPage(browser: Browser): Promise<{ page: Page; consoleWatch: ConsoleWatch }> {
   const context = await browser.newContext({ baseURL: APP_URL, viewport: DESKTOP });
+  await serveYouTubeThumbnails(context);
   const page = await context.newPage();
+  const consoleWatch = watchConsole(page);
   await page.goto("/");
   await signInAsGuest(page);
-  return page;
+  return { page, consoleWatch };
 }
 
 /** Creates a job from the video's link and waits for its metadata; returns the job id. */
@@ -47,8 +50,8 @@ async function jobPageText(page: Page, jobId: string): Promise<string> {
 }
 
 test("each guest sees only their own jobs, and another's job reads as not found", async ({ browser }) => {
-  const alice = await newGuestPage(browser);
-  const bob = await newGuestPage(browser);
+  const { page: alice, consoleWatch: aliceConsole } = await newGuestPage(browser);
+  const { page: bob, consoleWatch: bobConsole } = await newGuestPage(browser);
   try {
     const aliceJobs = [await startJob(alice, ALICE_VIDEO), await startJob(alice, ALICE_VIDEO)];
     // One of Alice's jobs canceled, so her list shows a finished job too.
@@ -77,6 +80,10 @@ test("each guest sees only their own jobs, and another's job reads as not found"
     expect(await jobPageText(alice, bobJobs[0]!)).toBe(unknown);
     await expect(alice.getByText(titleOf(BOB_VIDEO))).toHaveCount(0);
     await expect(alice.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
+
+    // Reading as not found is no error either, for the browser or the app.
+    await expectCleanConsole(bob, bobConsole, "another's job");
+    await expectCleanConsole(alice, aliceConsole, "another's job");
 
     // Still there for its owner.
     await alice.goto(`/jobs/${aliceJobs[0]}`);

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { BrowserContext } from "@playwright/test";
 
 /** YouTube answers 401 for it, as for a private video: the job gets metadata derived from the id. */
 export const PRIVATE_VIDEO = "9bZkp7q19f0";
@@ -89,4 +90,20 @@ export async function startOEmbedStandIn(): Promise<{ endpoint: string; requests
     requests: () => requests,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * YouTube's thumbnail host (`i.ytimg.com`), answered in the browser with a plain picture: it is
+ * out of reach here too, and a failed image load is a console error in Chromium.
+ */
+export async function serveYouTubeThumbnails(context: BrowserContext): Promise<void> {
+  await context.route("https://i.ytimg.com/**", (route) =>
+    route.fulfill({
+      contentType: "image/svg+xml",
+      body:
+        '<svg xmlns="http://www.w3.org/2000/svg" width="480" height="360" viewBox="0 0 480 360">' +
+        '<defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="#5c6bc0"/><stop offset="1" stop-color="#c2185b"/></linearGradient></defs>' +
+        '<rect width="480" height="360" fill="url(#g)"/><path d="M205 140v80l70-40z" fill="#fff" opacity=".9"/></svg>',
+    }),
+  );
 }

@@ -55,7 +55,7 @@ export async function recordedProgressValues(page: Page): Promise<number[]> {
 }
 
 /** A Convex client signed in as the page's guest, reading the same data the page reads. */
-async function clientAsPage(page: Page): Promise<ConvexHttpClient> {
+export async function clientAsPage(page: Page): Promise<ConvexHttpClient> {
   const token = await page.evaluate(() => {
     for (let i = 0; i < localStorage.length; i++) {
       const key = localStorage.key(i);
