@@ -8,7 +8,9 @@ import { convexTest, type TestConvexForDataModel } from "convex-test";
 import { makeFunctionReference, type GenericActionCtx, type GenericDataModel, type UserIdentity } from "convex/server";
 import { jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { canonicalFunctionPath, type ConvexProject, type FunctionKind, type RegisteredFunction } from "./loadProject";
+import { convexTestTransactionLimits, installConvexLimits } from "./limits";
 import type { Logger } from "./log";
+import { runOutsideTransaction } from "./transactionContext";
 import { installWriteObserver, runObservingWrites } from "./writeObserver";
 
 export type FunctionOutcome =
@@ -34,8 +36,13 @@ export class FunctionExecutor {
     private readonly log: Logger,
   ) {
     // The project's data model is only known at run time.
-    this.t = convexTest(project.schema, project.modules) as unknown as TestConvexForDataModel<GenericDataModel>;
+    this.t = convexTest({
+      schema: project.schema,
+      modules: project.modules,
+      transactionLimits: convexTestTransactionLimits(),
+    }) as unknown as TestConvexForDataModel<GenericDataModel>;
     installWriteObserver();
+    installConvexLimits();
   }
 
   /** The function a path names, or why a caller may not run it. */
@@ -108,7 +115,7 @@ export class FunctionExecutor {
       // auth) while the Request keeps its real URL and headers.
       await runObservingWrites(this.onWrite, () =>
         accessor.action(async (ctx) => {
-          response = await handler(ctx, request);
+          response = await runOutsideTransaction(() => handler(ctx, request));
           return null;
         }),
       );
@@ -128,7 +135,7 @@ export class FunctionExecutor {
       this.log.info(`[convex] ${what} threw ConvexError ${error.message}`);
       return { success: false, errorMessage: `Uncaught ConvexError: ${error.message}`, errorData: error.data };
     }
-    this.log.error(`[convex] ${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    this.log.error(`[convex] ${what} failed: ${isErrorLike(error) ? (error.stack ?? error.message) : String(error)}`);
     return { success: false, errorMessage: `Uncaught ${describeError(error)}` };
   }
 }
@@ -145,11 +152,18 @@ function decodeArgs(encoded: JSONValue | undefined): FunctionArgs | Error {
   }
 }
 
-/** ConvexError is recognized by its symbol, which survives duplicated copies of `convex/values`. */
+/**
+ * ConvexError is recognized by its symbol, which survives duplicated copies of `convex/values`
+ * and the isolate's own realm (where `instanceof Error` is false for this process's Error).
+ */
 function isConvexError(error: unknown): error is Error & { data: Value } {
-  return error instanceof Error && Symbol.for("ConvexError") in error && "data" in error;
+  return isErrorLike(error) && Symbol.for("ConvexError") in error && "data" in error;
+}
+
+function isErrorLike(error: unknown): error is Error {
+  return typeof error === "object" && error !== null && typeof (error as Error).message === "string";
 }
 
 function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return isErrorLike(error) ? `${error.name}: ${error.message}` : String(error);
 }

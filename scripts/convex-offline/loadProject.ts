@@ -1,8 +1,12 @@
 /**
- * Loads a Convex functions folder the way the Convex CLI sees it: which modules are
- * function modules, what each export is (query/mutation/action, public/internal), the
- * schema, the HTTP router, the cron jobs and the auth providers. The modules map it builds
- * is what `convexTest(schema, modules)` executes.
+ * Loads a Convex functions folder the way a push does: `bundleConvex()` bundles it exactly as
+ * the CLI would (refusing to start, naming the modules, where a push would fail), the
+ * default-runtime modules are evaluated from that bundle in an isolate (`isolate.ts`), and
+ * `"use node"` modules are imported from source into this Node process. It then reads what
+ * each export is (query/mutation/action, public/internal), the schema, the HTTP router, the
+ * cron jobs and the auth providers. The modules map it builds is what
+ * `convexTest(schema, modules)` executes; every function in it runs under Convex's time
+ * limits (`limits.ts`).
  */
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
@@ -10,7 +14,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { GenericSchema, HttpRouter, SchemaDefinition } from "convex/server";
 import type { JSONValue } from "convex/values";
+import { bundleConvex, ConvexBundleError, type ConvexRuntime } from "../convex-bundle/bundleConvex";
 import type { CronSchedule } from "./cronSchedule";
+import { createIsolateContext, loadBundleInIsolate } from "./isolate";
+import { functionKindOf, limitModuleFunctions } from "./limits";
 
 export type FunctionKind = "query" | "mutation" | "action";
 
@@ -19,6 +26,7 @@ export type RegisteredFunction = {
   path: string;
   kind: FunctionKind;
   visibility: "public" | "internal";
+  runtime: ConvexRuntime;
 };
 
 export type CronJob = { identifier: string; functionPath: string; args: JSONValue; schedule: CronSchedule };
@@ -46,40 +54,82 @@ export type ConvexProject = {
 const ENTRY_POINT_EXTENSIONS = [".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".jsx"];
 const GENERATED_DIR = "_generated";
 
-export async function loadProject(functionsDir: string): Promise<ConvexProject> {
+export class ProjectLoadError extends Error {
+  constructor(
+    message: string,
+    /** The functions-folder modules at fault. */
+    readonly modules: string[],
+  ) {
+    super(message);
+    this.name = "ProjectLoadError";
+  }
+}
+
+export type LoadProjectOptions = {
+  /** The deployment's environment variables: the default runtime's `process.env`. */
+  env?: Record<string, string | undefined>;
+};
+
+export async function loadProject(functionsDir: string, options: LoadProjectOptions = {}): Promise<ConvexProject> {
   const root = path.resolve(functionsDir);
   if (!existsSync(path.join(root, GENERATED_DIR))) {
     throw new Error(
       `${root} has no ${GENERATED_DIR}/ folder: run \`npx convex codegen --system-udfs --typecheck disable\` first.`,
     );
   }
+  const bundle = await bundleForPush(root);
+  const runtimeOf = new Map<string, ConvexRuntime>();
+  for (const [runtime, files] of Object.entries(bundle.entryPoints) as [ConvexRuntime, string[]][]) {
+    for (const file of files) runtimeOf.set(stripExtension(toPosix(path.relative(root, file))), runtime);
+  }
+  const isolate = createIsolateContext(options.env ?? {});
+  const loadFromBundle = loadBundleInIsolate(isolate, bundle.modules);
+
   const files = await listFiles(root);
   const modules: Record<string, () => Promise<unknown>> = {};
   const functionModules = new Map<string, string>();
   for (const file of files) {
     const relative = toPosix(path.relative(root, file));
-    const isGenerated = relative.startsWith(`${GENERATED_DIR}/`);
-    if (isGenerated ? !/\.(js|ts)$/.test(relative) || relative.endsWith(".d.ts") : !isFunctionModule(relative)) {
+    if (relative.startsWith(`${GENERATED_DIR}/`)) {
+      if (/\.(js|ts)$/.test(relative) && !relative.endsWith(".d.ts")) modules[toPosix(file)] = () => importFile(file);
       continue;
     }
-    modules[toPosix(file)] = () => importFile(file);
-    if (!isGenerated) functionModules.set(stripExtension(relative), file);
+    if (isFunctionModule(relative) && runtimeOf.has(stripExtension(relative))) {
+      functionModules.set(stripExtension(relative), file);
+    }
   }
 
   const functions = new Map<string, RegisteredFunction>();
   const failedModules = new Map<string, unknown>();
   const exportsByModule = new Map<string, Record<string, unknown>>();
   for (const [modulePath, file] of functionModules) {
+    const runtime = runtimeOf.get(modulePath) ?? "isolate";
     try {
-      const exported = (await importFile(file)) as Record<string, unknown>;
+      const exported =
+        runtime === "isolate"
+          ? loadFromBundle(`${modulePath}.js`)
+          : ((await importFile(file)) as Record<string, unknown>);
+      limitModuleFunctions(modulePath, exported, { runtime, actionTimeouts: true });
       exportsByModule.set(modulePath, exported);
+      modules[toPosix(file)] = () => Promise.resolve(exported);
       for (const [exportName, value] of Object.entries(exported)) {
-        const registered = describeFunction(`${modulePath}:${exportName}`, value);
+        const registered = describeFunction(`${modulePath}:${exportName}`, value, runtime);
         if (registered) functions.set(registered.path, registered);
       }
     } catch (error) {
       failedModules.set(modulePath, error);
+      modules[toPosix(file)] = () => Promise.reject(error as Error);
     }
+  }
+  const nodeTransactions = [...functions.values()].filter((fn) => fn.runtime === "node" && fn.kind !== "action");
+  if (nodeTransactions.length > 0) {
+    // Convex's push refuses these: a "use node" module may only define actions.
+    throw new ProjectLoadError(
+      nodeTransactions
+        .map((fn) => `\`${fn.path}\` is a ${fn.kind}: only actions can be defined in a "use node" module.`)
+        .join("\n"),
+      [...new Set(nodeTransactions.map((fn) => fn.path.split(":")[0] ?? fn.path))],
+    );
   }
 
   return {
@@ -96,6 +146,22 @@ export async function loadProject(functionsDir: string): Promise<ConvexProject> 
   };
 }
 
+/** The push's bundle, or a refusal to start that names the modules a push would fail on. */
+async function bundleForPush(root: string) {
+  try {
+    return await bundleConvex(root);
+  } catch (error) {
+    if (!(error instanceof ConvexBundleError)) throw error;
+    const modules = error.files.map((file) => toPosix(path.isAbsolute(file) ? path.relative(root, file) : file));
+    throw new ProjectLoadError(
+      `A push of ${root} would fail, so the offline backend does not start.\n` +
+        (modules.length > 0 ? `Modules at fault: ${modules.join(", ")}\n` : "") +
+        error.message,
+      modules,
+    );
+  }
+}
+
 /** "messages" → "messages:default", "messages.js:list" → "messages:list" (the client's canonical form). */
 export function canonicalFunctionPath(udfPath: string): string {
   const separator = udfPath.lastIndexOf(":");
@@ -104,18 +170,11 @@ export function canonicalFunctionPath(udfPath: string): string {
   return `${modulePath.replace(/\.js$/, "")}:${exportName}`;
 }
 
-function describeFunction(functionPath: string, value: unknown): RegisteredFunction | undefined {
-  if (typeof value !== "function" && (typeof value !== "object" || value === null)) return undefined;
-  const flags = value as { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean };
-  const kind: FunctionKind | undefined = flags.isQuery
-    ? "query"
-    : flags.isMutation
-      ? "mutation"
-      : flags.isAction
-        ? "action"
-        : undefined;
+function describeFunction(functionPath: string, value: unknown, runtime: ConvexRuntime): RegisteredFunction | undefined {
+  const kind = functionKindOf(value);
   if (kind === undefined) return undefined;
-  return { path: functionPath, kind, visibility: flags.isPublic ? "public" : "internal" };
+  const visibility = (value as { isPublic?: boolean }).isPublic ? "public" : "internal";
+  return { path: functionPath, kind, visibility, runtime };
 }
 
 function readCrons(cronsExport: unknown): CronJob[] {

@@ -60,8 +60,9 @@ export async function startOfflineBackend(options: OfflineBackendOptions): Promi
   try {
     convexUrl = `http://127.0.0.1:${await listen(apiServer, options.port)}`;
     siteUrl = `http://127.0.0.1:${await listen(siteServer, options.sitePort)}`;
-    restoreEnv = setProcessEnv({ ...options.env, CONVEX_CLOUD_URL: convexUrl, CONVEX_SITE_URL: siteUrl });
-    project = await loadProject(options.functionsDir);
+    const env = { ...options.env, CONVEX_CLOUD_URL: convexUrl, CONVEX_SITE_URL: siteUrl };
+    restoreEnv = setProcessEnv(env);
+    project = await loadProject(options.functionsDir, { env });
   } catch (error) {
     await release();
     throw error;
