@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { ARTIFACT_KINDS } from "./artifactKinds";
+import { isCrc32cChecksum } from "./crc32c";
 
 export const WORKER_ROUTES = {
   info: "/worker/info",
@@ -52,6 +53,13 @@ export const claimResponse = z.object({
       leaseSeconds: finite.positive(),
       maxVideoSeconds: finite.positive(),
       source: z.object({ url: z.string().url(), bytes: nonNegative, sha256: z.string().optional() }),
+      /**
+       * The stored source's CRC32C as S3 writes it (`x-amz-checksum-crc32c`: base64 of the 4
+       * big-endian bytes), combined from the checksums storage verified on each part. The worker
+       * recomputes it while downloading and fails the job as `integrity` when they differ;
+       * absent (a job uploaded without part checksums), the source is not checked.
+       */
+      sourceCrc32c: z.string().refine(isCrc32cChecksum, "not a base64 CRC32C").optional(),
     })
     .nullable(),
 });

@@ -1,6 +1,7 @@
 /**
- * Runs one claimed job from source to READY: download through the presigned GET, verify the
- * browser's SHA-256, probe, produce every artifact, upload each through a presigned PUT and
+ * Runs one claimed job from source to READY: download through the presigned GET (hashing the
+ * bytes as they arrive: CRC32C, checked against the claim's `sourceCrc32c`, and SHA-256, the
+ * source's identity), probe, produce every artifact, upload each through a presigned PUT and
  * record it, then complete. A heartbeat (`jobHeartbeat.ts`) keeps the lease alive and carries
  * the progress; when it reports the job canceled (or the lease lost), the work stops and nothing
  * more is written.
@@ -8,17 +9,18 @@
  * that folder included) stops the heartbeat and settles the job through the one failure path,
  * so a claim is never left behind with its lease still being renewed.
  */
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { CRC32C_INITIAL, crc32cToBase64, crc32cUpdate } from "../../convex/lib/crc32c";
 import { WORKER_FAILURE_CODES, type ClaimedJob, type WorkerFailureCode } from "../../convex/lib/workerProtocol";
 import { PipelineError } from "./pipeline/pipelineError";
 import { mediaRecord, probeVideo } from "./pipeline/probeVideo";
 import { produceArtifacts, type ProducedArtifact } from "./pipeline/produceArtifacts";
-import { sha256File } from "./pipeline/sha256File";
 import { JobStopped, startJobHeartbeat } from "./jobHeartbeat";
 import { StaleClaimError, type WorkerApi } from "./workerApiClient";
 import type { WorkerLog } from "./workerLog";
@@ -51,16 +53,19 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
     workDir = await mkdtemp(join(deps.workRoot ?? tmpdir(), `reeldrop-${job.jobId}-`));
     heartbeat.report("download", 0);
     const sourcePath = join(workDir, "source");
-    await downloadSource(send, job.source.url, sourcePath, job.source.bytes, stop.signal, (pct) =>
+    const source = await downloadSource(send, job.source.url, sourcePath, job.source.bytes, stop.signal, (pct) =>
       heartbeat.report("download", pct),
     );
-    if (job.source.sha256) {
-      heartbeat.report("verify", 0);
-      const actual = await sha256File(sourcePath, { signal: stop.signal });
-      if (actual !== job.source.sha256.toLowerCase()) {
-        throw new PipelineError("integrity", "The stored file's SHA-256 does not match the one the browser computed.");
-      }
+    if (job.sourceCrc32c !== undefined && source.crc32c !== job.sourceCrc32c) {
+      throw new PipelineError("integrity", "The stored file's CRC32C does not match the checksums of the parts that were uploaded.");
     }
+    log.info("source downloaded", {
+      jobId: job.jobId,
+      bytes: source.bytes,
+      crc32c: source.crc32c,
+      crc32cChecked: job.sourceCrc32c !== undefined,
+      sha256: source.sha256,
+    });
     heartbeat.report("probe", 0);
     const media = await probeVideo(sourcePath, { maxDurationSec: job.maxVideoSeconds, signal: stop.signal });
     await heartbeat.beatNow(mediaRecord(media));
@@ -126,6 +131,10 @@ function workerFailureCode(error: PipelineError): WorkerFailureCode {
     : "processing_error";
 }
 
+/** What the download saw: its size, CRC32C (base64, as `x-amz-checksum-crc32c`) and SHA-256 (hex). */
+type DownloadedSource = { bytes: number; crc32c: string; sha256: string };
+
+/** Streams the source to `path`, hashing each chunk on its way: the file is never read again for it. */
 async function downloadSource(
   send: typeof fetch,
   url: string,
@@ -133,21 +142,26 @@ async function downloadSource(
   expectedBytes: number,
   signal: AbortSignal,
   onProgress: (pct: number) => void,
-): Promise<void> {
+): Promise<DownloadedSource> {
   const response = await send(url, { signal });
   if (!response.ok || response.body === null) {
     throw new Error(`Downloading the source failed with HTTP ${response.status}`);
   }
   let received = 0;
+  let crc = CRC32C_INITIAL;
+  const sha256 = createHash("sha256");
   const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
   body.on("data", (chunk: Buffer) => {
     received += chunk.length;
+    crc = crc32cUpdate(crc, chunk);
+    sha256.update(chunk);
     if (expectedBytes > 0) onProgress((100 * received) / expectedBytes);
   });
   await pipeline(body, createWriteStream(path), { signal });
   if (expectedBytes > 0 && received !== expectedBytes) {
     throw new PipelineError("integrity", `Expected ${expectedBytes} bytes of source but received ${received}.`);
   }
+  return { bytes: received, crc32c: crc32cToBase64(crc), sha256: sha256.digest("hex") };
 }
 
 async function uploadArtifacts(

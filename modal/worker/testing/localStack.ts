@@ -16,7 +16,12 @@ import { RIGHTS_STATEMENT } from "../../../convex/lib/rightsStatement";
 import type { JobStatus } from "../../../convex/lib/jobStatus";
 import { startDevStack, type StackEndpoints } from "../../../scripts/dev/devStack";
 
-export type LocalStack = { endpoints: StackEndpoints; stop(): Promise<void> };
+export type LocalStack = {
+  endpoints: StackEndpoints;
+  /** The embedded S3 server's folder (`npm run dev` keeps it in its state folder, `s3/`). */
+  storageDirectory: string;
+  stop(): Promise<void>;
+};
 
 export async function startLocalStack(functionEnv: Record<string, string> = {}): Promise<LocalStack> {
   const stateDir = await mkdtemp(path.join(tmpdir(), "reeldrop-worker-stack-"));
@@ -35,6 +40,7 @@ export async function startLocalStack(functionEnv: Record<string, string> = {}):
   });
   return {
     endpoints: stack.endpoints,
+    storageDirectory: path.join(stateDir, "s3"),
     async stop() {
       await stack.stop();
       await rm(stateDir, { recursive: true, force: true });
