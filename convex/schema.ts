@@ -69,6 +69,18 @@ export default defineSchema({
     reportedAt: v.number(),
   }).index("by_job_and_part", ["jobId", "partNumber"]),
 
+  /**
+   * How many parts an upload has recorded, split over `PART_COUNT_SHARDS` rows by part number
+   * (`model/uploadParts.ts`): the session another tab watches reads these few rows instead of
+   * every part, and the parts a browser reports at once land on different rows, so they do not
+   * conflict. Deleted with the parts.
+   */
+  upload_part_counts: defineTable({
+    jobId: v.id("video_jobs"),
+    shard: v.number(),
+    count: v.number(),
+  }).index("by_job_and_shard", ["jobId", "shard"]),
+
   video_artifacts: defineTable(vv.artifactFields).index("by_job_kind_index", ["jobId", "kind", "index"]),
 
   /** The audit timeline: one row per status change. */

@@ -556,19 +556,24 @@ describe("abortUpload", () => {
 describe("recorded parts are deleted once the upload no longer needs them", () => {
   const partRows = (t: ConvexTestHarness, jobId: Id<"video_jobs">) =>
     t.run(async (ctx) => (await ctx.db.query("upload_parts").collect()).filter((part) => part.jobId === jobId).length);
+  const countRows = (t: ConvexTestHarness, jobId: Id<"video_jobs">) =>
+    t.run(async (ctx) => (await ctx.db.query("upload_part_counts").collect()).filter((row) => row.jobId === jobId).length);
 
   test("after the upload completes, and after one that fails", async () => {
     const completed = await jobWithEveryPartUploaded(16 * MiB + 10);
     expect(await partRows(completed.t, completed.jobId)).toBe(3);
+    expect(await countRows(completed.t, completed.jobId)).toBe(3);
     await completed.as.action(api.uploads.completeUpload, { jobId: completed.jobId });
     await completed.t.finishAllScheduledFunctions(() => {});
     expect(await statusOf(completed.t, completed.jobId)).toBe("UPLOADED");
     expect(await partRows(completed.t, completed.jobId)).toBe(0);
+    expect(await countRows(completed.t, completed.jobId)).toBe(0);
 
     const canceled = await jobWithEveryPartUploaded(16 * MiB + 10);
     await canceled.as.mutation(api.jobs.cancel, { jobId: canceled.jobId });
     await canceled.t.finishAllScheduledFunctions(() => {});
     expect(await partRows(canceled.t, canceled.jobId)).toBe(0);
+    expect(await countRows(canceled.t, canceled.jobId)).toBe(0);
   }, 30_000);
 
   test(`in batches of ${PART_DELETE_BATCH}, leaving other jobs' parts alone`, async () => {

@@ -10,6 +10,7 @@ import { ConvexError } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { api } from "../_generated/api";
 import { insertCreatedJob, transitionJob } from "../model/jobTransitions";
+import { openUploadSession, startSigningParts } from "../model/uploadSessions";
 import { createS3Client } from "../model/s3Client";
 import { RIGHTS_STATEMENT } from "../lib/rightsStatement";
 import { MAX_PARTS_PER_URL_REQUEST, computePartPlan, partRange } from "../lib/partPlan";
@@ -55,6 +56,32 @@ export async function insertJobAwaitingUpload(
     });
     return jobId;
   });
+}
+
+/**
+ * A job in UPLOADING with the plan for a file of `fileSize` bytes and no part recorded, written
+ * without storage (a made-up upload id): for tests of the database side only.
+ */
+export async function insertUploadingJob(
+  t: ConvexTestHarness,
+  ownerId: Id<"users">,
+  fileSize: number,
+): Promise<Id<"video_jobs">> {
+  const jobId = await insertJobAwaitingUpload(t, ownerId);
+  await t.run(async (ctx) => {
+    await openUploadSession(ctx, ownerId, jobId, {
+      uploadId: "upload-1",
+      key: `sources/${jobId}/source`,
+      ...computePartPlan(fileSize),
+      fileName: "holiday.mp4",
+      fileSize,
+      fileType: "video/mp4",
+      lastModified: 0,
+      startedAt: Date.now(),
+    });
+    await startSigningParts(ctx, ownerId, jobId, [1]);
+  });
+  return jobId;
 }
 
 export const readJob = (t: ConvexTestHarness, jobId: Id<"video_jobs">) =>
