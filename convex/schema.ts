@@ -48,8 +48,9 @@ export default defineSchema({
     .index("by_status_and_upload_start", ["status", "upload.startedAt"]),
 
   /**
-   * Fixed-window counters of deployment-wide limits, one row per limit (`oembed_lookups`:
-   * `model/intakeLimits.ts`); a new window resets the count.
+   * Fixed-window counters of deployment-wide limits, a few rows per limit so that concurrent
+   * writers rarely share one (`oembed_lookups/0` … `/7`: `model/intakeLimits.ts`); a new window
+   * resets a row's count.
    */
   rate_limit_windows: defineTable({
     name: v.string(),
