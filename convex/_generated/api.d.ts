@@ -21,6 +21,7 @@ import type * as jobs from "../jobs.js";
 import type * as lib_appErrors from "../lib/appErrors.js";
 import type * as lib_artifactKinds from "../lib/artifactKinds.js";
 import type * as lib_constantTimeEqual from "../lib/constantTimeEqual.js";
+import type * as lib_crc32c from "../lib/crc32c.js";
 import type * as lib_downloadFileName from "../lib/downloadFileName.js";
 import type * as lib_failures from "../lib/failures.js";
 import type * as lib_jobStatus from "../lib/jobStatus.js";
@@ -80,6 +81,7 @@ declare const fullApi: ApiFromModules<{
   "lib/appErrors": typeof lib_appErrors;
   "lib/artifactKinds": typeof lib_artifactKinds;
   "lib/constantTimeEqual": typeof lib_constantTimeEqual;
+  "lib/crc32c": typeof lib_crc32c;
   "lib/downloadFileName": typeof lib_downloadFileName;
   "lib/failures": typeof lib_failures;
   "lib/jobStatus": typeof lib_jobStatus;
