@@ -22,6 +22,7 @@
 import { expect, test, type Page } from "./support/fixtures";
 import { proxyStats, setProxyMode, stopStorageFor, waitForStorageBack } from "./support/proxyControl";
 import { sourceKey, storedObjectDigest } from "./support/storedObject";
+import { lostParts } from "./support/storedParts";
 import { MiB, writeSeededFile } from "./support/testFiles";
 import { fileInput, jobTimeline, openJobAwaitingFile, panelState, uploadPanel } from "./support/uploadPage";
 
@@ -118,6 +119,11 @@ test("drill upload-faults: storage stopped for 10 s, offline and back, two reloa
   const stored = await storedObjectDigest(sourceKey(jobId));
   expect(stored.size).toBe(file.size);
   expect(stored.sha256).toBe(file.sha256);
+  // Measured, part by part: which of the file's parts storage lacks or holds other bytes for.
+  const lost = await lostParts(sourceKey(jobId), file.path, file.size, 8 * MiB);
+  expect(lost.parts).toBe(state.partsTotal);
+  expect(lost.lostParts).toEqual([]);
+  expect(lost.lostBytes).toBe(0);
   await expect
     .poll(async () => (await jobTimeline(page, jobId)).filter((event) => event.to === "UPLOADED").length)
     .toBe(1);
@@ -142,6 +148,8 @@ test("drill upload-faults: storage stopped for 10 s, offline and back, two reloa
     partPutsCutByReloads: cutByReloads,
     partPuts: stats.partPuts.length,
     parts: state.partsTotal,
+    lostParts: lost.lostParts.length,
+    lostBytes: lost.lostBytes,
     bytesForwardedMiB: +(stats.bytesForwarded / MiB).toFixed(1),
     seconds: +((Date.now() - startedAt) / 1000).toFixed(1),
   };
@@ -150,6 +158,7 @@ test("drill upload-faults: storage stopped for 10 s, offline and back, two reloa
   console.log(
     `drill upload-faults: ${figures.outageSeconds} s outage + 1 offline period + 2 reloads injected ` +
       `(${cutByOutage + cutOffline + cutByReloads.reduce((a, b) => a + b, 0)} part PUTs cut), ` +
-      `object byte-identical (${file.size / MiB} MiB, sha256 ${file.sha256.slice(0, 12)}…), 0 lost`,
+      `stored ${lost.storedBytes} of ${file.size} bytes, sha256 ${stored.sha256 === file.sha256 ? "identical" : "different"} ` +
+      `(${stored.sha256.slice(0, 12)}…), ${lost.lostParts.length} of ${lost.parts} parts lost (${lost.lostBytes} bytes)`,
   );
 });
