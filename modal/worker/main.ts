@@ -16,17 +16,12 @@
 import { parseArgs } from "node:util";
 import { ConvexClient } from "convex/browser";
 import WebSocket from "ws";
-import { api as convexApi } from "../../convex/_generated/api";
 import { createClaimLoop, drainLoop } from "./claimLoop";
 import { checkFfmpegBinaries, FfmpegUnavailableError } from "./pipeline/ffmpegBinaries";
+import { wakeOnQueue } from "./queueWake";
 import { createWorkerApiClient } from "./workerApiClient";
 import { createWorkerLog } from "./workerLog";
 import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
-
-/** The longest wait between looks at a due time whose claims keep finding nothing. */
-const MAX_RECHECK_MS = 30_000;
-/** The longest single timer towards a due time. */
-const MAX_TIMER_MS = 60 * 60_000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { drain: { type: "boolean", default: false } } });
@@ -77,35 +72,16 @@ async function main(): Promise<number> {
   const { convexUrl } = await api.info();
   if (convexUrl === null) throw new WorkerSettingsError("The deployment did not report its Convex URL.");
   const client = new ConvexClient(convexUrl, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket });
-  let wakeTimer: NodeJS.Timeout | undefined;
-  // A job backing off after a retry, or a lease that may run out, has a known time: wake then.
-  // While the answer stays a time in the past, the claims found nothing (Convex's clock behind
-  // ours, or the slots busy): look again later, backing off, until the answer changes.
-  const wakeAt = (at: number, recheckMs: number) => {
-    clearTimeout(wakeTimer);
-    const delay = at - Date.now();
-    if (delay <= 0) loop.wake();
-    // Capped: a far-off time (a long backoff) is looked at again in steps, and Node would
-    // fire a delay over 2^31 - 1 ms at once.
-    wakeTimer = setTimeout(
-      () => wakeAt(at, delay > 0 ? recheckMs : Math.min(2 * recheckMs, MAX_RECHECK_MS)),
-      delay > 0 ? Math.min(delay + 50, MAX_TIMER_MS) : recheckMs,
-    );
-  };
-  const unsubscribe = client.onUpdate(
-    convexApi.workerQueue.nextClaimableAt,
-    { workerSecret: settings.workerSecret },
-    (nextClaimableAt) => {
-      clearTimeout(wakeTimer);
-      if (nextClaimableAt !== null) wakeAt(nextClaimableAt, 1_000);
-    },
-    (error) => log.warn("queue subscription failed", { cause: error.message }),
-  );
+  const unsubscribe = wakeOnQueue({
+    client,
+    workerSecret: settings.workerSecret,
+    wake: () => loop.wake(),
+    onError: (error) => log.warn("queue subscription failed", { cause: error.message }),
+  });
   log.info("worker started", { concurrency: settings.concurrency, ffmpegThreads: settings.ffmpegThreads });
 
   await signaled;
   unsubscribe();
-  clearTimeout(wakeTimer);
   await windDown();
   await client.close();
   return 0;
