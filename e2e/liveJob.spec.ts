@@ -31,7 +31,7 @@ import {
 import { setProxyMode } from "./support/proxyControl";
 import { sourceKey, storedObjectDigest } from "./support/storedObject";
 import { MiB, type TestFile } from "./support/testFiles";
-import { writeTestVideo } from "./support/testVideo";
+import { TEST_VIDEO, writeTestVideo } from "./support/testVideo";
 import {
   fileInput,
   jobArtifacts,
@@ -144,7 +144,12 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
         "Loading the storyboard",
       );
     }
-    // No two players or download buttons share a name (the first clip plays above the storyboard too).
+    // No player looks empty before it plays: every video has a picture, the audio its length.
+    for (const player of await page.locator("video").all()) await expect(player).toHaveAttribute("poster", /^http/);
+    const audio = page.getByRole("region", { name: "Audio track" }).locator("audio");
+    await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.duration)).toBeCloseTo(TEST_VIDEO.durationSec, 0);
+    expect(await audio.evaluate((element: HTMLAudioElement) => element.paused && element.currentTime === 0)).toBe(true);
+    // No two players or download buttons share a name.
     for (const selector of ["video", "audio", "button.button-download"]) {
       const names = await page.locator(selector).evaluateAll((elements) =>
         elements.map((element) => element.getAttribute("aria-label") ?? element.textContent),
@@ -231,10 +236,25 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
 
 /** The artifact's card is on screen and its picture or player has loaded what it shows. */
 async function expectShownInGallery(page: Page, artifact: ArtifactView): Promise<void> {
+  const label = `${artifact.kind} ${artifact.index}`;
+  if (artifact.kind === "clip_poster") {
+    // Not a card of its own: the picture its clip's player shows before it plays.
+    const clipCard = page.getByTestId(artifactTestId({ kind: "clip", index: artifact.index }));
+    await expect(clipCard.getByRole("button", { name: `Download poster of clip ${artifact.index + 1}` })).toBeVisible();
+    const poster = await clipCard.locator("video").getAttribute("poster");
+    expect(poster, label).toMatch(/^http/);
+    const posterWidth = await page.evaluate(async (src) => {
+      const image = new Image();
+      image.src = src;
+      await image.decode();
+      return image.naturalWidth;
+    }, poster!);
+    expect(posterWidth, label).toBe(artifact.width);
+    return;
+  }
   const card = page.getByTestId(artifactTestId(artifact));
   await card.scrollIntoViewIfNeeded();
   await expect(card).toBeVisible();
-  const label = `${artifact.kind} ${artifact.index}`;
   if (artifact.kind === "clip") {
     const player = card.locator("video");
     await expect.poll(() => player.evaluate((element: HTMLVideoElement) => element.readyState), { message: label }).toBeGreaterThan(0);

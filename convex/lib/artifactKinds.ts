@@ -6,6 +6,8 @@ export const ARTIFACT_KINDS = [
   "storyboard",
   "storyboard_vtt",
   "clip",
+  /** One per clip, `index` as the clip's: the clip's first frame, its player's poster. */
+  "clip_poster",
   "audio",
 ] as const;
 
@@ -18,6 +20,7 @@ export const ARTIFACT_FILE_EXTENSIONS: Readonly<Record<ArtifactKind, string>> = 
   storyboard: "jpg",
   storyboard_vtt: "vtt",
   clip: "mp4",
+  clip_poster: "jpg",
   audio: "m4a",
 };
 
@@ -28,6 +31,7 @@ export const ARTIFACT_CONTENT_TYPES: Readonly<Record<ArtifactKind, string>> = {
   storyboard: "image/jpeg",
   storyboard_vtt: "text/vtt",
   clip: "video/mp4",
+  clip_poster: "image/jpeg",
   audio: "audio/mp4",
 };
 

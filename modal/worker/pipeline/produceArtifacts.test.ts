@@ -51,6 +51,7 @@ describe.each(playable)("produceArtifacts on %s", (name) => {
     expect(count("storyboard_vtt")).toBe(1);
     expect(count("clip")).toBeGreaterThanOrEqual(1);
     expect(count("clip")).toBeLessThanOrEqual(3);
+    expect(count("clip_poster")).toBe(count("clip"));
     expect(count("audio")).toBe(facts.hasAudio ? 1 : 0);
 
     for (const artifact of run.artifacts) {
@@ -65,7 +66,7 @@ describe.each(playable)("produceArtifacts on %s", (name) => {
 
   it("writes JPEG stills, sheets and clips at the sizes it reports, in display orientation", async () => {
     const pictures = run.artifacts.filter((artifact) =>
-      ["poster", "thumbnail", "storyboard", "clip"].includes(artifact.kind),
+      ["poster", "thumbnail", "storyboard", "clip", "clip_poster"].includes(artifact.kind),
     );
     for (const artifact of pictures) {
       const video = videoStream((await probeFile(artifact.path)).streams);
@@ -135,6 +136,16 @@ describe.each(playable)("produceArtifacts on %s", (name) => {
       expect((clip.startSec ?? 0) + (clip.durationSec ?? 0)).toBeLessThanOrEqual(
         facts.durationSec + frameSec,
       );
+    }
+  });
+
+  it("gives every clip a poster: its first frame, at its size", async () => {
+    const posters = ofKind(run.artifacts, "clip_poster");
+    for (const clip of ofKind(run.artifacts, "clip")) {
+      const poster = posters.find((candidate) => candidate.index === clip.index);
+      expect(poster, `clip ${clip.index}`).toMatchObject({ width: clip.width, height: clip.height, startSec: clip.startSec });
+      const posterColor = await frameColor(poster?.path ?? "", 0);
+      expect(colorDistance(posterColor, await frameColor(clip.path, 0))).toBeLessThan(12);
     }
   });
 

@@ -46,15 +46,20 @@ export function ArtifactGallery({ jobId }: { jobId: Id<"video_jobs"> }) {
             <StoryboardGroup group={group} all={artifacts} {...urls} />
           ) : (
             <div className={LAYOUTS[group.id]}>
-              {group.artifacts.map((artifact) => (
-                <ArtifactCard key={artifact._id} artifact={artifact}>
-                  {artifact.kind === "preview" ? (
-                    <PreviewPlayer artifact={artifact} all={artifacts} {...urls} />
-                  ) : (
-                    <ArtifactPlayer artifact={artifact} {...urls} />
-                  )}
-                </ArtifactCard>
-              ))}
+              {group.artifacts
+                .filter((artifact) => artifact.kind !== "clip_poster")
+                .map((artifact) => {
+                  const poster = posterOf(artifact, artifacts);
+                  return (
+                    <ArtifactCard key={artifact._id} artifact={artifact} poster={poster}>
+                      {artifact.kind === "preview" ? (
+                        <PreviewPlayer artifact={artifact} all={artifacts} {...urls} />
+                      ) : (
+                        <ArtifactPlayer artifact={artifact} poster={poster} {...urls} />
+                      )}
+                    </ArtifactCard>
+                  );
+                })}
             </div>
           )}
         </section>
@@ -77,11 +82,17 @@ function PreviewPlayer({ artifact, all, urls, refresh }: { artifact: ArtifactVie
   );
 }
 
-function ArtifactPlayer({ artifact, urls, refresh }: { artifact: ArtifactView } & Urls) {
+/** A clip's poster (its first frame), recorded as an artifact of its own with the clip's index. */
+function posterOf(artifact: ArtifactView, all: readonly ArtifactView[]): ArtifactView | undefined {
+  if (artifact.kind !== "clip") return undefined;
+  return all.find((candidate) => candidate.kind === "clip_poster" && candidate.index === artifact.index);
+}
+
+function ArtifactPlayer({ artifact, poster, urls, refresh }: { artifact: ArtifactView; poster?: ArtifactView } & Urls) {
   const props = { artifact, url: urls.get(artifact._id)?.url, refresh: () => refresh(artifact._id) };
   switch (artifact.kind) {
     case "clip":
-      return <ArtifactVideo {...props} />;
+      return <ArtifactVideo {...props} poster={poster && urls.get(poster._id)?.url} />;
     case "audio":
       return <ArtifactAudio {...props} />;
     case "storyboard_vtt":

@@ -50,6 +50,7 @@ export function ArtifactVideo({ artifact, url, refresh, poster, label }: MediaPr
   );
 }
 
+/** `preload="metadata"`: the player shows the track's length before it is played. */
 export function ArtifactAudio({ artifact, url, refresh }: MediaProps) {
   const { src, onLoadedMetadata, onError } = useStickyMediaSrc(url, refresh);
   return (
@@ -57,7 +58,7 @@ export function ArtifactAudio({ artifact, url, refresh }: MediaProps) {
       className="artifact-audio"
       src={src}
       controls
-      preload="none"
+      preload="metadata"
       aria-label={artifactTitle(artifact)}
       onLoadedMetadata={onLoadedMetadata}
       onError={onError}

@@ -10,7 +10,17 @@ import { describeError } from "@/lib/errorMessages";
  * Asks for a fresh download URL at click time (they last five minutes) and hands it to the
  * browser; the URL's Content-Disposition makes it a download, so the page stays.
  */
-export function DownloadArtifactButton({ artifact }: { artifact: ArtifactView }) {
+/**
+ * `label`: what the button says and what a screen reader hears after it, when the card's own
+ * artifact is not this one ("Download poster" + " of clip 1" on a clip's card).
+ */
+export function DownloadArtifactButton({
+  artifact,
+  label = { visible: "Download", hidden: ` ${artifactTitle(artifact)}` },
+}: {
+  artifact: ArtifactView;
+  label?: { visible: string; hidden: string };
+}) {
   const getDownloadUrl = useAction(api.artifacts.getDownloadUrl);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -44,8 +54,8 @@ export function DownloadArtifactButton({ artifact }: { artifact: ArtifactView })
         data-testid={artifactDownloadTestId(artifact)}
       >
         {/* The name comes from the text, so a screen reader hears "Preparing…" too. */}
-        {pending ? "Preparing…" : "Download"}
-        <span className="visually-hidden"> {artifactTitle(artifact)}</span>
+        {pending ? "Preparing…" : label.visible}
+        <span className="visually-hidden">{label.hidden}</span>
       </button>
       {error && (
         <p role="alert" className="artifact-error">

@@ -40,12 +40,13 @@ describe("groupArtifacts", () => {
       artifact("storyboard", 1),
       artifact("poster", 0),
       artifact("clip", 0),
+      artifact("clip_poster", 0),
       artifact("storyboard", 0),
     ]);
     expect(groups.map((group) => [group.id, group.artifacts.map((a) => `${a.kind}-${a.index}`)])).toEqual([
       ["stills", ["poster-0", "thumbnail-0", "thumbnail-2"]],
       ["storyboard", ["storyboard-0", "storyboard-1", "storyboard_vtt-0"]],
-      ["clips", ["clip-0", "clip-1"]],
+      ["clips", ["clip-0", "clip-1", "clip_poster-0"]],
     ]);
   });
 
@@ -59,6 +60,7 @@ describe("artifact text", () => {
     expect(artifactTitle(artifact("poster", 0))).toBe("Poster");
     expect(artifactTitle(artifact("thumbnail", 0))).toBe("Thumbnail 1");
     expect(artifactTitle(artifact("clip", 2))).toBe("Clip 3");
+    expect(artifactTitle(artifact("clip_poster", 2))).toBe("Poster of clip 3");
     expect(artifactTitle(artifact("storyboard", 1))).toBe("Storyboard sheet 2");
     expect(artifactTitle(artifact("storyboard_vtt", 0))).toBe("Storyboard index (WebVTT)");
     expect(artifactTitle(artifact("audio", 0))).toBe("Audio track");

@@ -15,7 +15,8 @@ export const ARTIFACT_GROUPS: readonly { id: ArtifactGroupId; title: string; kin
   { id: "stills", title: "Poster and thumbnails", kinds: ["poster", "thumbnail"] },
   { id: "preview", title: "Animated preview", kinds: ["preview"] },
   { id: "storyboard", title: "Storyboard", kinds: ["storyboard", "storyboard_vtt"] },
-  { id: "clips", title: "Highlight clips", kinds: ["clip"] },
+  // A clip's poster is shown as its player's picture, on the clip's card.
+  { id: "clips", title: "Highlight clips", kinds: ["clip", "clip_poster"] },
   { id: "audio", title: "Audio track", kinds: ["audio"] },
 ];
 
@@ -47,6 +48,8 @@ export function artifactTitle({ kind, index }: Pick<ArtifactView, "kind" | "inde
       return "Storyboard index (WebVTT)";
     case "clip":
       return `Clip ${index + 1}`;
+    case "clip_poster":
+      return `Poster of clip ${index + 1}`;
     case "audio":
       return index === 0 ? "Audio track" : `Audio track ${index + 1}`;
   }
