@@ -165,9 +165,25 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
     await preview.getByRole("button", { name: "Play preview" }).click();
     await expect(preview.locator("img")).not.toHaveAttribute("src", posterSrc!);
 
-    // The storyboard's tile shows while the pointer is on the bar or the keyboard works it, and
-    // does not stay over the player after a click once the pointer has gone.
-    const scrubber = page.getByRole("slider", { name: "Storyboard preview of the whole video" });
+    // The storyboard reads as a preview of the whole video: a filmstrip of it under the poster,
+    // with a one-line caption, and no clip player (the clips are their own section).
+    const storyboard = page.getByRole("region", { name: "Storyboard" });
+    const scrubber = storyboard.getByRole("slider", { name: "Storyboard preview of the whole video" });
+    await expect(scrubber).toHaveAccessibleDescription(/^Hover over or drag along the filmstrip to see the video at any moment/);
+    await expect(storyboard.locator("video")).toHaveCount(0);
+    const filmstrip = storyboard.locator(".storyboard-filmstrip-frame");
+    await expect(filmstrip).toHaveCount(8);
+    for (const frame of await filmstrip.all()) await expect(frame).toHaveCSS("background-image", /^url\("http/);
+    // The tile shows the moment under the pointer: three quarters along is 0:04 of 0:06.
+    await scrubber.scrollIntoViewIfNeeded();
+    const track = (await scrubber.boundingBox())!;
+    await page.mouse.move(track.x + 0.75 * track.width, track.y + track.height / 2);
+    await expect(page.locator(".storyboard-time")).toHaveText(`0:0${Math.floor(0.75 * TEST_VIDEO.durationSec)}`);
+    await expect(scrubber).toHaveAttribute("aria-valuetext", `0:0${Math.floor(0.75 * TEST_VIDEO.durationSec)} of 0:0${TEST_VIDEO.durationSec}`);
+    await screenshotAtBothWidths(page, "ready-storyboard-scrubbing");
+
+    // The storyboard's tile shows while the pointer is on the strip or the keyboard works it,
+    // and does not stay over the frame after a click once the pointer has gone.
     const overlay = page.locator(".storyboard-overlay");
     await scrubber.click();
     await expect(overlay).toHaveCount(1);

@@ -106,14 +106,11 @@ function StoryboardGroup({ group, all, urls, refresh }: { group: ArtifactGroup; 
   const vtt = group.artifacts.find((artifact) => artifact.kind === "storyboard_vtt");
   const sheets = group.artifacts.filter((artifact) => artifact.kind === "storyboard");
   const cues = useStoryboardCues(vtt && { id: vtt._id, url: urls.get(vtt._id)?.url }, refresh);
-  const clip = all.find((artifact) => artifact.kind === "clip" && artifact.index === 0);
   const poster = all.find((artifact) => artifact.kind === "poster");
 
   return (
     <>
-      {vtt && sheets.length > 0 && (
-        <StoryboardScrubber cues={cues} sheets={sheets} clip={clip} poster={poster} urls={urls} refresh={refresh} />
-      )}
+      {vtt && sheets.length > 0 && <StoryboardScrubber cues={cues} sheets={sheets} poster={poster} urls={urls} refresh={refresh} />}
       <div className={LAYOUTS.storyboard}>
         {group.artifacts.map((artifact) => (
           <ArtifactCard key={artifact._id} artifact={artifact}>

@@ -2,9 +2,10 @@
 
 import { useId, useState, type KeyboardEvent, type PointerEvent } from "react";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { artifactTitle, type ArtifactView } from "@/lib/artifacts/artifactGroups";
+import type { ArtifactView } from "@/lib/artifacts/artifactGroups";
 import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
 import {
+  cueAt,
   cueIndexAt,
   sheetSize,
   storyboardDurationSec,
@@ -12,28 +13,29 @@ import {
   type StoryboardCue,
 } from "@/lib/artifacts/storyboardVtt";
 import { formatDuration } from "@/lib/format";
-import { ArtifactImage, ArtifactVideo, aspectRatioOf } from "./ArtifactMedia";
+import { ArtifactImage, aspectRatioOf } from "./ArtifactMedia";
 
 type ArtifactId = Id<"video_artifacts">;
 
 type Props = {
   cues: readonly StoryboardCue[] | undefined;
   sheets: readonly ArtifactView[];
-  /** Shown in the frame when not scrubbing: the first clip's player, else the poster. */
-  clip: ArtifactView | undefined;
+  /** Shown in the frame when not scrubbing. */
   poster: ArtifactView | undefined;
   urls: ReadonlyMap<ArtifactId, SignedUrl>;
   refresh: (id: ArtifactId) => void;
 };
 
 const PAGE_STEP_CUES = 10;
+/** Pictures in the filmstrip, evenly spread over the whole video. */
+const FILMSTRIP_FRAMES = 8;
 
 /**
- * The storyboard as a scrub preview over the whole video: moving along the bar under the
- * player (pointer, touch, or arrow keys once focused) shows that moment's storyboard tile in
- * the player's frame. The first clip's span is marked on the bar.
+ * The storyboard as a scrub preview of the whole video: a filmstrip of it under a frame that
+ * shows the poster; moving along the strip (pointer, touch, or arrow keys once focused) shows
+ * that moment's storyboard tile in the frame.
  */
-export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }: Props) {
+export function StoryboardScrubber({ cues, sheets, poster, urls, refresh }: Props) {
   const [timeSec, setTimeSec] = useState(0);
   const [hovering, setHovering] = useState(false);
   /** Keyboard focus is on the bar (and Escape has not hidden the tile since). */
@@ -46,7 +48,7 @@ export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }
   const cue = ready ? cues[cueIndex] : undefined;
   const showing = cue !== undefined && (hovering || focused);
   const firstTile = ready ? cues[0] : undefined;
-  const frameSize = clip ?? poster ?? firstTile ?? {};
+  const frameSize = poster ?? firstTile ?? {};
 
   function scrubTo(event: PointerEvent<HTMLDivElement>) {
     if (!ready) return;
@@ -80,45 +82,32 @@ export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }
     setTimeSec(cues[Math.min(last, Math.max(0, target))]!.startSec);
   }
 
-  const sheet = cue ? sheets.find((artifact) => artifact.index === cue.sheetIndex) : undefined;
-  const sheetUrl = sheet ? urls.get(sheet._id)?.url : undefined;
-  const tileStyle =
-    cue && sheet && sheetUrl
-      ? {
-          aspectRatio: `${cue.width} / ${cue.height}`,
-          backgroundImage: `url("${sheetUrl}")`,
-          ...tileBackground(cue, sheetSize(cues ?? [], cue.sheetIndex, sheet)),
-        }
-      : cue
-        ? { aspectRatio: `${cue.width} / ${cue.height}` }
-        : undefined;
-  const clipSpan =
-    clip?.startSec !== undefined && clip.durationSec !== undefined && durationSec > 0
-      ? {
-          left: `${(100 * clip.startSec) / durationSec}%`,
-          width: `${Math.max(0.5, (100 * clip.durationSec) / durationSec)}%`,
-        }
-      : undefined;
+  /** The tile's picture: its part of its sheet, as a background at any rendered size. */
+  const tileStyle = (shown: StoryboardCue) => {
+    const sheet = sheets.find((artifact) => artifact.index === shown.sheetIndex);
+    const sheetUrl = sheet ? urls.get(sheet._id)?.url : undefined;
+    return {
+      aspectRatio: `${shown.width} / ${shown.height}`,
+      ...(sheet && sheetUrl
+        ? { backgroundImage: `url("${sheetUrl}")`, ...tileBackground(shown, sheetSize(cues ?? [], shown.sheetIndex, sheet)) }
+        : {}),
+    };
+  };
+  const filmstrip = ready
+    ? Array.from({ length: FILMSTRIP_FRAMES }, (_, index) => cueAt(cues, ((index + 0.5) * durationSec) / FILMSTRIP_FRAMES)!)
+    : [];
 
   return (
     <div className="storyboard">
       <div className="storyboard-stage">
-        {clip ? (
-          <ArtifactVideo
-            artifact={clip}
-            url={urls.get(clip._id)?.url}
-            refresh={() => refresh(clip._id)}
-            poster={poster && urls.get(poster._id)?.url}
-            label={`${artifactTitle(clip)}, above the storyboard`}
-          />
-        ) : poster ? (
+        {poster ? (
           <ArtifactImage artifact={poster} url={urls.get(poster._id)?.url} refresh={() => refresh(poster._id)} />
         ) : (
           <div className="artifact-frame" style={aspectRatioOf(frameSize)} />
         )}
         {showing && (
           <div className="storyboard-overlay" aria-hidden="true">
-            <div className="storyboard-tile" style={tileStyle} />
+            <div className="storyboard-tile" style={tileStyle(cue)} />
             <span className="storyboard-time">{formatDuration(cue.startSec)}</span>
           </div>
         )}
@@ -149,14 +138,17 @@ export function StoryboardScrubber({ cues, sheets, clip, poster, urls, refresh }
         onBlur={() => setFocused(false)}
         aria-describedby={hintId}
       >
-        {clipSpan && <span className="storyboard-clip-span" style={clipSpan} />}
+        <span className="storyboard-filmstrip" aria-hidden="true">
+          {filmstrip.map((frame, index) => (
+            <span key={index} className="storyboard-filmstrip-frame" style={tileStyle(frame)} />
+          ))}
+        </span>
         {ready && (
           <span className="storyboard-thumb" style={{ left: `${durationSec > 0 ? (100 * timeSec) / durationSec : 0}%` }} />
         )}
       </div>
       <p className="storyboard-hint" id={hintId}>
-        Move along the bar — or focus it and use the arrow keys, Escape to hide — to preview the whole video
-        {clipSpan ? "; the marked part is the first clip." : "."}
+        Hover over or drag along the filmstrip to see the video at any moment (or focus it and use the arrow keys).
       </p>
     </div>
   );
