@@ -7,9 +7,12 @@
  * runtime (`npm-packages/udf-runtime/src/setup.ts` in get-convex/convex-backend).
  *
  * Inside queries and mutations, as on Convex (`not_allowed_in_udf()` in
- * `crates/isolate/src/environment/udf/mod.rs`): `fetch()`, `setTimeout`, `setInterval` and
- * cryptographic randomness fail with Convex's own message, and `Date.now()` / `new Date()` stay
- * at the time the function started. Actions keep all of them.
+ * `crates/isolate/src/environment/udf/mod.rs`): `fetch()`, `setTimeout` and `setInterval` fail
+ * with Convex's own message, and `Date.now()` / `new Date()` stay at the time the function
+ * started. Actions keep all of them. `crypto.randomUUID()` and `crypto.getRandomValues()` work
+ * everywhere, as on Convex, which draws them in queries and mutations from a generator seeded
+ * per function (`op_crypto_random_uuid` in `crates/isolate/src/ops/crypto.rs`, `rng()` in
+ * `environment/udf/phase.rs`); here they are not seeded.
  *
  * `"use node"` modules are not loaded here: they are imported from source into this Node
  * process, as Convex runs them in Node.
@@ -28,7 +31,7 @@ export function notAllowedInTransaction(description: string): string {
   );
 }
 
-type Globals = Record<string, unknown> & { crypto: Crypto };
+type Globals = Record<string, unknown>;
 
 /** A context with Convex's default-runtime globals; `env` becomes `process.env`. */
 export function createIsolateContext(env: Record<string, string | undefined>): EdgeVM {
@@ -47,19 +50,6 @@ export function createIsolateContext(env: Record<string, string | undefined>): E
       : innerFetch(...args);
   context.setTimeout = restricted("setTimeout", context.setTimeout as typeof setTimeout);
   context.setInterval = restricted("setInterval", context.setInterval as typeof setInterval);
-  const crypto = context.crypto;
-  const getRandomValues = crypto.getRandomValues.bind(crypto);
-  const randomUUID = crypto.randomUUID.bind(crypto);
-  Object.defineProperty(crypto, "getRandomValues", {
-    value: restricted("cryptographic randomness", getRandomValues),
-    configurable: true,
-    writable: true,
-  });
-  Object.defineProperty(crypto, "randomUUID", {
-    value: restricted("cryptographic randomness", randomUUID),
-    configurable: true,
-    writable: true,
-  });
   vm.evaluate<(start: () => number | undefined) => void>(INSTALL_DATE)(() => currentTransaction()?.startedAt);
   context.process = { env: Object.freeze({ ...env }) };
   // Syscalls reach whatever `Convex` global this process has installed (convex-test's, wrapped).
