@@ -1,29 +1,49 @@
 import { UploadError } from "./uploadError";
 
 /**
- * Feeds `blob` to `consume` one chunk at a time so that at most `chunkBytes` of it is in memory,
- * and so a long hash yields to the event loop between chunks.
+ * Feeds `blob` to `consume` as the browser reads it (`Blob.stream()`: chunks of a few hundred
+ * KiB, so at most one chunk of it is in memory here, and a long read yields between chunks).
+ * A stream costs the page less CPU than reading the same bytes as `slice().arrayBuffer()` pieces
+ * (1.4–1.6 against 2.2 CPU-seconds per GiB in `scripts/bench`'s `--profile`). Rejects with the
+ * signal's reason once it aborts, and with `file_unreadable` when the file cannot be read.
  */
-export async function readBlobInChunks(
-  blob: Blob,
-  chunkBytes: number,
-  consume: (chunk: Uint8Array, bytesReadSoFar: number) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  for (let offset = 0; offset < blob.size; offset += chunkBytes) {
-    signal?.throwIfAborted();
-    const end = Math.min(offset + chunkBytes, blob.size);
-    let chunk: ArrayBuffer;
-    try {
-      chunk = await blob.slice(offset, end).arrayBuffer();
-    } catch (error) {
-      throw new UploadError(
-        "file_unreadable",
-        "The file could not be read. It may have been moved, deleted or changed since you selected it; select it again.",
-        { cause: error },
-      );
-    }
-    signal?.throwIfAborted();
-    consume(new Uint8Array(chunk), end);
+export async function readBlob(blob: Blob, consume: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = blob.stream().getReader();
+  } catch (error) {
+    throw unreadable(error);
   }
+  const stop = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        signal?.throwIfAborted();
+        throw unreadable(error);
+      }
+      signal?.throwIfAborted();
+      if (next.done) return;
+      consume(next.value);
+    }
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    try {
+      reader.releaseLock();
+    } catch {
+      // A read still pending after cancel; nothing holds the stream any more.
+    }
+  }
+}
+
+function unreadable(cause: unknown): UploadError {
+  return new UploadError(
+    "file_unreadable",
+    "The file could not be read. It may have been moved, deleted or changed since you selected it; select it again.",
+    { cause },
+  );
 }

@@ -52,31 +52,37 @@ describe("createConvexUploadBackend", () => {
       "uploads:prepareUpload": () => ({ partSize: 8 * MiB, partCount: 3, urls: [{ partNumber: 1, url: "u", expiresInMs: 1 }] }),
       "uploads:getUploadPartUrls": () => ({ urls: [{ partNumber: 2, url: "u2", expiresInMs: 2 }] }),
       "uploads:reportUploadedPart": () => null,
-      "uploads:recordFileSha256": () => null,
       "uploads:completeUpload": () => null,
       "uploads:abortUpload": () => null,
       "uploads:uploadSession": () => session,
       "uploads:recordedPartNumbers": (args) => pages[String(args.afterPartNumber ?? "first")],
     });
     const backend = createConvexUploadBackend(client);
-    const file = { name: "a.mp4", size: 20 * MiB, type: "video/mp4", lastModified: 5, firstPartSha256: "ab" };
+    const file = { name: "a.mp4", size: 20 * MiB, type: "video/mp4", lastModified: 5, firstPartCrc32c: "4waSgw==" };
 
-    // The URLs prepareUpload signs without Content-MD5 are of no use to the engine.
-    await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3 });
-    await expect(backend.getUploadPartUrls({ jobId: "j1", parts: [{ partNumber: 2, contentMd5: "x" }] })).resolves.toEqual({
+    // The first parts' URLs come back with the plan, signed for the checksums sent with it.
+    const firstParts = [{ partNumber: 1, checksumCrc32c: "4waSgw==" }];
+    await expect(backend.prepareUpload({ jobId: "j1", file, parts: firstParts })).resolves.toEqual({
+      partSize: 8 * MiB,
+      partCount: 3,
+      urls: [{ partNumber: 1, url: "u", expiresInMs: 1 }],
+    });
+    await expect(backend.getUploadPartUrls({ jobId: "j1", parts: [{ partNumber: 2, checksumCrc32c: "AAAAAA==" }] })).resolves.toEqual({
       urls: [{ partNumber: 2, url: "u2", expiresInMs: 2 }],
     });
-    await backend.reportUploadedPart({ jobId: "j1", partNumber: 2, etag: '"e"', size: 8 * MiB });
-    await backend.recordFileSha256({ jobId: "j1", sha256: "f".repeat(64) });
+    await backend.reportUploadedPart({ jobId: "j1", partNumber: 2, etag: '"e"', size: 8 * MiB, checksumCrc32c: "AAAAAA==" });
     await backend.completeUpload({ jobId: "j1" });
     await backend.abortUpload({ jobId: "j1" });
     await expect(backend.uploadSession({ jobId: "j1" })).resolves.toEqual({ ...session, recordedPartNumbers: [1, 2, 3] });
 
     expect(calls).toEqual([
-      { kind: "action", name: "uploads:prepareUpload", args: { jobId: "j1", file } },
-      { kind: "action", name: "uploads:getUploadPartUrls", args: { jobId: "j1", parts: [{ partNumber: 2, contentMd5: "x" }] } },
-      { kind: "mutation", name: "uploads:reportUploadedPart", args: { jobId: "j1", partNumber: 2, etag: '"e"', size: 8 * MiB } },
-      { kind: "mutation", name: "uploads:recordFileSha256", args: { jobId: "j1", sha256: "f".repeat(64) } },
+      { kind: "action", name: "uploads:prepareUpload", args: { jobId: "j1", file, parts: firstParts } },
+      { kind: "action", name: "uploads:getUploadPartUrls", args: { jobId: "j1", parts: [{ partNumber: 2, checksumCrc32c: "AAAAAA==" }] } },
+      {
+        kind: "mutation",
+        name: "uploads:reportUploadedPart",
+        args: { jobId: "j1", partNumber: 2, etag: '"e"', size: 8 * MiB, checksumCrc32c: "AAAAAA==" },
+      },
       { kind: "action", name: "uploads:completeUpload", args: { jobId: "j1" } },
       { kind: "mutation", name: "uploads:abortUpload", args: { jobId: "j1" } },
       { kind: "query", name: "uploads:uploadSession", args: { jobId: "j1" } },
@@ -101,7 +107,7 @@ describe("createConvexUploadBackend", () => {
     expect(completion).toMatchObject({ code: "backend", retryable: true, message: "2 parts have not been uploaded yet: 3, 4." });
     expect(serverErrorCode(completion as UploadError)).toBe("parts_missing");
 
-    await expect(backend.reportUploadedPart({ jobId: "j1", partNumber: 1, etag: "e", size: 1 })).rejects.toMatchObject({
+    await expect(backend.reportUploadedPart({ jobId: "j1", partNumber: 1, etag: "e", size: 1, checksumCrc32c: "AAAAAA==" })).rejects.toMatchObject({
       code: "no_session",
       retryable: false,
       message: "Parts can only be reported while the file is uploading.",
@@ -172,7 +178,7 @@ describe("actions lost when the connection drops", () => {
   /** What `ConvexReactClient` throws for an action in flight when its WebSocket reconnected. */
   const lost = () => new Error(`[CONVEX A(uploads:x)] ${LOST_ACTION_MESSAGE}\n  Called by client`);
   const noWait = { lostActionRetryDelaysMs: [0, 0, 0] };
-  const file = { name: "a.mp4", size: 20 * MiB, type: "video/mp4", lastModified: 5, firstPartSha256: "ab" };
+  const file = { name: "a.mp4", size: 20 * MiB, type: "video/mp4", lastModified: 5, firstPartCrc32c: "4waSgw==" };
   const named = (calls: ReadonlyArray<{ name: string }>) => calls.map((call) => call.name);
 
   it("is the message the installed Convex client uses", () => {
@@ -210,12 +216,13 @@ describe("actions lost when the connection drops", () => {
       "uploads:uploadSession": () => session,
     });
     const backend = createConvexUploadBackend(client, noWait);
-    await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3 });
+    // The lost call's URLs are lost with it: the engine signs those parts again.
+    await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3, urls: [] });
     expect(named(calls)).toEqual(["uploads:prepareUpload", "uploads:uploadSession"]);
   });
 
   it("calls prepareUpload again when the lost call did not run, or opened a session for another file", async () => {
-    for (const session of [null, { status: "UPLOAD_READY", fingerprint: { ...file, firstPartSha256: "cd" }, partSize: 8 * MiB, partCount: 3, partsRecorded: 0 }]) {
+    for (const session of [null, { status: "UPLOAD_READY", fingerprint: { ...file, firstPartCrc32c: "AAAAAA==" }, partSize: 8 * MiB, partCount: 3, partsRecorded: 0 }]) {
       let preparing = 0;
       const { client, calls } = fakeClient({
         "uploads:prepareUpload": () => {
@@ -225,7 +232,7 @@ describe("actions lost when the connection drops", () => {
         "uploads:uploadSession": () => session,
       });
       const backend = createConvexUploadBackend(client, noWait);
-      await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3 });
+      await expect(backend.prepareUpload({ jobId: "j1", file })).resolves.toEqual({ partSize: 8 * MiB, partCount: 3, urls: [] });
       expect(named(calls)).toEqual(["uploads:prepareUpload", "uploads:uploadSession", "uploads:prepareUpload"]);
     }
   });

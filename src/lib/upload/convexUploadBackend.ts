@@ -16,7 +16,7 @@ import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { AppErrorCode } from "../../../convex/lib/appErrors";
 import { computePartPlan, MAX_PLANNABLE_BYTES, PREFERRED_PART_SIZE } from "../../../convex/lib/partPlan";
-import type { UploadBackend } from "./uploadBackend";
+import type { FileFingerprint, UploadBackend } from "./uploadBackend";
 import { UploadError, type UploadErrorCode } from "./uploadError";
 
 /** The part of `ConvexReactClient` the adapter calls (tests pass a fake). */
@@ -140,18 +140,23 @@ export function createConvexUploadBackend(
   };
   return {
     expectedPartSize,
-    prepareUpload: ({ jobId, file }) =>
+    prepareUpload: ({ jobId, file, parts }) =>
       call(() =>
         retryingLostAction(
           async () => {
-            const { partSize, partCount } = await client.action(api.uploads.prepareUpload, { jobId: jobIdOf(jobId), file });
-            return { partSize, partCount };
+            const { partSize, partCount, urls } = await client.action(api.uploads.prepareUpload, {
+              jobId: jobIdOf(jobId),
+              file,
+              ...(parts === undefined ? {} : { parts }),
+            });
+            return { partSize, partCount, urls };
           },
-          // A session for this very file means the lost call opened it: calling again would be refused.
+          // A session for this very file means the lost call opened it: calling again would be
+          // refused. Its URLs were lost with it; the engine signs those parts again.
           async () => {
             const session = await readSession(jobId);
             if (session?.status !== "UPLOAD_READY" || !isSameFile(session.fingerprint, file)) return undefined;
-            return { partSize: session.partSize, partCount: session.partCount };
+            return { partSize: session.partSize, partCount: session.partCount, urls: [] };
           },
         ),
       ),
@@ -159,8 +164,6 @@ export function createConvexUploadBackend(
       call(() => retryingLostAction(() => client.action(api.uploads.getUploadPartUrls, { jobId: jobIdOf(jobId), parts }))),
     reportUploadedPart: ({ jobId, ...part }) =>
       call(() => client.mutation(api.uploads.reportUploadedPart, { jobId: jobIdOf(jobId), ...part })),
-    recordFileSha256: ({ jobId, sha256 }) =>
-      call(() => client.mutation(api.uploads.recordFileSha256, { jobId: jobIdOf(jobId), sha256 })),
     completeUpload: ({ jobId }) =>
       call(() => retryingLostAction(() => client.action(api.uploads.completeUpload, { jobId: jobIdOf(jobId) }))),
     abortUpload: ({ jobId }) => call(() => client.mutation(api.uploads.abortUpload, { jobId: jobIdOf(jobId) })),
@@ -173,14 +176,11 @@ export function createConvexUploadBackend(
   };
 }
 
-function isSameFile(
-  fingerprint: { name: string; size: number; lastModified: number; firstPartSha256?: string },
-  file: { name: string; size: number; lastModified: number; firstPartSha256?: string },
-): boolean {
+function isSameFile(fingerprint: FileFingerprint, file: FileFingerprint): boolean {
   return (
     fingerprint.name === file.name &&
     fingerprint.size === file.size &&
     fingerprint.lastModified === file.lastModified &&
-    fingerprint.firstPartSha256 === file.firstPartSha256
+    fingerprint.firstPartCrc32c === file.firstPartCrc32c
   );
 }

@@ -12,7 +12,6 @@ describe("resolveUploadOptions", () => {
       maxUrlRefreshesPerPart: 2,
       maxIntegrityResendsPerPart: 2,
       stallTimeoutMs: 30_000,
-      readChunkBytes: 1024 * 1024,
       speedSmoothingMs: 5_000,
     });
     expect(Object.isFrozen(DEFAULT_UPLOAD_OPTIONS)).toBe(true);
@@ -30,7 +29,6 @@ describe("resolveUploadOptions", () => {
     { urlBatchSize: 101 },
     { maxAttemptsPerPart: 0 },
     { maxUrlRefreshesPerPart: -1 },
-    { readChunkBytes: 0 },
     { stallTimeoutMs: 0 },
     { urlRefreshMarginMs: Number.NaN },
     { retryDelaysMs: [] },

@@ -16,12 +16,10 @@ export interface UploadOptions {
   maxAttemptsPerPart: number;
   /** Fresh URLs per part after storage answered 403 (expired or otherwise refused URL). */
   maxUrlRefreshesPerPart: number;
-  /** Re-reads and re-sends per part after storage held other bytes (BadDigest or ETag ≠ MD5). */
+  /** Re-reads and re-sends per part (fresh checksum and URL) after storage refused its body (400 BadDigest). */
   maxIntegrityResendsPerPart: number;
   /** An attempt with no upload progress for this long is aborted and retried. */
   stallTimeoutMs: number;
-  /** Bytes read (and hashed on the main thread) at a time for a part's MD5; small keeps the page responsive. */
-  readChunkBytes: number;
   /** Time constant of the exponentially weighted moving average behind speed and ETA. */
   speedSmoothingMs: number;
 }
@@ -38,7 +36,6 @@ export const DEFAULT_UPLOAD_OPTIONS: Readonly<UploadOptions> = Object.freeze({
   maxUrlRefreshesPerPart: 2,
   maxIntegrityResendsPerPart: 2,
   stallTimeoutMs: 30_000,
-  readChunkBytes: 1024 * 1024,
   speedSmoothingMs: 5_000,
 });
 
@@ -50,7 +47,6 @@ export function resolveUploadOptions(overrides: Partial<UploadOptions> = {}): Up
   requireInteger("maxAttemptsPerPart", options.maxAttemptsPerPart, 1, Number.MAX_SAFE_INTEGER);
   requireInteger("maxUrlRefreshesPerPart", options.maxUrlRefreshesPerPart, 0, Number.MAX_SAFE_INTEGER);
   requireInteger("maxIntegrityResendsPerPart", options.maxIntegrityResendsPerPart, 0, Number.MAX_SAFE_INTEGER);
-  requireInteger("readChunkBytes", options.readChunkBytes, 1, Number.MAX_SAFE_INTEGER);
   for (const [name, value] of [
     ["urlRefreshMarginMs", options.urlRefreshMarginMs],
     ["stallTimeoutMs", options.stallTimeoutMs],

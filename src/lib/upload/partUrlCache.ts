@@ -1,17 +1,21 @@
 /**
- * Presigned part URLs, signed in batches and kept until used. A URL is bound to the MD5 it was
+ * Presigned part URLs, signed in batches and kept until used. A URL is bound to the checksum it was
  * signed with, and counts as usable only while it is further than the margin from expiry. Expiry
  * is counted on this page's clock, from when the signing call was made plus the lifetime the
  * server gives (`expiresInMs`): a browser clock that is off by hours neither makes every fresh
  * URL look expired nor an expired one look fresh.
  */
-import type { PartUrlRequest, SignedPartUrl } from "./uploadBackend";
+import type { SignedPartUrl } from "./uploadBackend";
 import { UploadError } from "./uploadError";
 
-export type PartUrlNeed = Required<PartUrlRequest>;
+/** A part and the CRC32C its URL must be signed with. */
+export interface PartUrlNeed {
+  partNumber: number;
+  checksum: string;
+}
 
 interface SignedEntry {
-  contentMd5: string;
+  checksum: string;
   url: SignedPartUrl;
   /** On this page's clock: when the signing call was made, and that plus the URL's lifetime. */
   requestedAt: number;
@@ -19,7 +23,7 @@ interface SignedEntry {
 }
 
 interface SigningEntry {
-  contentMd5: string;
+  checksum: string;
   url: Promise<SignedPartUrl>;
 }
 
@@ -34,29 +38,29 @@ export class PartUrlCache {
   ) {}
 
   /**
-   * A signed URL for this digest with more than the margin left — or, for URLs that live
+   * A signed URL for this checksum with more than the margin left — or, for URLs that live
    * shorter than twice the margin, more than half their lifetime left.
    */
-  usable(partNumber: number, contentMd5: string): SignedPartUrl | undefined {
+  usable(partNumber: number, checksum: string): SignedPartUrl | undefined {
     const entry = this.signed.get(partNumber);
-    if (!entry || entry.contentMd5 !== contentMd5) return undefined;
+    if (!entry || entry.checksum !== checksum) return undefined;
     const margin = Math.min(this.refreshMarginMs, (entry.expiresAt - entry.requestedAt) / 2);
     return entry.expiresAt - this.now() > margin ? entry.url : undefined;
   }
 
-  /** A URL was signed for this digest but is now too close to expiry to use. */
-  isExpiring(partNumber: number, contentMd5: string): boolean {
-    return this.signed.get(partNumber)?.contentMd5 === contentMd5 && this.usable(partNumber, contentMd5) === undefined;
+  /** A URL was signed for this checksum but is now too close to expiry to use. */
+  isExpiring(partNumber: number, checksum: string): boolean {
+    return this.signed.get(partNumber)?.checksum === checksum && this.usable(partNumber, checksum) === undefined;
   }
 
-  /** The URL being signed for this digest, if a signing call includes it. */
-  pending(partNumber: number, contentMd5: string): Promise<SignedPartUrl> | undefined {
+  /** The URL being signed for this checksum, if a signing call includes it. */
+  pending(partNumber: number, checksum: string): Promise<SignedPartUrl> | undefined {
     const entry = this.signing.get(partNumber);
-    return entry?.contentMd5 === contentMd5 ? entry.url : undefined;
+    return entry?.checksum === checksum ? entry.url : undefined;
   }
 
-  isCovered(partNumber: number, contentMd5: string): boolean {
-    return this.usable(partNumber, contentMd5) !== undefined || this.pending(partNumber, contentMd5) !== undefined;
+  isCovered(partNumber: number, checksum: string): boolean {
+    return this.usable(partNumber, checksum) !== undefined || this.pending(partNumber, checksum) !== undefined;
   }
 
   /**
@@ -64,12 +68,12 @@ export class PartUrlCache {
    * meanwhile); settles when the URLs are stored or the call failed.
    */
   async signBatch(needs: readonly PartUrlNeed[]): Promise<void> {
-    const uncovered = needs.filter((need) => !this.isCovered(need.partNumber, need.contentMd5));
+    const uncovered = needs.filter((need) => !this.isCovered(need.partNumber, need.checksum));
     if (uncovered.length === 0) return;
     const requestedAt = this.now();
     const call = this.signUrls(uncovered).then((urls) => new Map(urls.map((url) => [url.partNumber, url])));
     const urls: Promise<SignedPartUrl>[] = [];
-    for (const { partNumber, contentMd5 } of uncovered) {
+    for (const { partNumber, checksum } of uncovered) {
       const url = call.then((byPart) => {
         const signed = byPart.get(partNumber);
         if (!signed) throw new UploadError("backend", `The server returned no upload URL for part ${partNumber}.`);
@@ -79,13 +83,13 @@ export class PartUrlCache {
         }
         return signed;
       });
-      const entry = { contentMd5, url };
+      const entry = { checksum, url };
       this.signing.set(partNumber, entry);
       url.then(
         (signed) => {
           if (this.signing.get(partNumber) !== entry) return;
           this.signing.delete(partNumber);
-          this.signed.set(partNumber, { contentMd5, url: signed, requestedAt, expiresAt: requestedAt + signed.expiresInMs });
+          this.signed.set(partNumber, { checksum, url: signed, requestedAt, expiresAt: requestedAt + signed.expiresInMs });
         },
         // A failed batch leaves nothing behind, so the next request for these parts signs again.
         () => {
@@ -95,6 +99,19 @@ export class PartUrlCache {
       urls.push(url);
     }
     await Promise.all(urls);
+  }
+
+  /**
+   * URLs another call signed at `requestedAt` (the first parts', which `prepareUpload` signs
+   * with the plan), each kept for the checksum it was asked with. A part the call left out, or
+   * whose URL came back expired, is simply signed again when it is needed.
+   */
+  store(needs: readonly PartUrlNeed[], requestedAt: number, urls: readonly SignedPartUrl[]): void {
+    for (const { partNumber, checksum } of needs) {
+      const url = urls.find((signed) => signed.partNumber === partNumber);
+      if (!url || !(url.expiresInMs > 0)) continue;
+      this.signed.set(partNumber, { checksum, url, requestedAt, expiresAt: requestedAt + url.expiresInMs });
+    }
   }
 
   /** Storage refused the URL: never hand it out again. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PartsReportedHere } from "./partsReportedHere";
-import { InProcessFileHasher } from "./fileHasher";
+import { Crc32cPartChecksums } from "./crc32cPartChecksums";
 import { createUpload } from "./resumableUpload";
 import { FakeStorage, FakeUploadBackend } from "./testing/fakeStorage";
 import { FaultInjectingTransport } from "./testing/faultInjectingTransport";
@@ -24,10 +24,10 @@ describe("PartsReportedHere", () => {
     const upload = createUpload(randomFile(8 * 1024, 1), "job-1", {
       backend: reportedHere.watch(backend),
       transport: new FaultInjectingTransport(storage, ({ partNumber }) => (partNumber === 6 ? "http400" : null), network),
-      fileHasher: new InProcessFileHasher(4096),
+      checksums: new Crc32cPartChecksums(),
       networkStatus: network,
       random: seededRandom(1),
-      options: { retryDelaysMs: [0], readChunkBytes: 300, concurrency: 4 },
+      options: { retryDelaysMs: [0], concurrency: 4 },
     });
     await upload.start().catch(() => {});
     expect(upload.getSnapshot().status).toBe("failed");
@@ -44,8 +44,8 @@ describe("PartsReportedHere", () => {
   it("counts the parts another tab or device reported, job by job", async () => {
     const reportedHere = new PartsReportedHere();
     const backend = reportedHere.watch({ reportUploadedPart: async () => null } as never);
-    await backend.reportUploadedPart({ jobId: "j", partNumber: 2, etag: '"e"', size: 1 });
-    await backend.reportUploadedPart({ jobId: "j", partNumber: 2, etag: '"e"', size: 1 });
+    await backend.reportUploadedPart({ jobId: "j", partNumber: 2, etag: '"e"', size: 1, checksumCrc32c: "AAAAAA==" });
+    await backend.reportUploadedPart({ jobId: "j", partNumber: 2, etag: '"e"', size: 1, checksumCrc32c: "AAAAAA==" });
     expect(reportedHere.countOthers("j", 3)).toBe(2);
     expect(reportedHere.countOthers("another job", 3)).toBe(3);
   });
@@ -58,13 +58,13 @@ describe("PartsReportedHere", () => {
         partNumber === 9 ? Promise.reject(new Error("refused")) : new Promise<null>((resolve) => (land = () => resolve(null))),
     } as never);
     expect(reportedHere.countOthers("j", 4)).toBe(4);
-    const reporting = backend.reportUploadedPart({ jobId: "j", partNumber: 5, etag: '"e"', size: 1 });
+    const reporting = backend.reportUploadedPart({ jobId: "j", partNumber: 5, etag: '"e"', size: 1, checksumCrc32c: "AAAAAA==" });
     // The server recorded part 5 and the count says so before this tab hears back.
     expect(reportedHere.countOthers("j", 5)).toBeNull();
     land();
     await reporting;
     expect(reportedHere.countOthers("j", 5)).toBe(4);
-    await expect(backend.reportUploadedPart({ jobId: "j", partNumber: 9, etag: '"e"', size: 1 })).rejects.toThrow("refused");
+    await expect(backend.reportUploadedPart({ jobId: "j", partNumber: 9, etag: '"e"', size: 1, checksumCrc32c: "AAAAAA==" })).rejects.toThrow("refused");
     expect(reportedHere.countOthers("j", 5)).toBe(4);
   });
 });

@@ -31,7 +31,6 @@ export class PartsReportedHere {
           reports.inFlight--;
         }
       },
-      recordFileSha256: (args) => backend.recordFileSha256(args),
       completeUpload: (args) => backend.completeUpload(args),
       abortUpload: (args) => backend.abortUpload(args),
       uploadSession: (args) => backend.uploadSession(args),

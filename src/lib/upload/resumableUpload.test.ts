@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { sleep } from "./abortable";
-import { InProcessFileHasher, type FileHasher } from "./fileHasher";
+import { Crc32cPartChecksums } from "./crc32cPartChecksums";
 import { DEFAULT_UPLOAD_OPTIONS, type UploadOptions } from "./options";
-import { InProcessPartHasher, type PartHasher } from "./partHasher";
+import type { PartChecksums } from "./partChecksums";
 import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot } from "./resumableUpload";
-import { FakeStorage, FakeUploadBackend, type FakeSession } from "./testing/fakeStorage";
+import { checksumOf, FakeStorage, FakeUploadBackend, type FakeSession } from "./testing/fakeStorage";
 import { FaultInjectingTransport, type Fault, type FaultPlan } from "./testing/faultInjectingTransport";
 import type { PartTransport } from "./partTransport";
 import { ManualNetworkStatus } from "./testing/manualNetworkStatus";
@@ -16,7 +15,7 @@ const JOB_ID = "job-1";
 const PART_SIZE = 1024;
 
 /** Tiny delays so every fault plays out in milliseconds; stall tests shorten the stall timeout. */
-const FAST: Partial<UploadOptions> = { retryDelaysMs: [0, 2, 5], stallTimeoutMs: 2_000, readChunkBytes: 300 };
+const FAST: Partial<UploadOptions> = { retryDelaysMs: [0, 2, 5], stallTimeoutMs: 2_000 };
 const QUICK_STALL: Partial<UploadOptions> = { stallTimeoutMs: 40 };
 
 interface HarnessSetup {
@@ -25,14 +24,12 @@ interface HarnessSetup {
   tail?: number;
   faults?: FaultPlan;
   options?: Partial<UploadOptions>;
-  verifiesContentMd5?: boolean;
   urlTtlMs?: number;
   /** How far the browser's clock is ahead of the server's and storage's (negative: behind). */
   browserClockAheadMs?: number;
   announcedPartSize?: number;
   session?: (file: File) => FakeSession | null;
-  fileHasher?: FileHasher;
-  partHasher?: PartHasher;
+  checksums?: PartChecksums;
   file?: File;
   mode?: "fresh" | "resume";
   seed?: number;
@@ -43,7 +40,7 @@ function harness(setup: HarnessSetup = {}) {
   const now = () => Date.now() + clockSkewMs;
   const parts = setup.parts ?? 10;
   const file = setup.file ?? randomFile(parts * PART_SIZE + (setup.tail ?? 300), setup.seed ?? 1);
-  const storage = new FakeStorage(now, setup.verifiesContentMd5 ?? true);
+  const storage = new FakeStorage(now);
   const backend = new FakeUploadBackend({
     storage,
     partSize: PART_SIZE,
@@ -56,8 +53,7 @@ function harness(setup: HarnessSetup = {}) {
   const dependencies = {
     backend,
     transport,
-    fileHasher: setup.fileHasher ?? new InProcessFileHasher(4096),
-    ...(setup.partHasher ? { partHasher: setup.partHasher } : {}),
+    checksums: setup.checksums ?? new Crc32cPartChecksums(),
     networkStatus: network,
     now,
     random: seededRandom(setup.seed ?? 1),
@@ -87,8 +83,33 @@ async function fileBytes(file: Blob): Promise<Uint8Array> {
   return new Uint8Array(await file.arrayBuffer());
 }
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+/** Each part's bytes, as the plan of `PART_SIZE`-byte parts cuts them. */
+function partBytes(bytes: Uint8Array, partNumber: number): Uint8Array {
+  return bytes.subarray((partNumber - 1) * PART_SIZE, partNumber * PART_SIZE);
+}
+
+/** Counts the checksums computed (n-th call: `onCall(n)` may hold or alter it), over the real CRC32C. */
+function countingChecksums(
+  onCall: (call: number, checksum: () => Promise<string>) => Promise<string> = (_, checksum) => checksum(),
+): { calls: number; checksums: PartChecksums } {
+  const inner = new Crc32cPartChecksums();
+  const counter: { calls: number; checksums: PartChecksums } = {
+    calls: 0,
+    checksums: {
+      crc32c(blob: Blob, options: { signal: AbortSignal }): Promise<string> {
+        const call = ++counter.calls;
+        return onCall(call, () => inner.crc32c(blob, options));
+      },
+    },
+  };
+  return counter;
+}
+
+/** A checksum with its first byte's lowest bit flipped: well-formed, but not the part's. */
+function wrongChecksum(checksum: string): string {
+  const bytes = Buffer.from(checksum, "base64");
+  bytes[0] = bytes[0]! ^ 1;
+  return bytes.toString("base64");
 }
 
 /** Progress only ever grows, never passes the total, and percent follows. */
@@ -103,20 +124,24 @@ function expectMonotonicProgress(snapshots: readonly UploadSnapshot[]): void {
   }
 }
 
-/** The object storage assembled is the file, every part was reported exactly once, the SHA-256 came first. */
+/**
+ * The object storage assembled is the file, every part was reported exactly once with its own
+ * CRC32C, and the upload completed once.
+ */
 async function expectCompleted(h: Harness): Promise<void> {
   const bytes = await fileBytes(h.file);
   expect(h.backend.completedObject).not.toBeNull();
   expect(Buffer.from(h.backend.completedObject!).equals(Buffer.from(bytes))).toBe(true);
   const partCount = Math.ceil(h.file.size / PART_SIZE);
   for (let partNumber = 1; partNumber <= partCount; partNumber++) {
-    const start = (partNumber - 1) * PART_SIZE;
-    expect(Buffer.from(h.storage.parts.get(partNumber)!.bytes).equals(Buffer.from(bytes.subarray(start, start + PART_SIZE)))).toBe(true);
+    expect(Buffer.from(h.storage.parts.get(partNumber)!.bytes).equals(Buffer.from(partBytes(bytes, partNumber)))).toBe(true);
   }
   for (const [partNumber, count] of h.backend.reportCounts) expect(count, `reports of part ${partNumber}`).toBe(1);
-  expect(h.backend.sha256).toBe(sha256Hex(bytes));
+  for (const call of h.backend.callsTo("reportUploadedPart")) {
+    const { partNumber, checksumCrc32c } = call.args as { partNumber: number; checksumCrc32c: string };
+    expect(checksumCrc32c, `checksum reported for part ${partNumber}`).toBe(checksumOf(partBytes(bytes, partNumber)));
+  }
   const methods = h.backend.calls.map((call) => call.method);
-  expect(methods.indexOf("recordFileSha256")).toBeLessThan(methods.indexOf("completeUpload"));
   expect(methods.filter((method) => method === "completeUpload")).toHaveLength(1);
   const last = h.snapshots.at(-1)!;
   expect(last.status).toBe("done");
@@ -199,156 +224,120 @@ function recordingReads(file: File, reads: number[]): File {
   return new RecordingFile([file], file.name, { type: file.type, lastModified: file.lastModified });
 }
 
+/** The same file, except that reading any of it from `offset` on fails, as when the file changed on disk. */
+function unreadableFrom(file: File, offset: number): File {
+  const unreadable = new File([file], file.name, { type: file.type, lastModified: file.lastModified });
+  const slice = unreadable.slice.bind(unreadable);
+  unreadable.slice = (start = 0, end = file.size, contentType) => {
+    const blob = slice(start, end, contentType);
+    if (end <= offset) return blob;
+    const notReadable = () => new DOMException("The file changed on disk", "NotReadableError");
+    blob.stream = () => new ReadableStream({ pull: (controller) => controller.error(notReadable()) });
+    blob.arrayBuffer = () => Promise.reject(notReadable());
+    return blob;
+  };
+  return unreadable;
+}
+
 describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
-  it("never reads the file whole: each read holds at most a part (or a hashing chunk)", async () => {
+  it("never reads the file whole: each read holds at most a part", async () => {
     const reads: number[] = [];
     const file = recordingReads(randomFile(30 * PART_SIZE + 300, 7), reads);
-    const h = harness({ file, fileHasher: new InProcessFileHasher(512) });
+    const h = harness({ file });
     await h.upload.start();
     const largestRead = Math.max(...reads);
     await expectCompleted(h);
-    // Parts are sent, MD5-hashed (300-byte chunks) and SHA-256-hashed (512-byte chunks) from slices.
-    expect(reads.length).toBeGreaterThanOrEqual(3 * 31);
+    // Each part is read once for its checksum; sending reads it again (in the fake transport).
+    expect(reads.length).toBeGreaterThanOrEqual(2 * 31);
     expect(largestRead).toBeLessThanOrEqual(PART_SIZE);
   });
 
-  it("uploads every part exactly once and records the SHA-256 before completing", async () => {
+  it("uploads every part exactly once, each PUT once", async () => {
     const h = harness({ parts: 12 });
-    const result = await h.upload.start();
+    await h.upload.start();
     await expectCompleted(h);
-    expect(result.sha256).toBe(sha256Hex(await fileBytes(h.file)));
     expect(h.transport.totalAttempts).toBe(13);
     const statuses = [...new Set(h.snapshots.map((snapshot) => snapshot.status))];
-    expect(statuses).toEqual(["hashing", "uploading", "completing", "done"]);
+    expect(statuses).toEqual(["preparing", "uploading", "completing", "done"]);
   });
 
-  it("fingerprints the first part before prepareUpload", async () => {
-    const h = harness({ parts: 3 });
+  it("sends the first part's CRC32C as the fingerprint and the first parts' checksums with prepareUpload, whose URLs it uses", async () => {
+    const h = harness({ parts: 9 });
     await h.upload.start();
-    const prepare = h.backend.callsTo("prepareUpload")[0]!.args as { file: Record<string, unknown> };
-    const firstPart = (await fileBytes(h.file)).subarray(0, PART_SIZE);
+    await expectCompleted(h);
+    const bytes = await fileBytes(h.file);
+    const prepare = h.backend.callsTo("prepareUpload")[0]!.args as { file: Record<string, unknown>; parts: unknown[] };
     expect(prepare.file).toEqual({
       name: h.file.name,
       size: h.file.size,
       type: "video/mp4",
       lastModified: h.file.lastModified,
-      firstPartSha256: sha256Hex(firstPart),
+      firstPartCrc32c: checksumOf(partBytes(bytes, 1)),
     });
+    expect(prepare.parts).toEqual([1, 2, 3, 4].map((partNumber) => ({ partNumber, checksumCrc32c: checksumOf(partBytes(bytes, partNumber)) })));
     expect(h.backend.calls[0]!.method).toBe("prepareUpload");
+    // Parts 1–4 went with the URLs signed with the plan; only the other six were signed later.
+    const signedLater = h.backend.callsTo("getUploadPartUrls").flatMap((call) => (call.args as { parts: { partNumber: number }[] }).parts.map((part) => part.partNumber));
+    expect(signedLater.sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10]);
   });
 
-  it("computes the first parts' MD5s while prepareUpload is in flight, and reuses them", async () => {
-    const inner = new InProcessPartHasher(300);
+  it("computes the first parts' checksums before prepareUpload and the next ones while it is in flight, each once", async () => {
     let planKnown = false;
-    let hashedBeforePlan = 0;
-    let hashed = 0;
-    const partHasher: PartHasher = {
-      md5(blob, options) {
-        hashed += 1;
-        if (!planKnown) hashedBeforePlan += 1;
-        return inner.md5(blob, options);
-      },
-      dispose() {},
-    };
-    const h = harness({ parts: 10, partHasher });
+    let computedBeforePlan = 0;
+    const counter = countingChecksums((_, checksum) => {
+      if (!planKnown) computedBeforePlan += 1;
+      return checksum();
+    });
+    const h = harness({ parts: 10, checksums: counter.checksums });
     let releasePlan!: () => void;
     const planHeld = new Promise<void>((resolve) => (releasePlan = resolve));
     const prepareUpload = h.backend.prepareUpload.bind(h.backend);
     h.backend.prepareUpload = async (args) => {
+      expect(args.parts).toHaveLength(DEFAULT_UPLOAD_OPTIONS.concurrency);
       await planHeld;
       planKnown = true;
       return prepareUpload(args);
     };
     const done = h.upload.start();
-    await vi.waitFor(() => expect(hashedBeforePlan).toBe(DEFAULT_UPLOAD_OPTIONS.concurrency));
+    await vi.waitFor(() => expect(computedBeforePlan).toBe(2 * DEFAULT_UPLOAD_OPTIONS.concurrency));
     expect(h.transport.totalAttempts).toBe(0);
     releasePlan();
     await done;
     await expectCompleted(h);
-    expect(hashedBeforePlan).toBe(DEFAULT_UPLOAD_OPTIONS.concurrency);
-    expect(hashed).toBe(11);
+    expect(counter.calls).toBe(11);
   });
 
-  it("signs the parts hashed so far when workers run out of URLs, instead of waiting for a whole batch", async () => {
-    // The n-th MD5 is part n's. Parts 1–4 hash at once; 5–9 only once the first PUT has
-    // started (so the first signing call, and a second call that did not wait for a worker to
-    // run out of URLs, find them unhashed); 10 onwards only when the test lets them. The PUTs
-    // of parts 1–4 finish only after 5–9 are hashed, so when the first worker runs out of URLs
-    // exactly 5–9 are hashed, and the second call must sign exactly those.
-    const inner = new InProcessPartHasher(300);
-    let hashCalls = 0;
+  it("signs the parts checksummed so far when workers run out of URLs, instead of waiting for a whole batch", async () => {
+    // The n-th checksum is part n's. Parts 1–4 are computed at once and signed with the plan;
+    // 5–9 only once the first PUT has started (so a signing call that did not wait for a worker
+    // to run out of URLs finds them not computed); 10 onwards only when the test lets them. The
+    // PUTs of parts 1–4 finish only after 5–9 are computed, so when the first worker runs out of
+    // URLs exactly 5–9 are ready, and the first signing call must sign exactly those.
     let firstPutStarted!: () => void;
     const putsStarted = new Promise<void>((resolve) => (firstPutStarted = resolve));
-    let fiveToNineHashed!: () => void;
-    const secondGroupHashed = new Promise<void>((resolve) => (fiveToNineHashed = resolve));
+    let fiveToNineDone!: () => void;
+    const secondGroupDone = new Promise<void>((resolve) => (fiveToNineDone = resolve));
     let releaseRest!: () => void;
     const rest = new Promise<void>((resolve) => (releaseRest = resolve));
-    const partHasher: PartHasher = {
-      async md5(blob, options) {
-        const call = ++hashCalls;
-        if (call >= 10) await rest;
-        else if (call >= 5) await putsStarted;
-        const md5 = await inner.md5(blob, options);
-        if (call === 9) fiveToNineHashed();
-        return md5;
-      },
-      dispose() {},
-    };
-    const h = harness({ parts: 40, partHasher });
+    const counter = countingChecksums(async (call, checksum) => {
+      if (call >= 10) await rest;
+      else if (call >= 5) await putsStarted;
+      const value = await checksum();
+      if (call === 9) fiveToNineDone();
+      return value;
+    });
+    const h = harness({ parts: 40, checksums: counter.checksums });
     const putPart = h.transport.putPart.bind(h.transport);
     h.transport.putPart = async (request) => {
       firstPutStarted();
-      await secondGroupHashed;
+      await secondGroupDone;
       return putPart(request);
     };
     const done = h.upload.start();
     await vi.waitFor(() => expect(h.transport.totalAttempts).toBe(9));
     const signed = h.backend.callsTo("getUploadPartUrls").map((call) => (call.args as { parts: { partNumber: number }[] }).parts.map((part) => part.partNumber));
-    expect(signed).toEqual([
-      [1, 2, 3, 4],
-      [5, 6, 7, 8, 9],
-    ]);
+    expect(signed).toEqual([[5, 6, 7, 8, 9]]);
     releaseRest();
-    await done;
-    await expectCompleted(h);
-  });
-
-  it("records the SHA-256 while parts are still uploading, so completing waits for one call only", async () => {
-    const h = harness({ parts: 6 });
-    let releaseLastReport!: () => void;
-    const lastReportHeld = new Promise<void>((resolve) => (releaseLastReport = resolve));
-    const reportUploadedPart = h.backend.reportUploadedPart.bind(h.backend);
-    h.backend.reportUploadedPart = async (args) => {
-      if (args.partNumber === 7) await lastReportHeld;
-      return reportUploadedPart(args);
-    };
-    const done = h.upload.start();
-    await vi.waitFor(() => expect(h.backend.callsTo("recordFileSha256")).toHaveLength(1));
-    expect(h.backend.callsTo("completeUpload")).toHaveLength(0);
-    releaseLastReport();
-    await done;
-    await expectCompleted(h);
-  });
-
-  it("holds the SHA-256 record while offline and sends it once back online", async () => {
-    let releaseFileHash!: () => void;
-    const fileHashHeld = new Promise<void>((resolve) => (releaseFileHash = resolve));
-    const inner = new InProcessFileHasher(4096);
-    let hashes = 0;
-    const fileHasher: FileHasher = {
-      async sha256Hex(blob, options) {
-        if (++hashes === 2) await fileHashHeld;
-        return inner.sha256Hex(blob, options);
-      },
-    };
-    const h = harness({ parts: 6, fileHasher });
-    const done = h.upload.start();
-    await vi.waitFor(() => expect(hashes).toBe(2));
-    h.network.set(false);
-    releaseFileHash();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(h.backend.callsTo("recordFileSha256")).toHaveLength(0);
-    h.network.set(true);
     await done;
     await expectCompleted(h);
   });
@@ -359,7 +348,8 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
       const h = harness({ parts: partCount - 1, tail: 500 });
       await h.upload.start();
       await expectCompleted(h);
-      const signingCalls = h.backend.callsTo("getUploadPartUrls");
+      // prepareUpload signs the first parts with the plan; the rest come in batches.
+      const signingCalls = [...h.backend.callsTo("prepareUpload"), ...h.backend.callsTo("getUploadPartUrls")];
       expect(signingCalls.length).toBeLessThanOrEqual(Math.floor(partCount / 20));
       const signed = signingCalls.map((call) => (call.args as { parts: unknown[] }).parts.length);
       for (const count of signed) expect(count).toBeLessThanOrEqual(DEFAULT_UPLOAD_OPTIONS.urlBatchSize);
@@ -368,44 +358,26 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
     },
   );
 
-  it("sends each part with the Content-MD5 signed into its URL, exactly once", async () => {
+  it("sends each part with exactly the headers its URL was signed with: the part's CRC32C", async () => {
     const h = harness({ parts: 3 });
-    await h.upload.start();
-    for (const call of h.backend.callsTo("getUploadPartUrls")) {
-      for (const part of (call.args as { parts: { contentMd5?: string }[] }).parts) {
-        expect(part.contentMd5).toMatch(/^[A-Za-z0-9+/]{22}==$/);
-      }
-    }
-    await expectCompleted(h);
-  });
-
-  it("sends one Content-MD5 header per PUT, though the signer names it in lower case", async () => {
-    const h = harness({ parts: 3 });
-    const sentHeaders: Record<string, string>[] = [];
+    const sent: Array<{ partNumber: number; headers: Record<string, string> }> = [];
     const putPart = h.transport.putPart.bind(h.transport);
     h.transport.putPart = (request) => {
-      sentHeaders.push({ ...request.headers });
+      sent.push({ partNumber: partOfUrl(request.url), headers: { ...request.headers } });
       return putPart(request);
     };
     await h.upload.start();
     await expectCompleted(h);
-    expect(sentHeaders).toHaveLength(4);
-    for (const headers of sentHeaders) {
-      expect(Object.keys(headers).filter((name) => name.toLowerCase() === "content-md5")).toHaveLength(1);
+    const bytes = await fileBytes(h.file);
+    expect(sent).toHaveLength(4);
+    for (const { partNumber, headers } of sent) {
+      expect(headers).toEqual({ "x-amz-checksum-crc32c": checksumOf(partBytes(bytes, partNumber)) });
     }
   });
 
-  it("hashes no further ahead than urlBatchSize + 2 × concurrency parts past the parts in flight", async () => {
-    const inner = new InProcessPartHasher(300);
-    let hashed = 0;
-    const partHasher: PartHasher = {
-      md5(blob, options) {
-        hashed += 1;
-        return inner.md5(blob, options);
-      },
-      dispose() {},
-    };
-    const h = harness({ parts: 199, tail: 500, partHasher, options: { urlBatchSize: 8, concurrency: 2 } });
+  it("computes checksums no further ahead than urlBatchSize + 2 × concurrency parts past the parts in flight", async () => {
+    const counter = countingChecksums();
+    const h = harness({ parts: 199, tail: 500, checksums: counter.checksums, options: { urlBatchSize: 8, concurrency: 2 } });
     let puts = 0;
     h.transport.putPart = ({ signal }) => {
       puts += 1;
@@ -414,10 +386,10 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
     const outcome = h.upload.start().catch((error: unknown) => error);
     await vi.waitFor(() => expect(puts).toBe(2));
     await delay(300);
-    // The README's rule: MD5s are computed "up to urlBatchSize + 2 × concurrency parts ahead" of
-    // the uploads, so with 2 parts in flight at most 2 + 8 + 2 × 2 of the 200 are hashed.
-    expect(hashed).toBeLessThanOrEqual(2 + 8 + 2 * 2);
-    expect(hashed).toBeGreaterThanOrEqual(8);
+    // The README's rule: checksums are computed "up to urlBatchSize + 2 × concurrency parts ahead"
+    // of the uploads, so with 2 parts in flight at most 2 + 8 + 2 × 2 of the 200 are read.
+    expect(counter.calls).toBeLessThanOrEqual(2 + 8 + 2 * 2);
+    expect(counter.calls).toBeGreaterThanOrEqual(8);
     h.upload.release();
     expect(await outcome).toMatchObject({ code: "released" });
   });
@@ -441,7 +413,7 @@ describe("ResumableUpload: the happy path", { timeout: 10_000 }, () => {
     const upload = createUpload(randomFile(20 * PART_SIZE, 3), JOB_ID, {
       backend,
       transport,
-      fileHasher: new InProcessFileHasher(4096),
+      checksums: new Crc32cPartChecksums(),
       networkStatus: new ManualNetworkStatus(),
       now: () => clock,
       options: { ...FAST, concurrency: 1, stallTimeoutMs: 600_000 },
@@ -497,8 +469,7 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
     await h.upload.start();
     await expectCompleted(h);
     expect(h.transport.attemptsByPart.get(4)).toBe(2);
-    const signedForPart4 = h.backend
-      .callsTo("getUploadPartUrls")
+    const signedForPart4 = [...h.backend.callsTo("prepareUpload"), ...h.backend.callsTo("getUploadPartUrls")]
       .filter((call) => (call.args as { parts: { partNumber: number }[] }).parts.some((part) => part.partNumber === 4));
     expect(signedForPart4).toHaveLength(2);
   });
@@ -511,31 +482,28 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
     await h.upload.start();
     await expectCompleted(h);
     expect(h.transport.expiredUrlsSeen).toBe(0);
-    const signed = h.backend.callsTo("getUploadPartUrls").flatMap((call) => (call.args as { parts: unknown[] }).parts);
+    const signed = [...h.backend.callsTo("prepareUpload"), ...h.backend.callsTo("getUploadPartUrls")].flatMap(
+      (call) => (call.args as { parts: unknown[] }).parts,
+    );
     expect(signed).toHaveLength(41);
   });
 
-  it("re-signs a part after a 403 without waiting for the next parts to be hashed", async () => {
-    // Parts 1–12 hash at once; from part 13 on, hashing waits until the test lets it. Part 8's
-    // first PUT meets a 403 after several signing calls (batches of 4), so its fresh URL comes
-    // from a later signing call, which must not wait for a batch of MD5s that are not there.
-    const inner = new InProcessPartHasher(300);
+  it("re-signs a part after a 403 without waiting for the next parts' checksums", async () => {
+    // Parts 1–12 are checksummed at once; from part 13 on, checksums wait until the test lets
+    // them. Part 8's first PUT meets a 403 after several signing calls (batches of 4), so its fresh
+    // URL comes from a later signing call, which must not wait for a batch of checksums that are not there.
     let releaseRest!: () => void;
     const rest = new Promise<void>((resolve) => (releaseRest = resolve));
-    const partHasher: PartHasher = {
-      async md5(blob, options) {
-        if (++hashCalls > 12) await rest;
-        return inner.md5(blob, options);
-      },
-      dispose() {},
-    };
-    let hashCalls = 0;
-    const h = harness({ parts: 30, partHasher, faults: onPart(8, "expired403"), options: { concurrency: 2, urlBatchSize: 4 } });
+    const counter = countingChecksums(async (call, checksum) => {
+      if (call > 12) await rest;
+      return checksum();
+    });
+    const h = harness({ parts: 30, checksums: counter.checksums, faults: onPart(8, "expired403"), options: { concurrency: 2, urlBatchSize: 4 } });
     const done = h.upload.start();
     await vi.waitFor(() => expect(h.transport.attemptsByPart.get(8)).toBe(2));
     const callsBefore403 = h.backend.callsTo("getUploadPartUrls").length;
-    expect(callsBefore403).toBeGreaterThanOrEqual(3);
-    expect(hashCalls).toBeGreaterThan(12);
+    expect(callsBefore403).toBeGreaterThanOrEqual(2);
+    expect(counter.calls).toBeGreaterThan(12);
     releaseRest();
     await done;
     await expectCompleted(h);
@@ -636,40 +604,56 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
     expect(h.transport.attemptsByPart.get(2)).toBe(1);
   });
 
-  it("re-sends a part storage refused as BadDigest (bytes changed in flight)", async () => {
-    const h = harness({ parts: 5, faults: onPart(2, "alter_bytes") });
-    await h.upload.start();
-    await expectCompleted(h);
-    expect(h.transport.attemptsByPart.get(2)).toBe(2);
-  });
-
-  it("computes a part's MD5 again before re-sending it after BadDigest, instead of reusing the one storage refused", async () => {
-    // The n-th MD5 is part n's: part 2's first one comes out with a bit flipped (a bad read),
-    // so storage, which checks the body against Content-MD5, refuses the part as BadDigest.
-    const inner = new InProcessPartHasher(300);
-    let hashCalls = 0;
-    const partHasher: PartHasher = {
-      async md5(blob, options) {
-        const call = ++hashCalls;
-        const md5 = await inner.md5(blob, options);
-        if (call !== 2) return md5;
-        const flipped = md5.slice();
-        flipped[0] = flipped[0]! ^ 1;
-        return flipped;
-      },
-      dispose() {},
+  it("re-reads a part storage refused as BadDigest (one byte flipped in flight) and sends it again with a fresh checksum and URL", async () => {
+    const counter = countingChecksums();
+    const h = harness({ parts: 5, checksums: counter.checksums, faults: onPart(2, "alter_bytes") });
+    const sent: Array<{ partNumber: number; url: string; checksum: string | undefined }> = [];
+    const putPart = h.transport.putPart.bind(h.transport);
+    h.transport.putPart = (request) => {
+      sent.push({ partNumber: partOfUrl(request.url), url: request.url, checksum: request.headers["x-amz-checksum-crc32c"] });
+      return putPart(request);
     };
-    const h = harness({ parts: 5, partHasher });
+    const receive = h.storage.receive.bind(h.storage);
+    const answers: Array<{ partNumber: number; status: number; errorCode?: string }> = [];
+    h.storage.receive = (url, headers, bytes) => {
+      const response = receive(url, headers, bytes);
+      answers.push({ partNumber: partOfUrl(url), status: response.status, errorCode: response.errorCode });
+      return response;
+    };
     await h.upload.start();
     await expectCompleted(h);
-    expect(h.transport.attemptsByPart.get(2)).toBe(2);
+    // Storage refused the flipped byte, then took the part re-read and re-sent.
+    expect(answers.filter((answer) => answer.partNumber === 2)).toEqual([
+      { partNumber: 2, status: 400, errorCode: "BadDigest" },
+      { partNumber: 2, status: 200, errorCode: undefined },
+    ]);
+    const part2 = sent.filter((put) => put.partNumber === 2);
+    expect(part2).toHaveLength(2);
+    expect(part2[1]!.checksum).toBe(checksumOf(partBytes(await fileBytes(h.file), 2)));
+    // Read again (6 parts + 1), and a URL signed for the part again.
+    expect(counter.calls).toBe(7);
+    const signedForPart2 = [...h.backend.callsTo("prepareUpload"), ...h.backend.callsTo("getUploadPartUrls")].filter((call) =>
+      (call.args as { parts: { partNumber: number }[] }).parts.some((part) => part.partNumber === 2),
+    );
+    expect(signedForPart2).toHaveLength(2);
   });
 
-  it("re-sends a part whose ETag is not its MD5 (storage that does not check Content-MD5 kept altered bytes)", async () => {
-    const h = harness({ parts: 5, verifiesContentMd5: false, faults: onPart(2, "alter_bytes") });
+  it("computes a part's checksum again before re-sending it after BadDigest, instead of reusing the one storage refused", async () => {
+    // The n-th checksum is part n's: part 2's first one comes out wrong (a bad read), so storage,
+    // which checks the body against the signed checksum, refuses the part as BadDigest.
+    const counter = countingChecksums(async (call, checksum) => (call === 2 ? wrongChecksum(await checksum()) : checksum()));
+    const h = harness({ parts: 5, checksums: counter.checksums });
     await h.upload.start();
     await expectCompleted(h);
     expect(h.transport.attemptsByPart.get(2)).toBe(2);
+    expect(counter.calls).toBe(7);
+  });
+
+  it("gets a fresh URL after storage refuses a swapped checksum header (403: it is signed) and sends the part again", async () => {
+    const h = harness({ parts: 5, faults: onPart(3, "swap_checksum") });
+    await h.upload.start();
+    await expectCompleted(h);
+    expect(h.transport.attemptsByPart.get(3)).toBe(2);
   });
 
   it("waits while offline without spending retries, then continues", async () => {
@@ -698,7 +682,18 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
 
   // Seeded chaos: random drops, 5xx, 429, 403s, stalls, altered bytes and offline spells — at a
   // rate the budgets absorb, and at a harsh rate (with hidden ETags and 400s too) that they do not.
-  const RECOVERABLE: Fault[] = ["drop", "drop_after_progress", "http500", "http503", "http429", "expired403", "stall", "alter_bytes", "go_offline"];
+  const RECOVERABLE: Fault[] = [
+    "drop",
+    "drop_after_progress",
+    "http500",
+    "http503",
+    "http429",
+    "expired403",
+    "swap_checksum",
+    "stall",
+    "alter_bytes",
+    "go_offline",
+  ];
   const chaos = [
     ...Array.from({ length: 12 }, (_, i) => ({ seed: i + 1, rate: 0.25, faults: RECOVERABLE })),
     ...Array.from({ length: 6 }, (_, i) => ({ seed: 100 + i, rate: 0.6, faults: RECOVERABLE })),
@@ -719,7 +714,6 @@ describe("ResumableUpload: faults it recovers from", { timeout: 10_000 }, () => 
     const h = harness({
       parts: 30,
       seed,
-      verifiesContentMd5: seed % 2 === 0,
       faults: faultFor,
       options: { ...QUICK_STALL, concurrency },
     });
@@ -783,11 +777,6 @@ describe("ResumableUpload: faults it stops on", { timeout: 10_000 }, () => {
     const h = harness({ parts: 4, faults: onPart(2, "alter_bytes", "always") });
     await expectFailure(h, "integrity");
     expect(h.transport.attemptsByPart.get(2)).toBe(3); // 1 + maxIntegrityResendsPerPart
-  });
-
-  it("fails with integrity when storage keeps holding other bytes (ETag mismatch)", async () => {
-    const h = harness({ parts: 4, verifiesContentMd5: false, faults: onPart(2, "alter_bytes", "always") });
-    await expectFailure(h, "integrity");
     expect(h.backend.reportCounts.get(2)).toBeUndefined();
   });
 
@@ -803,7 +792,8 @@ describe("ResumableUpload: faults it stops on", { timeout: 10_000 }, () => {
     h.backend.failures.set("getUploadPartUrls", new Error("R2 credentials missing"));
     const error = await expectFailure(h, "backend");
     expect(error.message).toMatch(/R2 credentials missing/);
-    expect(h.transport.totalAttempts).toBe(0);
+    // Parts 1–4 went with the URLs signed with the plan; part 5 never had one.
+    expect(h.transport.attemptsByPart.has(5)).toBe(false);
   });
 
   it("keeps the code of an UploadError the backend adapter raised", async () => {
@@ -820,31 +810,16 @@ describe("ResumableUpload: faults it stops on", { timeout: 10_000 }, () => {
     expect(h.transport.totalAttempts).toBe(0);
   });
 
-  it("fails with file_unreadable when the file cannot be hashed", async () => {
-    let calls = 0;
-    const fileHasher: FileHasher = {
-      sha256Hex: (blob, options) =>
-        ++calls === 1 ? new InProcessFileHasher().sha256Hex(blob, options) : Promise.reject(new Error("NotReadableError")),
-    };
-    const h = harness({ parts: 4, fileHasher });
+  it("fails with file_unreadable when the first part cannot be read, before asking the server for anything", async () => {
+    const h = harness({ parts: 4, file: unreadableFrom(randomFile(4 * PART_SIZE + 300, 1), 0) });
     await expectFailure(h, "file_unreadable");
+    expect(h.backend.calls).toHaveLength(0);
   });
 
-  it("fails with file_unreadable as soon as the whole-file hash fails, not after every part is sent", async () => {
-    const inner = new InProcessFileHasher(4096);
-    const fileHasher: FileHasher = {
-      // The first part's fingerprint reads fine; the whole file cannot be read.
-      sha256Hex: (blob, options) =>
-        blob.size <= PART_SIZE ? inner.sha256Hex(blob, options) : Promise.reject(new Error("NotReadableError")),
-    };
-    const h = harness({ parts: 30, fileHasher, options: { concurrency: 1 } });
-    const putPart = h.transport.putPart.bind(h.transport);
-    h.transport.putPart = async (request) => {
-      await delay(10);
-      return putPart(request);
-    };
+  it("fails with file_unreadable when a later part cannot be read (the file changed on disk)", async () => {
+    const h = harness({ parts: 30, file: unreadableFrom(randomFile(30 * PART_SIZE + 300, 1), 12 * PART_SIZE), options: { concurrency: 1 } });
     await expectFailure(h, "file_unreadable");
-    expect(h.transport.totalAttempts).toBeLessThan(10);
+    expect(h.transport.attemptsByPart.has(13)).toBe(false);
   });
 });
 
@@ -923,10 +898,10 @@ describe("ResumableUpload: pause, resume, cancel and release", { timeout: 10_000
     expect(h.transport.totalAttempts).toBe(0);
   });
 
-  it("cancels from a listener of the first uploading snapshot without creating a multipart upload", async () => {
+  it("cancels while the first checksums are computed without creating a multipart upload", async () => {
     const h = harness({ parts: 4 });
     h.upload.subscribe((snapshot) => {
-      if (snapshot.status === "uploading") void h.upload.cancel();
+      if (snapshot.status === "preparing") void h.upload.cancel();
     });
     expect(await h.upload.start().catch((error: unknown) => error)).toMatchObject({ code: "canceled" });
     expect(h.backend.callsTo("prepareUpload")).toHaveLength(0);
@@ -934,37 +909,19 @@ describe("ResumableUpload: pause, resume, cancel and release", { timeout: 10_000
   });
 
   it("release() stops everything this page does and leaves the server's upload and parts for a resume", async () => {
-    let wholeFileHashSignal: AbortSignal | undefined;
-    const fileHasher: FileHasher = {
-      sha256Hex(blob, { signal } = {}) {
-        if (blob.size <= PART_SIZE) return new InProcessFileHasher(4096).sha256Hex(blob, { signal });
-        // The whole file's hash is still running when the page releases the upload.
-        wholeFileHashSignal = signal;
-        return new Promise((_, reject) => signal!.addEventListener("abort", () => reject(signal!.reason)));
-      },
-    };
-    let md5Calls = 0;
-    const inProcess = new InProcessPartHasher(300);
-    const partHasher: PartHasher = {
-      md5: (blob, options) => {
-        md5Calls += 1;
-        return inProcess.md5(blob, options);
-      },
-      dispose: () => {},
-    };
-    const h = harness({ parts: 60, fileHasher, partHasher, options: { concurrency: 2, urlBatchSize: 4 } });
+    const counter = countingChecksums();
+    const h = harness({ parts: 60, checksums: counter.checksums, options: { concurrency: 2, urlBatchSize: 4 } });
     const outcome = h.upload.start().catch((error: unknown) => error);
     await when(h.upload, (snapshot) => snapshot.partsConfirmed >= 2);
     h.upload.release();
     expect(await outcome).toMatchObject({ code: "released", retryable: true });
     expect(h.upload.getSnapshot()).toMatchObject({ status: "released", error: { code: "released" } });
-    expect(wholeFileHashSignal?.aborted).toBe(true);
     const attempts = h.transport.totalAttempts;
-    const hashed = md5Calls;
+    const hashed = counter.calls;
     await delay(30);
     expect(h.transport.totalAttempts).toBe(attempts);
     expect(h.transport.inFlight).toBe(0);
-    expect(md5Calls).toBe(hashed);
+    expect(counter.calls).toBe(hashed);
     expect(hashed).toBeLessThan(60);
     // The server's upload is untouched: nothing aborted, the recorded parts stay for a resume.
     expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
@@ -1020,14 +977,15 @@ describe("resumeUpload", { timeout: 10_000 }, () => {
     const bytes = await fileBytes(h.file);
     for (const partNumber of RECORDED) {
       const start = (partNumber - 1) * PART_SIZE;
-      h.storage.parts.set(partNumber, { bytes: bytes.slice(start, start + PART_SIZE), etag: `"recorded-${partNumber}"` });
+      const stored = bytes.slice(start, start + PART_SIZE);
+      h.storage.parts.set(partNumber, { bytes: stored, etag: `"recorded-${partNumber}"`, checksum: checksumOf(stored) });
     }
   }
 
   it("uploads only the parts the session lacks, counting the recorded ones as confirmed from the start", async () => {
     const file = randomFile(8 * PART_SIZE + 100, 3);
-    const firstPartSha256 = sha256Hex((await fileBytes(file)).subarray(0, PART_SIZE));
-    const h = harness({ file, mode: "resume", session: sessionFor({}, { firstPartSha256 }) });
+    const firstPartCrc32c = checksumOf(partBytes(await fileBytes(file), 1));
+    const h = harness({ file, mode: "resume", session: sessionFor({}, { firstPartCrc32c }) });
     await storeRecordedParts(h);
     await h.upload.start();
     await expectCompleted(h);
@@ -1079,11 +1037,27 @@ describe("resumeUpload", { timeout: 10_000 }, () => {
     expect(firstUploading).toMatchObject({ partsConfirmed: 3, bytesConfirmed: 3 * PART_SIZE });
   });
 
-  it("refuses a file with the same name, size and date but a different first part", async () => {
-    const h = harness({ mode: "resume", session: sessionFor({}, { firstPartSha256: "0".repeat(64) }) });
+  it("refuses another file with the same name, size and date whose first part differs", async () => {
+    // The upload started with `original`; the user picks `edited`: same name, size and date, one
+    // byte changed in its first part.
+    const original = randomFile(8 * PART_SIZE + 100, 3);
+    const bytes = await fileBytes(original);
+    bytes[100] = bytes[100]! ^ 0x01;
+    const edited = new File([new Uint8Array(bytes)], original.name, { type: original.type, lastModified: original.lastModified });
+    const firstPartCrc32c = checksumOf(partBytes(await fileBytes(original), 1));
+    const h = harness({ file: edited, mode: "resume", session: sessionFor({}, { firstPartCrc32c }) });
     const error = await expectFailure(h, "file_mismatch");
     expect(error.message).toMatch(/different contents/);
     expect(h.transport.totalAttempts).toBe(0);
+    expect(h.backend.callsTo("getUploadPartUrls")).toHaveLength(0);
+    expect(h.backend.callsTo("abortUpload")).toHaveLength(0);
+  });
+
+  it("checks the fingerprint even when part 1 is already recorded, reading it without sending it", async () => {
+    const file = randomFile(8 * PART_SIZE + 100, 3);
+    const h = harness({ file, mode: "resume", session: sessionFor({}, { firstPartCrc32c: wrongChecksum(checksumOf(partBytes(await fileBytes(file), 1))) }) });
+    await storeRecordedParts(h);
+    await expectFailure(h, "file_mismatch");
   });
 
   it("fails with no_session when there is nothing to resume", async () => {
@@ -1116,7 +1090,8 @@ describe("resumeUpload", { timeout: 10_000 }, () => {
     });
     for (const partNumber of [1, 2, 3]) {
       const start = (partNumber - 1) * PART_SIZE;
-      h.storage.parts.set(partNumber, { bytes: bytes.slice(start, start + PART_SIZE), etag: `"p${partNumber}"` });
+      const stored = bytes.slice(start, start + PART_SIZE);
+      h.storage.parts.set(partNumber, { bytes: stored, etag: `"p${partNumber}"`, checksum: checksumOf(stored) });
     }
     await h.upload.start();
     await expectCompleted(h);

@@ -1,28 +1,30 @@
 /**
  * One upload of one file for one job, from fingerprint to `completeUpload`: the lifecycle,
  * pause/resume/cancel, offline handling and the observable snapshot. The parts themselves go
- * through `partUploadPool.ts`.
+ * through `partUploadPool.ts`. Platform-free: the server, the part transport, the checksums and
+ * the network status are ports the caller plugs in (the browser's defaults: `index.ts`).
  *
- *   idle → hashing → uploading ⇄ paused / offline → completing → done
+ *   idle → preparing → uploading ⇄ paused / offline → completing → done
  *   failed and canceled from anywhere before done; released from anywhere before completing.
+ *
+ * Preparing is what happens before the server's plan is known: a fresh upload computes the
+ * first parts' CRC32Cs (part 1's is the resume fingerprint) and calls `prepareUpload`, which
+ * signs their URLs with the plan; a resume reads the session and checks the fingerprint.
  */
 import { untilAborted } from "./abortable";
-import { createFileHasher, type FileHasher } from "./fileHasher";
-import { browserNetworkStatus, type NetworkStatus } from "./networkStatus";
+import type { NetworkStatus } from "./networkStatus";
 import { resolveUploadOptions, type UploadOptions } from "./options";
-import { PartDigests } from "./partDigests";
-import { createPartHasher, type PartHasher } from "./partHasher";
+import { PartChecksumQueue, type PartChecksums } from "./partChecksums";
 import { describePlanProblem, partByteRange, partSlice } from "./partLayout";
 import type { PartTransport } from "./partTransport";
-import { uploadParts } from "./partUploadPool";
+import { uploadParts, type PartPoolHost } from "./partUploadPool";
 import { ProgressTracker, type ProgressFigures } from "./progressTracker";
 import type { PartPlan, UploadBackend, UploadSession } from "./uploadBackend";
 import { asUploadError, toBackendError, UploadError } from "./uploadError";
-import { XhrPartTransport } from "./xhrPartTransport";
 
 export type UploadStatus =
   | "idle"
-  | "hashing"
+  | "preparing"
   | "uploading"
   | "paused"
   | "offline"
@@ -47,29 +49,17 @@ export interface UploadableFile extends Blob {
   readonly lastModified: number;
 }
 
+/** The ports an upload runs on; `index.ts` plugs in the browser's (XHR, CRC32C, `navigator.onLine`). */
 export interface UploadDependencies {
   backend: UploadBackend;
-  /** Default: XMLHttpRequest. */
-  transport?: PartTransport;
-  /** Default: a Web Worker, or in-process where there are no workers. */
-  fileHasher?: FileHasher;
-  /**
-   * Computes each part's MD5. Default: one Web Worker for the upload (in-process where there
-   * are no workers), disposed when the upload ends; one passed in is left to its owner.
-   */
-  partHasher?: PartHasher;
-  /** Default: `navigator.onLine` and the window's online/offline events. */
-  networkStatus?: NetworkStatus;
+  transport: PartTransport;
+  checksums: PartChecksums;
+  networkStatus: NetworkStatus;
   options?: Partial<UploadOptions>;
   /** Clock for URL expiry and speed; default `Date.now`. */
   now?: () => number;
   /** Source of retry jitter; default `Math.random`. */
   random?: () => number;
-}
-
-export interface UploadResult {
-  /** Hex SHA-256 of the whole file, as recorded on the server. */
-  sha256: string;
 }
 
 /** A new upload: fingerprints the file, asks the server for a plan, sends every part. */
@@ -89,11 +79,13 @@ export function resumeUpload(file: UploadableFile, jobId: string, dependencies: 
 interface ReadyToSend {
   plan: PartPlan;
   recordedPartNumbers: Set<number>;
-  /** The parts' MD5s, the first ones already computing. */
-  digests: PartDigests;
+  /** The parts' CRC32Cs, the first ones already computed or computing. */
+  checksums: PartChecksumQueue;
+  /** The URLs `prepareUpload` signed for the first parts. */
+  preparedUrls?: PartPoolHost["preparedUrls"];
 }
 
-type Phase = "idle" | "hashing" | "uploading" | "completing" | "done" | "failed" | "canceled" | "released";
+type Phase = "idle" | "preparing" | "uploading" | "completing" | "done" | "failed" | "canceled" | "released";
 
 /** While uploading, speed and ETA are read again this often, so they move when no byte does (a stall). */
 const FIGURES_REFRESH_MS = 1000;
@@ -101,9 +93,7 @@ const FIGURES_REFRESH_MS = 1000;
 export class ResumableUpload {
   private readonly backend: UploadBackend;
   private readonly transport: PartTransport;
-  private readonly fileHasher: FileHasher;
-  private readonly partHasher: PartHasher;
-  private readonly ownsPartHasher: boolean;
+  private readonly checksums: PartChecksums;
   private readonly network: NetworkStatus;
   private readonly options: UploadOptions;
   private readonly now: () => number;
@@ -120,7 +110,7 @@ export class ResumableUpload {
   private plan: PartPlan | null = null;
   private tracker: ProgressTracker;
   private partsConfirmed = 0;
-  private startPromise: Promise<UploadResult> | null = null;
+  private startPromise: Promise<void> | null = null;
   private cancelPromise: Promise<void> | null = null;
   /** The prepareUpload call in flight; cancel waits for it so it can abort what it created. */
   private preparing: Promise<unknown> = Promise.resolve();
@@ -138,12 +128,10 @@ export class ResumableUpload {
     dependencies: UploadDependencies,
   ) {
     this.backend = dependencies.backend;
-    this.transport = dependencies.transport ?? new XhrPartTransport();
-    this.fileHasher = dependencies.fileHasher ?? createFileHasher();
-    this.network = dependencies.networkStatus ?? browserNetworkStatus();
+    this.transport = dependencies.transport;
+    this.checksums = dependencies.checksums;
+    this.network = dependencies.networkStatus;
     this.options = resolveUploadOptions(dependencies.options);
-    this.ownsPartHasher = dependencies.partHasher === undefined;
-    this.partHasher = dependencies.partHasher ?? createPartHasher(this.options.readChunkBytes);
     this.now = dependencies.now ?? Date.now;
     this.random = dependencies.random ?? Math.random;
     this.online = this.network.isOnline();
@@ -153,7 +141,7 @@ export class ResumableUpload {
   }
 
   /** Runs the upload; resolves when the server has completed it, rejects with an UploadError. Idempotent. */
-  start(): Promise<UploadResult> {
+  start(): Promise<void> {
     this.startPromise ??= this.run();
     return this.startPromise;
   }
@@ -186,7 +174,7 @@ export class ResumableUpload {
   }
 
   /**
-   * Stops everything this page is doing for the upload (in-flight PUTs, hashing, its workers)
+   * Stops everything this page is doing for the upload (in-flight PUTs, checksums, signing)
    * and leaves the server's multipart upload and recorded parts as they are, for a later
    * `resumeUpload` (here after a reload, or in another tab). For a page that goes away without
    * the user canceling. `start()` rejects with `released`. No-op once completing or ended.
@@ -207,44 +195,49 @@ export class ResumableUpload {
     return this.snapshot;
   }
 
-  private async run(): Promise<UploadResult> {
+  private async run(): Promise<void> {
     this.lifetime.signal.throwIfAborted();
     const stopWatchingNetwork = this.network.onChange((online) => this.setOnline(online));
     this.setOnline(this.network.isOnline());
     try {
       const ready = this.mode === "fresh" ? await this.prepareFreshUpload() : await this.readSessionToResume();
-      const sha256 = await this.sendMissingParts(ready);
+      await this.sendMissingParts(ready);
       this.setPhase("completing");
       await this.callBackend(this.backend.completeUpload({ jobId: this.jobId }), "complete the upload");
       this.lifetime.signal.throwIfAborted();
       this.setPhase("done");
-      return { sha256 };
     } catch (error) {
       this.end(asUploadError(error));
       throw this.lifetime.signal.reason;
     } finally {
       stopWatchingNetwork();
       this.keepFiguresFresh(false);
-      if (this.ownsPartHasher) this.partHasher.dispose();
     }
   }
 
   private async prepareFreshUpload(): Promise<ReadyToSend> {
-    this.setPhase("hashing");
+    this.setPhase("preparing");
     const { file } = this;
-    // The fingerprint must be sent with prepareUpload, before the server's plan exists.
+    // The fingerprint and the first parts' checksums go with prepareUpload, before the server's
+    // plan exists: they are computed with the server's announced part size, and a plan with
+    // another size is refused below, before any byte is sent.
     const expectedPartSize = this.backend.expectedPartSize(file.size);
-    // A plan with another part size is refused below, so the first MD5s can start now and
-    // overlap the fingerprint and the prepareUpload round trip instead of delaying the first bytes.
-    const firstParts = Array.from({ length: Math.min(this.options.concurrency, Math.ceil(file.size / expectedPartSize)) }, (_, i) => i + 1);
-    const digests = this.startPartDigests(expectedPartSize, firstParts);
-    const firstPartSha256 = await this.sha256(file.slice(0, Math.min(expectedPartSize, file.size)));
-    this.setPhase("uploading");
-    // A listener of that snapshot may have canceled: then no multipart upload may be created.
+    const expectedPartCount = Math.max(1, Math.ceil(file.size / expectedPartSize));
+    const checksums = this.checksumQueue(expectedPartSize);
+    const firstParts = partNumbersFrom(1, Math.min(this.options.concurrency, expectedPartCount));
+    const firstChecksums = await Promise.all(firstParts.map((partNumber) => this.checksumOf(checksums, partNumber)));
+    // The next parts are read while prepareUpload is in flight.
+    for (const partNumber of partNumbersFrom(firstParts.length + 1, Math.min(2 * this.options.concurrency, expectedPartCount))) {
+      void checksums.checksumFor(partNumber).catch(() => {});
+    }
+    const needs = firstParts.map((partNumber, i) => ({ partNumber, checksum: firstChecksums[i]! }));
+    // A listener of the snapshot may have canceled meanwhile: then no multipart upload may be created.
     this.lifetime.signal.throwIfAborted();
+    const requestedAt = this.now();
     const preparing = this.backend.prepareUpload({
       jobId: this.jobId,
-      file: { name: file.name, size: file.size, type: file.type, lastModified: file.lastModified, firstPartSha256 },
+      file: { name: file.name, size: file.size, type: file.type, lastModified: file.lastModified, firstPartCrc32c: firstChecksums[0]! },
+      parts: needs.map(({ partNumber, checksum }) => ({ partNumber, checksumCrc32c: checksum })),
     });
     this.serverUploadMayExist = true;
     this.preparing = preparing.catch(() => {});
@@ -259,11 +252,11 @@ export class ResumableUpload {
         { retryable: false },
       );
     }
-    return { plan, recordedPartNumbers: new Set(), digests };
+    return { plan, recordedPartNumbers: new Set(), checksums, preparedUrls: { needs, requestedAt, urls: answer.urls ?? [] } };
   }
 
   private async readSessionToResume(): Promise<ReadyToSend> {
-    this.setPhase("hashing");
+    this.setPhase("preparing");
     const session = await this.callBackend(this.backend.uploadSession({ jobId: this.jobId }), "read the unfinished upload");
     if (!session) {
       throw new UploadError("no_session", "This job has no unfinished upload to resume. Start a new upload instead.");
@@ -277,31 +270,42 @@ export class ResumableUpload {
     const recordedPartNumbers = new Set(
       session.recordedPartNumbers.filter((n) => Number.isInteger(n) && n >= 1 && n <= plan.partCount),
     );
-    // Overlaps the fingerprint check; a file that fails it discards these digests unused.
-    const firstParts = missingPartNumbers(plan, recordedPartNumbers).slice(0, this.options.concurrency);
-    const digests = this.startPartDigests(plan.partSize, firstParts);
-    const expectedFirstPart = session.fingerprint.firstPartSha256;
-    if (expectedFirstPart !== undefined) {
-      const { end } = partByteRange(1, plan.partSize, this.file.size);
-      const actual = await this.sha256(this.file.slice(0, end));
-      if (actual !== expectedFirstPart.toLowerCase()) {
-        throw new UploadError(
-          "file_mismatch",
-          `"${this.file.name}" has the same name, size and date as the file you started uploading, but different contents. ` +
-            "Select the original file.",
-        );
-      }
+    const checksums = this.checksumQueue(plan.partSize);
+    const expectedFirstPart = session.fingerprint.firstPartCrc32c;
+    // Part 1's checksum comes first; the first parts to send are read meanwhile (a file that
+    // fails the check discards them unused).
+    const firstPart = expectedFirstPart === undefined ? undefined : this.checksumOf(checksums, 1);
+    for (const partNumber of missingPartNumbers(plan, recordedPartNumbers).slice(0, this.options.concurrency)) {
+      void checksums.checksumFor(partNumber).catch(() => {});
     }
-    return { plan, recordedPartNumbers, digests };
+    if (firstPart && (await firstPart) !== expectedFirstPart) {
+      throw new UploadError(
+        "file_mismatch",
+        `"${this.file.name}" has the same name, size and date as the file you started uploading, but different contents. ` +
+          "Select the original file.",
+      );
+    }
+    if (recordedPartNumbers.has(1)) checksums.forget(1);
+    return { plan, recordedPartNumbers, checksums };
   }
 
-  /** The parts' MD5s for this part size, with those of `firstParts` (the first to send) started now. */
-  private startPartDigests(partSize: number, firstParts: readonly number[]): PartDigests {
-    const partBlob = (partNumber: number) => partSlice(this.file, partNumber, partSize);
-    const digests = new PartDigests(partBlob, this.options.readChunkBytes, this.lifetime.signal, this.partHasher);
-    // digestFor keeps an unawaited failure from being unhandled; the pool meets it when it asks again.
-    for (const partNumber of firstParts) void digests.digestFor(partNumber);
-    return digests;
+  /** The parts' checksums for this part size, computed as they are asked for. */
+  private checksumQueue(partSize: number): PartChecksumQueue {
+    return new PartChecksumQueue(this.checksums, (partNumber) => partSlice(this.file, partNumber, partSize), this.lifetime.signal);
+  }
+
+  /** The part's checksum; a failure other than the upload ending means the file could not be read. */
+  private async checksumOf(checksums: PartChecksumQueue, partNumber: number): Promise<string> {
+    const signal = this.lifetime.signal;
+    try {
+      return await untilAborted(checksums.checksumFor(partNumber), signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (error instanceof UploadError) throw error;
+      throw new UploadError("file_unreadable", "The file could not be read to compute its checksum. Select it again.", {
+        cause: error,
+      });
+    }
   }
 
   private requireSameFileDetails(session: UploadSession): void {
@@ -319,12 +323,8 @@ export class ResumableUpload {
     }
   }
 
-  /**
-   * Sends what the server lacks while hashing the whole file and recording its SHA-256 (as soon
-   * as it is known, so completing waits for no extra call); resolves with the SHA-256 once both
-   * are done.
-   */
-  private async sendMissingParts({ plan, recordedPartNumbers, digests }: ReadyToSend): Promise<string> {
+  /** Sends what the server lacks; resolves once every part is stored and recorded. */
+  private async sendMissingParts({ plan, recordedPartNumbers, checksums, preparedUrls }: ReadyToSend): Promise<void> {
     const { file } = this;
     const partNumbers = missingPartNumbers(plan, recordedPartNumbers);
     let confirmedBytes = 0;
@@ -337,16 +337,6 @@ export class ResumableUpload {
     this.tracker = new ProgressTracker(file.size, confirmedBytes, this.now, this.options.speedSmoothingMs);
     this.setPhase("uploading");
 
-    const fileSha256 = this.sha256(file).then(async (sha256) => {
-      // Like a part, the call waits while paused or offline instead of failing the upload.
-      await this.waitUntilRunnable();
-      await this.callBackend(this.backend.recordFileSha256({ jobId: this.jobId, sha256 }), "record the file's checksum");
-      return sha256;
-    });
-    // A file that cannot be read, or a checksum the server refuses, fails the upload now rather
-    // than after every part is sent.
-    fileSha256.catch((error: unknown) => this.end(asUploadError(error)));
-
     await uploadParts({
       file,
       jobId: this.jobId,
@@ -354,7 +344,8 @@ export class ResumableUpload {
       partNumbers,
       backend: this.backend,
       transport: this.transport,
-      digests,
+      checksums,
+      preparedUrls,
       options: this.options,
       now: this.now,
       random: this.random,
@@ -372,20 +363,6 @@ export class ResumableUpload {
       },
       fail: (error) => this.end(error),
     });
-    return await untilAborted(fileSha256, this.lifetime.signal);
-  }
-
-  private async sha256(blob: Blob): Promise<string> {
-    const signal = this.lifetime.signal;
-    try {
-      return await untilAborted(this.fileHasher.sha256Hex(blob, { signal }), signal);
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      if (error instanceof UploadError) throw error;
-      throw new UploadError("file_unreadable", "The file could not be read to compute its checksum. Select it again.", {
-        cause: error,
-      });
-    }
   }
 
   private async callBackend<T>(call: Promise<T>, doing: string): Promise<T> {
@@ -458,7 +435,7 @@ export class ResumableUpload {
   }
 
   private isPausablePhase(): boolean {
-    return this.phase === "idle" || this.phase === "hashing" || this.phase === "uploading";
+    return this.phase === "idle" || this.phase === "preparing" || this.phase === "uploading";
   }
 
   private setPhase(phase: Phase): void {
@@ -524,4 +501,9 @@ function missingPartNumbers(plan: PartPlan, recordedPartNumbers: ReadonlySet<num
     if (!recordedPartNumbers.has(partNumber)) missing.push(partNumber);
   }
   return missing;
+}
+
+/** from, from + 1, …, to (none when to < from). */
+function partNumbersFrom(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }

@@ -35,32 +35,29 @@ export class PartRetryBudget {
     private readonly random: () => number,
   ) {}
 
-  /** `expectedMd5Hex` is the MD5 of the bytes this attempt sent. */
-  decide(result: PartAttemptResult, expectedMd5Hex: string): PartRetryDecision {
+  decide(result: PartAttemptResult): PartRetryDecision {
     if (result.kind === "network_error") return this.transient("network", "the connection failed");
     if (result.kind === "stalled") return this.transient("network", "the upload stalled");
     const { status, etag, errorCode } = result.response;
     const part = `part ${this.partNumber}`;
 
     if (status >= 200 && status < 300) {
-      if (etag === null) {
+      // Storage checked the body against the signed CRC32C before answering 2xx; the ETag is the
+      // receipt CompleteMultipartUpload needs, and says nothing the engine could check.
+      if (etag === null || etag.trim() === "") {
         return fail(
           "missing_etag",
           `Storage accepted ${part} but the browser could not read its ETag response header. ` +
             "The bucket's CORS rule must list ETag in ExposeHeaders.",
         );
       }
-      const md5Shaped = unquoteEtag(etag);
-      // An ETag that is not a bare MD5 (e.g. with SSE-KMS) says nothing about the bytes.
-      if (/^[0-9a-f]{32}$/i.test(md5Shaped) && md5Shaped.toLowerCase() !== expectedMd5Hex) {
-        return this.integrity(`storage stored other bytes for ${part} than the browser sent (ETag mismatch)`);
-      }
       return { action: "accept", etag: etag.trim() };
     }
     if (status === 0) return this.transient("network", "the connection failed");
     if (status === 403) {
-      // Storage says 403 for an expired URL ("Request has expired") and for a refused signature;
-      // a fresh URL fixes the first and, after a bounded number of tries, exposes the second.
+      // Storage says 403 for an expired URL ("Request has expired") and for a refused signature
+      // (a checksum header other than the signed one); a fresh URL fixes the first and, after a
+      // bounded number of tries, exposes the second.
       if (this.urlRefreshes < this.limits.maxUrlRefreshesPerPart) {
         this.urlRefreshes += 1;
         return { action: "refresh_url" };
@@ -71,6 +68,8 @@ export class PartRetryBudget {
       );
     }
     if (status === 400 && errorCode === "BadDigest") {
+      // The body did not match the signed CRC32C: re-read the part (the file may have changed,
+      // or a read went wrong), with a fresh checksum and URL.
       return this.integrity(`the bytes of ${part} changed on the way to storage (BadDigest)`);
     }
     if (status === 408 || status === 429 || status >= 500) {
@@ -102,11 +101,6 @@ export class PartRetryBudget {
     }
     return fail("integrity", `Upload stopped: ${what}, every time it was re-sent.`);
   }
-}
-
-/** The ETag's opaque value without the quotes and weak marker HTTP wraps it in. */
-export function unquoteEtag(etag: string): string {
-  return etag.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
 }
 
 function fail(code: UploadError["code"], message: string): PartRetryDecision {

@@ -10,8 +10,13 @@ export interface FileFingerprint {
   name: string;
   size: number;
   lastModified: number;
-  /** Hex SHA-256 of the file's first part (its first `partSize` bytes). */
-  firstPartSha256?: string;
+  /**
+   * The first part's CRC32C (`x-amz-checksum-crc32c` form). With name, size and date it tells
+   * the same file from another: a file edited in place keeps its name and size, and usually
+   * its date only when a tool restores it on purpose; its first part (the container's header,
+   * where an edit shows) then still differs. Already computed for the part's own URL.
+   */
+  firstPartCrc32c?: string;
 }
 
 export interface PartPlan {
@@ -22,8 +27,12 @@ export interface PartPlan {
 
 export interface PartUrlRequest {
   partNumber: number;
-  /** Base64 MD5 of the part; signed into the URL so storage refuses any other body. */
-  contentMd5?: string;
+  /**
+   * The part's CRC32C as S3's `x-amz-checksum-crc32c` value (base64 of the 4 bytes, big-endian);
+   * signed into the URL as a header, so storage refuses any other body (400 BadDigest) and any
+   * other header value (403).
+   */
+  checksumCrc32c?: string;
 }
 
 export interface SignedPartUrl {
@@ -34,7 +43,7 @@ export interface SignedPartUrl {
    * not a time of day: the browser's clock may disagree with the server's).
    */
   expiresInMs: number;
-  /** Headers the URL was signed with, which the request must carry. */
+  /** Headers the URL was signed with (`x-amz-checksum-crc32c`), which the request must carry exactly. */
   headers?: Record<string, string>;
 }
 
@@ -53,6 +62,11 @@ export interface UploadSession {
   recordedPartNumbers: number[];
 }
 
+/** What `prepareUpload` answers: the plan, and URLs for the parts whose checksums came with the call. */
+export interface PreparedUpload extends PartPlan {
+  urls: SignedPartUrl[];
+}
+
 export interface UploadBackend {
   /**
    * The server's part-size rule (`convex/lib/partPlan.ts`) for a file of this size. Used only
@@ -62,13 +76,17 @@ export interface UploadBackend {
   expectedPartSize(fileSize: number): number;
   prepareUpload(args: {
     jobId: string;
-    file: { name: string; size: number; type: string; lastModified: number; firstPartSha256?: string };
-  }): Promise<PartPlan>;
+    file: { name: string; size: number; type: string; lastModified: number; firstPartCrc32c?: string };
+    /** The first parts, whose URLs come back with the plan (signed for the announced part size). */
+    parts?: PartUrlRequest[];
+  }): Promise<PreparedUpload>;
   /** At most 100 parts per call. */
   getUploadPartUrls(args: { jobId: string; parts: PartUrlRequest[] }): Promise<{ urls: SignedPartUrl[] }>;
-  /** `size` lets the server check the browser's part boundaries against its plan. */
-  reportUploadedPart(args: { jobId: string; partNumber: number; etag: string; size: number }): Promise<unknown>;
-  recordFileSha256(args: { jobId: string; sha256: string }): Promise<unknown>;
+  /**
+   * `size` lets the server check the browser's part boundaries against its plan; the checksum is
+   * the one the part's URL was signed with, from which the server combines the object's CRC32C.
+   */
+  reportUploadedPart(args: { jobId: string; partNumber: number; etag: string; size: number; checksumCrc32c: string }): Promise<unknown>;
   completeUpload(args: { jobId: string }): Promise<unknown>;
   abortUpload(args: { jobId: string }): Promise<unknown>;
   /**

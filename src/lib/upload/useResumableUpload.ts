@@ -9,9 +9,10 @@ import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { JobStatus } from "../../../convex/lib/jobStatus";
 import { createConvexUploadBackend } from "./convexUploadBackend";
-import { createObservedFileHasher, type HashingPath } from "./observedFileHasher";
+import type { Crc32cImplementation } from "./crc32c";
+import { Crc32cPartChecksums } from "./crc32cPartChecksums";
+import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot, type UploadStatus } from "./index";
 import { PartsReportedHere } from "./partsReportedHere";
-import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot, type UploadStatus } from "./resumableUpload";
 import { useUploadingElsewhere } from "./useUploadingElsewhere";
 
 /** Job statuses in which the server holds an unfinished upload that only the file can continue. */
@@ -40,8 +41,11 @@ export interface ResumableUploadControls {
   resumePrompt: ResumePrompt | null;
   /** False while an upload runs, and while the server's session is still loading. */
   canStart: boolean;
-  /** How the file's SHA-256 was last computed. */
-  hashingPath: HashingPath | null;
+  /**
+   * Which CRC32C implementation computed the parts' checksums: "wasm", or "js" where the page may
+   * not compile WebAssembly (a Content-Security-Policy without 'wasm-unsafe-eval'); null before the first.
+   */
+  checksumImplementation: Crc32cImplementation | null;
   /** Uploads `file`: continues the server's unfinished upload when there is one, else starts one. */
   start(file: File): void;
   pause(): void;
@@ -67,7 +71,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
   const [reportedHere] = useState(() => new PartsReportedHere());
   const backend = useMemo(() => reportedHere.watch(createConvexUploadBackend(convex)), [convex, reportedHere]);
   const [running, setRunning] = useState<Running | null>(null);
-  const [hashingPath, setHashingPath] = useState<HashingPath | null>(null);
+  const [checksumImplementation, setChecksumImplementation] = useState<Crc32cImplementation | null>(null);
 
   const subscribe = useCallback(
     (onChange: () => void) => (running ? running.engine.subscribe(onChange) : () => {}),
@@ -86,14 +90,14 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
   const canStart = !sending && (!watchSession || session !== undefined);
   const uploadingElsewhere = useUploadingElsewhere(unfinished && !sending ? reportedHere.countOthers(jobId, unfinished.partsRecorded) : null);
 
-  // Leaving the page section stops this page's work (sending, hashing, its workers) but not the
+  // Leaving the page section stops this page's work (sending, checksums, signing) but not the
   // upload: the server keeps the parts for a resume.
   useEffect(() => () => running?.engine.release(), [running]);
 
   const start = useCallback(
     (file: File) => {
       if (!canStart) return;
-      const dependencies = { backend, fileHasher: createObservedFileHasher(setHashingPath) };
+      const dependencies = { backend, checksums: new Crc32cPartChecksums(setChecksumImplementation) };
       const engine = unfinished ? resumeUpload(file, jobId, dependencies) : createUpload(file, jobId, dependencies);
       setRunning({ engine, file });
       // The snapshot carries the outcome; the promise only needs a handler.
@@ -126,7 +130,7 @@ export function useResumableUpload(jobId: string, options: ResumableUploadOption
           }
         : null,
     canStart,
-    hashingPath,
+    checksumImplementation,
     start,
     pause: useCallback(() => running?.engine.pause(), [running]),
     resume: useCallback(() => running?.engine.resume(), [running]),

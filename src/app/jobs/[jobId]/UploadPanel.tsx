@@ -24,7 +24,7 @@ const LEAVING_STOPS_THE_UPLOAD =
 
 /** A job takes its file in these states, once the rights are confirmed. */
 const AWAITING_FILE: readonly JobStatus[] = ["META_READY", "UPLOAD_READY", "UPLOADING"];
-const PAUSABLE: readonly UploadStatus[] = ["idle", "hashing", "uploading", "offline"];
+const PAUSABLE: readonly UploadStatus[] = ["idle", "preparing", "uploading", "offline"];
 
 /**
  * Sends the user's copy of the video to storage: file picker, progress, pause/resume/cancel, a
@@ -104,7 +104,7 @@ export function UploadPanel({ job }: { job: JobView }) {
       data-upload-status={status ?? "none"}
       data-parts-confirmed={snapshot?.partsConfirmed ?? 0}
       data-parts-total={snapshot?.partsTotal ?? 0}
-      data-hashing-path={upload.hashingPath ?? "none"}
+      data-hashing-path={upload.checksumImplementation ?? "none"}
     >
       <h2 id={headingId} tabIndex={-1}>
         Upload your copy of the video

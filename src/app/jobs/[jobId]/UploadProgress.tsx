@@ -4,7 +4,7 @@ import { formatEta, formatSpeed, progressPercent } from "@/lib/upload/uploadFigu
 
 const STATUS_LABELS: Record<UploadStatus, string> = {
   idle: "Starting…",
-  hashing: "Checking the file…",
+  preparing: "Checking the file…",
   uploading: "Uploading",
   paused: "Paused",
   offline: "Waiting for the network…",

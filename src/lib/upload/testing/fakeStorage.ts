@@ -1,48 +1,52 @@
 /**
  * An in-memory stand-in for R2 and for the Convex upload functions: the backend signs fake
- * URLs (part number, Content-MD5 and expiry in the query), the storage checks them like R2
- * would and keeps the bytes it received, and `completeUpload` assembles the object from the
- * parts the backend recorded — so a test can compare the result with the file byte for byte.
+ * URLs (part number, CRC32C and expiry in the query; the checksum also as the header the PUT
+ * must send), the storage checks them like R2 would (the header against the signature: 403;
+ * the body against the checksum: 400 BadDigest) and keeps the bytes it received, and
+ * `completeUpload` assembles the object from the parts the backend recorded, checking each
+ * recorded checksum — so a test can compare the result with the file byte for byte.
  */
 import { createHash } from "node:crypto";
+import { crc32c, crc32cToBase64, isCrc32cChecksum } from "../../../../convex/lib/crc32c";
 import type { PartPutResponse } from "../partTransport";
-import { unquoteEtag } from "../retryPolicy";
 import type {
   PartPlan,
   PartUrlRequest,
+  PreparedUpload,
   RecordedPart,
   SignedPartUrl,
   UploadBackend,
   UploadSession,
 } from "../uploadBackend";
 
-const md5 = (bytes: Uint8Array, encoding: "hex" | "base64") => createHash("md5").update(bytes).digest(encoding);
+const CHECKSUM_HEADER = "x-amz-checksum-crc32c";
+
+/** The part's `x-amz-checksum-crc32c` value. */
+export const checksumOf = (bytes: Uint8Array): string => crc32cToBase64(crc32c(bytes));
+
+/** The ETag's opaque value without the quotes HTTP wraps it in. */
+const unquoteEtag = (etag: string) => etag.trim().replace(/^"(.*)"$/, "$1");
 
 export class FakeStorage {
-  readonly parts = new Map<number, { bytes: Uint8Array; etag: string }>();
+  readonly parts = new Map<number, { bytes: Uint8Array; etag: string; checksum: string }>();
   aborted = false;
 
-  constructor(
-    readonly now: () => number,
-    /** s3rver does not check a body against its Content-MD5; R2 does. */
-    readonly verifiesContentMd5 = true,
-  ) {}
+  constructor(readonly now: () => number) {}
 
   /** Handles a PUT that reached storage with these bytes. */
   receive(url: string, headers: Readonly<Record<string, string>>, bytes: Uint8Array): PartPutResponse {
     const query = new URL(url).searchParams;
     const partNumber = Number(query.get("partNumber"));
-    const signedMd5 = query.get("contentMd5");
+    const signedChecksum = query.get("checksumCrc32c");
     if (this.aborted) return { status: 404, etag: null, errorCode: "NoSuchUpload" };
     if (this.now() > Number(query.get("expires"))) return { status: 403, etag: null, errorCode: "AccessDenied" };
-    if (signedMd5 !== null && headers["Content-MD5"] !== signedMd5) {
-      return { status: 403, etag: null, errorCode: "SignatureDoesNotMatch" };
-    }
-    if (signedMd5 !== null && this.verifiesContentMd5 && md5(bytes, "base64") !== signedMd5) {
-      return { status: 400, etag: null, errorCode: "BadDigest" };
-    }
-    const etag = `"${md5(bytes, "hex")}"`;
-    this.parts.set(partNumber, { bytes: bytes.slice(), etag });
+    // A signed header is part of the signature: another value (or none) does not match it.
+    const sentChecksum = Object.entries(headers).find(([name]) => name.toLowerCase() === CHECKSUM_HEADER)?.[1] ?? null;
+    if (sentChecksum !== signedChecksum) return { status: 403, etag: null, errorCode: "SignatureDoesNotMatch" };
+    const checksum = checksumOf(bytes);
+    if (signedChecksum !== null && checksum !== signedChecksum) return { status: 400, etag: null, errorCode: "BadDigest" };
+    const etag = `"${createHash("md5").update(bytes).digest("hex")}"`;
+    this.parts.set(partNumber, { bytes: bytes.slice(), etag, checksum });
     return { status: 200, etag };
   }
 }
@@ -60,13 +64,14 @@ export interface FakeBackendSetup {
 /** An unfinished upload as the fake server holds it: its recorded parts with their ETags. */
 export type FakeSession = Omit<UploadSession, "recordedPartNumbers"> & { parts: RecordedPart[] };
 
+type RecordedPartWithChecksum = RecordedPart & { checksumCrc32c?: string };
+
 type Call = { method: string; args: unknown };
 
 export class FakeUploadBackend implements UploadBackend {
   readonly calls: Call[] = [];
   readonly reportCounts = new Map<number, number>();
-  readonly recorded = new Map<number, RecordedPart>();
-  sha256: string | null = null;
+  readonly recorded = new Map<number, RecordedPartWithChecksum>();
   completedObject: Uint8Array | null = null;
   /** Set to make a method reject. */
   readonly failures = new Map<string, unknown>();
@@ -91,48 +96,52 @@ export class FakeUploadBackend implements UploadBackend {
     return this.setup.announcedPartSize ?? this.setup.partSize;
   }
 
-  async prepareUpload(args: Parameters<UploadBackend["prepareUpload"]>[0]): Promise<PartPlan> {
+  async prepareUpload(args: Parameters<UploadBackend["prepareUpload"]>[0]): Promise<PreparedUpload> {
     await this.enter("prepareUpload", args);
+    if (args.file.firstPartCrc32c !== undefined && !isCrc32cChecksum(args.file.firstPartCrc32c)) throw new Error("invalid_checksum");
     this.fileSize = args.file.size;
     this.plan = { partSize: this.setup.partSize, partCount: Math.max(1, Math.ceil(args.file.size / this.setup.partSize)) };
-    return this.plan;
+    return { ...this.plan, urls: this.sign(args.parts ?? []) };
   }
 
   async getUploadPartUrls(args: { jobId: string; parts: PartUrlRequest[] }): Promise<{ urls: SignedPartUrl[] }> {
     await this.enter("getUploadPartUrls", args);
     if (args.parts.length > 100) throw new Error("at most 100 parts per call");
-    const expiresAt = this.setup.storage.now() + this.urlTtlMs;
-    return {
-      urls: args.parts.map(({ partNumber, contentMd5 }) => {
-        const query = new URLSearchParams({ partNumber: String(partNumber), expires: String(expiresAt) });
-        if (contentMd5) query.set("contentMd5", contentMd5);
-        return {
-          partNumber,
-          url: `https://storage.test/bucket/key?${query.toString()}`,
-          expiresInMs: this.urlTtlMs,
-          headers: contentMd5 ? { "content-md5": contentMd5 } : undefined,
-        };
-      }),
-    };
+    return { urls: this.sign(args.parts) };
   }
 
-  async reportUploadedPart(args: { jobId: string; partNumber: number; etag: string; size: number }): Promise<null> {
+  /** Like the server: a malformed checksum is refused; a valid one is signed into the URL and returned as its header. */
+  private sign(parts: readonly PartUrlRequest[]): SignedPartUrl[] {
+    const expiresAt = this.setup.storage.now() + this.urlTtlMs;
+    return parts.map(({ partNumber, checksumCrc32c }) => {
+      if (checksumCrc32c !== undefined && !isCrc32cChecksum(checksumCrc32c)) throw new Error("invalid_checksum");
+      const query = new URLSearchParams({ partNumber: String(partNumber), expires: String(expiresAt) });
+      if (checksumCrc32c) query.set("checksumCrc32c", checksumCrc32c);
+      return {
+        partNumber,
+        url: `https://storage.test/bucket/key?${query.toString()}`,
+        expiresInMs: this.urlTtlMs,
+        headers: checksumCrc32c ? { [CHECKSUM_HEADER]: checksumCrc32c } : undefined,
+      };
+    });
+  }
+
+  async reportUploadedPart(args: Parameters<UploadBackend["reportUploadedPart"]>[0]): Promise<null> {
     await this.enter("reportUploadedPart", args);
     const plan = this.plan!;
     const plannedSize = Math.min(plan.partSize, this.fileSize - (args.partNumber - 1) * plan.partSize);
     if (args.size !== plannedSize) throw new Error(`part ${args.partNumber} has ${plannedSize} bytes, not ${args.size}`);
     this.reportCounts.set(args.partNumber, (this.reportCounts.get(args.partNumber) ?? 0) + 1);
-    this.recorded.set(args.partNumber, { partNumber: args.partNumber, etag: args.etag, size: args.size });
+    this.recorded.set(args.partNumber, {
+      partNumber: args.partNumber,
+      etag: args.etag,
+      size: args.size,
+      checksumCrc32c: args.checksumCrc32c,
+    });
     return null;
   }
 
-  async recordFileSha256(args: { jobId: string; sha256: string }): Promise<null> {
-    await this.enter("recordFileSha256", args);
-    this.sha256 = args.sha256;
-    return null;
-  }
-
-  /** Like CompleteMultipartUpload: every part recorded, and each recorded ETag is what storage holds. */
+  /** Like CompleteMultipartUpload: every part recorded, and each recorded ETag and checksum is what storage holds. */
   async completeUpload(args: { jobId: string }): Promise<null> {
     await this.enter("completeUpload", args);
     const plan = this.plan;
@@ -143,6 +152,9 @@ export class FakeUploadBackend implements UploadBackend {
       const stored = this.setup.storage.parts.get(partNumber);
       if (!recorded || !stored) throw new Error(`part ${partNumber} missing`);
       if (unquoteEtag(recorded.etag) !== unquoteEtag(stored.etag)) throw new Error(`InvalidPart ${partNumber}`);
+      if (recorded.checksumCrc32c !== undefined && recorded.checksumCrc32c !== stored.checksum) {
+        throw new Error(`InvalidPart ${partNumber}: checksum`);
+      }
       object.set(stored.bytes, (partNumber - 1) * plan.partSize);
     }
     this.completedObject = object;

@@ -1,6 +1,7 @@
 /**
  * A PartTransport that delivers bodies to a FakeStorage and injects faults on cue: connection
- * drops, HTTP errors, stalls, a hidden ETag, bytes altered in flight, the browser going offline.
+ * drops, HTTP errors, stalls, a hidden ETag, bytes altered in flight, a checksum header other than
+ * the signed one, the browser going offline.
  */
 import type { PartPutRequest, PartPutResponse, PartTransport } from "../partTransport";
 import type { FakeStorage } from "./fakeStorage";
@@ -18,6 +19,7 @@ export type Fault =
   | "stall"
   | "missing_etag"
   | "alter_bytes"
+  | "swap_checksum"
   | "go_offline";
 
 /** Which fault, if any, the `attempt`-th request (from 1) for a part meets. */
@@ -104,7 +106,8 @@ export class FaultInjectingTransport implements PartTransport {
     onProgress(bytes.length);
     await tick(signal);
     const received = fault === "alter_bytes" ? withOneByteFlipped(bytes) : bytes;
-    const response = this.storage.receive(url, headers, received);
+    const sentHeaders = fault === "swap_checksum" ? { ...headers, "x-amz-checksum-crc32c": "AAAAAA==" } : headers;
+    const response = this.storage.receive(url, sentHeaders, received);
     return fault === "missing_etag" && response.status === 200 ? { ...response, etag: null } : response;
   }
 }
