@@ -88,7 +88,8 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
   await recordAnnouncedStatuses(watcher);
   await recordPromptedParts(watcher);
   await watcher.goto(`/jobs/${jobId}`);
-  await expect(statusBadge(watcher)).toHaveText("Video found");
+  // The rights are confirmed: the job waits for its file.
+  await expect(statusBadge(watcher)).toHaveText("Ready to upload");
   const watcherMark = await markDocument(watcher);
 
   await test.step("UPLOADING: progress in this tab, parts and status in the other", async () => {
@@ -223,7 +224,9 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
     const progress = await recordedProgressValues(page);
     testInfo.annotations.push({ type: "announced", description: JSON.stringify({ uploaderSaw, watcherSaw, promptParts }) });
     console.log(`[live job] uploader saw ${uploaderSaw.join(" → ")}; watcher saw ${watcherSaw.join(" → ")}; parts ${promptParts}`);
-    const mustSee: JobStatus[] = ["META_READY", "UPLOADING", "PROCESSING", "READY"];
+    // The second tab opened after the rights were confirmed: it never showed the step before.
+    expect(watcherSaw[0]).toBe("UPLOAD_READY");
+    const mustSee: JobStatus[] = ["UPLOAD_READY", "UPLOADING", "PROCESSING", "READY"];
     for (const seen of [uploaderSaw, watcherSaw]) {
       expectInHappyPathOrder(seen, HAPPY_PATH);
       expect(seen).toEqual(expect.arrayContaining(mustSee));

@@ -313,13 +313,15 @@ test("an unfinished upload can be canceled from the resume prompt, without the f
 
 test("a file that is not a video is refused before anything is uploaded", async ({ page, filesFolder }) => {
   const notes = await writeSeededFile(filesFolder, "notes.txt", 1024, "E");
-  await openJobAwaitingFile(page);
+  const jobId = await openJobAwaitingFile(page);
   await fileInput(page).setInputFiles(notes.path);
   await expect(page.getByTestId("upload-refusal")).toHaveText(
     "“notes.txt” is not a video file (it is text/plain). Choose a video, for example an MP4, MOV or WebM file.",
   );
   await expect(uploadPanel(page)).toHaveAttribute("data-upload-status", "none");
-  await expect(page.getByTestId("job-status")).toHaveText("Video found");
+  // Still waiting for a file: the step after the rights, and no upload started on the server.
+  await expect(page.getByTestId("job-status")).toHaveText("Ready to upload");
+  expect((await jobTimeline(page, jobId)).map((event) => event.to)).toEqual(["CREATED", "META_READY"]);
   expect((await proxyStats()).partPuts).toHaveLength(0);
 });
 

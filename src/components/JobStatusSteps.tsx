@@ -9,6 +9,7 @@ import { formatStepTime } from "@/lib/format";
 import { FailureNotice } from "./FailureNotice";
 import { JobTimeline } from "./JobTimeline";
 import { StatusBadge } from "./StatusBadge";
+import { useShownStatus } from "./useShownStatus";
 
 /** The failed step's text names how the job ended ("failed here", "canceled here"). */
 const STATE_TEXT: Readonly<Record<Exclude<StepState, "failed">, string>> = {
@@ -24,7 +25,11 @@ const STATE_TEXT: Readonly<Record<Exclude<StepState, "failed">, string>> = {
  */
 export function JobStatusSteps({ job }: { job: JobView }) {
   const timeline = useQuery(api.jobs.timeline, { jobId: job._id }) ?? undefined;
-  const steps = describeSteps(job.status, timeline);
+  const status = useShownStatus(job) ?? job.status;
+  // Ready to upload before the server records it: since the rights were confirmed.
+  const steps = describeSteps(status, timeline).map((step) =>
+    step.status === "UPLOAD_READY" && status !== job.status ? { ...step, at: job.rights?.confirmedAt } : step,
+  );
   const endedByUser = isEndedByUser(job.failure?.code);
   const endedAs = statusLabel("FAILED", job.failure?.code);
 
@@ -34,7 +39,7 @@ export function JobStatusSteps({ job }: { job: JobView }) {
         <h2 id="status-heading">Status</h2>
         <p className="status-current" aria-live="polite" aria-atomic="true">
           <span className="visually-hidden">Current step: </span>
-          <StatusBadge status={job.status} failureCode={job.failure?.code} testId="job-status" />
+          <StatusBadge status={status} failureCode={job.failure?.code} testId="job-status" />
         </p>
       </div>
       <ol className="steps">
@@ -42,7 +47,7 @@ export function JobStatusSteps({ job }: { job: JobView }) {
           <li
             key={step.status}
             className={`step step-${step.state}${step.state === "failed" && endedByUser ? " step-ended-by-user" : ""}`}
-            aria-current={step.status === job.status || step.state === "failed" ? "step" : undefined}
+            aria-current={step.status === status || step.state === "failed" ? "step" : undefined}
           >
             <span className="step-marker" aria-hidden="true" />
             <span className="step-label">

@@ -6,6 +6,7 @@ import { api } from "../../../convex/_generated/api";
 import type { JobView } from "../../../convex/lib/validators";
 import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { StatusBadge } from "@/components/StatusBadge";
+import { useShownStatus } from "@/components/useShownStatus";
 import { VideoThumbnail } from "@/components/VideoThumbnail";
 import { formatDateTime } from "@/lib/format";
 import { jobTitle } from "@/lib/jobs/jobTitle";
@@ -58,13 +59,14 @@ export function MyJobsList() {
 
 function JobRow({ job }: { job: JobView }) {
   const title = jobTitle(job.status, job.sourceMeta);
+  const status = useShownStatus(job) ?? job.status;
   return (
     <Link href={`/jobs/${job._id}`} className="job-row" data-testid={`job-row-${job._id}`}>
       <VideoThumbnail src={job.sourceMeta?.thumbnailUrl} className="job-row-thumbnail" />
       <div className="job-row-body">
         <p className="job-row-title">{title}</p>
         <p className="job-row-meta">
-          <StatusBadge status={job.status} failureCode={job.failure?.code} />
+          <StatusBadge status={status} failureCode={job.failure?.code} />
           <time dateTime={new Date(job._creationTime).toISOString()}>Started {formatDateTime(job._creationTime)}</time>
         </p>
         {job.status === "PROCESSING" && <ProcessingProgress status={job.status} progress={job.progress} attempt={job.attempt} />}

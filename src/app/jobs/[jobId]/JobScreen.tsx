@@ -9,6 +9,7 @@ import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { JobNotFound } from "./JobPageErrorBoundary";
 import { JobStatusSteps } from "@/components/JobStatusSteps";
 import { SourceMetaCard } from "@/components/SourceMetaCard";
+import { useShownStatus } from "@/components/useShownStatus";
 import { CancelJobButton } from "./CancelJobButton";
 import { RightsConfirmation } from "./RightsConfirmation";
 import { UploadPanel } from "./UploadPanel";
@@ -23,7 +24,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const job = useQuery(api.jobs.get, { jobId });
   const layout = useRef<HTMLDivElement>(null);
   useFocusKeptInside(layout, NEXT_FOCUS);
-  useDocumentTitle(job ? `${statusLabel(job.status, job.failure?.code)} · ${jobTitle(job.status, job.sourceMeta)}` : null);
+  const status = useShownStatus(job);
+  useDocumentTitle(job && status ? `${statusLabel(status, job.failure?.code)} · ${jobTitle(job.status, job.sourceMeta)}` : null);
   if (job === undefined) return <p aria-busy="true">Loading…</p>;
   if (job === null) return <JobNotFound />;
 

@@ -1,0 +1,48 @@
+/**
+ * What a new user meets between the link and the upload (issue 19): the stepper agrees with the
+ * page from the moment the rights are confirmed, a video YouTube does not have leads with what
+ * happened and what to do, and a guest is told where their jobs live and how to keep a job's
+ * link — at 1280 and 375 px.
+ */
+import { expect, test, type Page } from "./support/fixtures";
+import { DESKTOP, NARROW, screenshotAtBothWidths, signInAsGuest } from "./support/jobPage";
+import { fileInput } from "./support/uploadPage";
+
+/** Signs in, starts a job from the link and waits for the page to settle on `status`. */
+async function startJob(page: Page, link: string, status: string): Promise<void> {
+  await page.goto("/");
+  await signInAsGuest(page);
+  await page.getByLabel("Link to your YouTube video").fill(link);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/jobs\/[^/]+$/);
+  await expect(page.getByTestId("job-status")).toHaveText(status);
+}
+
+const statusCard = (page: Page) => page.getByRole("region", { name: "Status" });
+const currentStep = (page: Page) => statusCard(page).locator('li[aria-current="step"]');
+
+for (const viewport of [DESKTOP, NARROW]) {
+  test(`ticking the rights box moves the stepper to the step the user is on (${viewport.width} px)`, async ({ page }) => {
+    await page.setViewportSize(viewport);
+    await startJob(page, "https://youtu.be/dQw4w9WgXcQ", "Video found");
+    await expect(currentStep(page)).toHaveCount(1);
+    await expect(currentStep(page)).toContainText("Video found");
+
+    await page.getByRole("checkbox", { name: /I own this video/ }).check();
+    // The panel thanks the user and offers the picker; the stepper says the same, at once.
+    await expect(page.getByRole("status").filter({ hasText: "you can upload your copy of the video next" })).toBeVisible();
+    await expect(fileInput(page)).toBeEnabled();
+    await expect(page.getByTestId("job-status")).toHaveText("Ready to upload");
+    await expect(currentStep(page)).toContainText("Ready to upload");
+    await expect(currentStep(page).locator("time")).toHaveCount(1);
+    await expect(statusCard(page).getByRole("listitem").filter({ hasText: "Video found" })).toContainText("(done)");
+    await expect(page).toHaveTitle(/^Ready to upload · /);
+    if (viewport === DESKTOP) await screenshotAtBothWidths(page, "rights-confirmed");
+
+    // It is the job's state, not the tab's: after a reload, and in My jobs.
+    await page.reload();
+    await expect(page.getByTestId("job-status")).toHaveText("Ready to upload");
+    await page.getByRole("link", { name: "My jobs" }).first().click();
+    await expect(page.getByRole("region", { name: "My jobs" }).getByRole("listitem").first()).toContainText("Ready to upload");
+  });
+}
