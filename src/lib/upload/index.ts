@@ -3,16 +3,16 @@
  * plugged in (XMLHttpRequest for parts, CRC32C in WebAssembly or JS, `navigator.onLine`), as
  * tus-js-client's `browser/index.ts` does. Tests and other platforms use the core directly.
  */
-import { Crc32cPartChecksums } from "./crc32cPartChecksums";
-import { browserNetworkStatus } from "./networkStatus";
+import { Crc32cPartChecksums } from "./checksums/crc32cPartChecksums";
+import { browserNetworkStatus } from "./transport/browserNetworkStatus";
 import {
   createUpload as createCoreUpload,
   resumeUpload as resumeCoreUpload,
   type ResumableUpload,
   type UploadableFile,
   type UploadDependencies,
-} from "./resumableUpload";
-import { XhrPartTransport } from "./xhrPartTransport";
+} from "./core/resumableUpload";
+import { XhrPartTransport } from "./transport/xhrPartTransport";
 
 /** The core's ports, each defaulting to the browser's. */
 export type BrowserUploadDependencies = Omit<UploadDependencies, "transport" | "checksums" | "networkStatus"> &
@@ -37,7 +37,7 @@ export function resumeUpload(file: UploadableFile, jobId: string, dependencies: 
   return resumeCoreUpload(file, jobId, withBrowserDefaults(dependencies));
 }
 
-export type { ResumableUpload, UploadableFile, UploadDependencies, UploadSnapshot, UploadStatus } from "./resumableUpload";
+export type { ResumableUpload, UploadableFile, UploadDependencies, UploadSnapshot, UploadStatus } from "./core/resumableUpload";
 export type {
   FileFingerprint,
   PartPlan,
@@ -47,12 +47,12 @@ export type {
   SignedPartUrl,
   UploadBackend,
   UploadSession,
-} from "./uploadBackend";
-export type { PartPutRequest, PartPutResponse, PartTransport } from "./partTransport";
-export type { PartChecksums } from "./partChecksums";
-export type { NetworkStatus } from "./networkStatus";
-export { XhrPartTransport } from "./xhrPartTransport";
-export { Crc32cPartChecksums } from "./crc32cPartChecksums";
-export { browserNetworkStatus } from "./networkStatus";
-export { DEFAULT_UPLOAD_OPTIONS, MAX_CONCURRENCY, MAX_URL_BATCH_SIZE, type UploadOptions } from "./options";
-export { UPLOAD_ERROR_CODES, UploadError, type UploadErrorCode } from "./uploadError";
+} from "./core/uploadBackend";
+export type { PartPutRequest, PartPutResponse, PartTransport } from "./core/partTransport";
+export type { PartChecksums } from "./core/partChecksums";
+export type { NetworkStatus } from "./core/networkStatus";
+export { XhrPartTransport } from "./transport/xhrPartTransport";
+export { Crc32cPartChecksums } from "./checksums/crc32cPartChecksums";
+export { browserNetworkStatus } from "./transport/browserNetworkStatus";
+export { DEFAULT_UPLOAD_OPTIONS, MAX_CONCURRENCY, MAX_URL_BATCH_SIZE, type UploadOptions } from "./core/options";
+export { UPLOAD_ERROR_CODES, UploadError, type UploadErrorCode } from "./core/uploadError";

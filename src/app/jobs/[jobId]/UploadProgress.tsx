@@ -1,6 +1,6 @@
 import type { UploadSnapshot, UploadStatus } from "@/lib/upload";
 import { formatBytes } from "@/lib/format";
-import { formatEta, formatSpeed, progressPercent } from "@/lib/upload/uploadFigures";
+import { formatEta, formatSpeed, progressPercent } from "@/lib/upload/ui/uploadFigures";
 
 const STATUS_LABELS: Record<UploadStatus, string> = {
   idle: "Starting…",

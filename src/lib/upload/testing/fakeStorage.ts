@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { crc32c, crc32cToBase64, isCrc32cChecksum } from "../../../../convex/lib/crc32c";
-import type { PartPutResponse } from "../partTransport";
+import type { PartPutResponse } from "../core/partTransport";
 import type {
   PartPlan,
   PartUrlRequest,
@@ -17,7 +17,7 @@ import type {
   SignedPartUrl,
   UploadBackend,
   UploadSession,
-} from "../uploadBackend";
+} from "../core/uploadBackend";
 
 const CHECKSUM_HEADER = "x-amz-checksum-crc32c";
 

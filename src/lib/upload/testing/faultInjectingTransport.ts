@@ -3,7 +3,7 @@
  * drops, HTTP errors, stalls, a hidden ETag, bytes altered in flight, a checksum header other than
  * the signed one, the browser going offline.
  */
-import type { PartPutRequest, PartPutResponse, PartTransport } from "../partTransport";
+import type { PartPutRequest, PartPutResponse, PartTransport } from "../core/partTransport";
 import type { FakeStorage } from "./fakeStorage";
 import type { ManualNetworkStatus } from "./manualNetworkStatus";
 

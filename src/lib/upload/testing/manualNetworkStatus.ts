@@ -1,4 +1,4 @@
-import type { NetworkStatus } from "../networkStatus";
+import type { NetworkStatus } from "../core/networkStatus";
 
 /** A NetworkStatus the test switches by hand. */
 export class ManualNetworkStatus implements NetworkStatus {

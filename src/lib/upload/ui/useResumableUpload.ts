@@ -5,14 +5,14 @@
  */
 import { useConvex, useQuery } from "convex/react";
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import { api } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
-import type { JobStatus } from "../../../convex/lib/jobStatus";
-import { createConvexUploadBackend } from "./convexUploadBackend";
-import type { Crc32cImplementation } from "./crc32c";
-import { Crc32cPartChecksums } from "./crc32cPartChecksums";
-import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot, type UploadStatus } from "./index";
-import { PartsReportedHere } from "./partsReportedHere";
+import { api } from "../../../../convex/_generated/api";
+import type { Id } from "../../../../convex/_generated/dataModel";
+import type { JobStatus } from "../../../../convex/lib/jobStatus";
+import { createConvexUploadBackend } from "../convex/convexUploadBackend";
+import type { Crc32cImplementation } from "../checksums/crc32c";
+import { Crc32cPartChecksums } from "../checksums/crc32cPartChecksums";
+import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot, type UploadStatus } from "../index";
+import { PartsReportedHere } from "../convex/partsReportedHere";
 import { useUploadingElsewhere } from "./useUploadingElsewhere";
 
 /** Job statuses in which the server holds an unfinished upload that only the file can continue. */

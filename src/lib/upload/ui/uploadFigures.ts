@@ -1,5 +1,5 @@
 /** Progress figures as the upload panel shows them; sizes in the units the rest of the UI uses. */
-import { formatBytes } from "../format";
+import { formatBytes } from "../../format";
 
 /** `12 MB/s`; an unknown or zero speed reads as a dash. */
 export function formatSpeed(bytesPerSecond: number): string {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { crc32c, crc32cToBase64 } from "../../../convex/lib/crc32c";
-import { Crc32cPartChecksums } from "./crc32cPartChecksums";
+import { crc32c, crc32cToBase64 } from "../../../../convex/lib/crc32c";
+import { Crc32cPartChecksums } from "../checksums/crc32cPartChecksums";
 import { PartChecksumQueue } from "./partChecksums";
-import { randomFile } from "./testing/seededRandom";
+import { randomFile } from "../testing/seededRandom";
 
 const PART_SIZE = 1000;
 const refuseWasm = () => Promise.reject(new WebAssembly.CompileError("blocked by CSP"));

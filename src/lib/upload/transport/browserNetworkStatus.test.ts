@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { browserNetworkStatus } from "./networkStatus";
+import { browserNetworkStatus } from "./browserNetworkStatus";
 
 afterEach(() => {
   vi.unstubAllGlobals();

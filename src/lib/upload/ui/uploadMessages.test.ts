@@ -1,7 +1,7 @@
 import { ConvexError } from "convex/values";
 import { describe, expect, it } from "vitest";
-import { classifyServerError } from "./convexUploadBackend";
-import { UPLOAD_ERROR_CODES, UploadError } from "./uploadError";
+import { classifyServerError } from "../convex/convexUploadBackend";
+import { UPLOAD_ERROR_CODES, UploadError } from "../core/uploadError";
 import { describeResumePrompt, describeUploadFailure, refuseChosenFile } from "./uploadMessages";
 
 describe("refuseChosenFile", () => {

@@ -3,7 +3,7 @@
  * Reading the ETag header needs the bucket's CORS rule to expose it; when it does not, the
  * browser hides the header and this transport reports `etag: null`.
  */
-import type { PartPutRequest, PartPutResponse, PartTransport } from "./partTransport";
+import type { PartPutRequest, PartPutResponse, PartTransport } from "../core/partTransport";
 
 export class XhrPartTransport implements PartTransport {
   constructor(private readonly createRequest: () => XMLHttpRequest = () => new XMLHttpRequest()) {}

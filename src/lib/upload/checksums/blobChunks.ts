@@ -1,4 +1,4 @@
-import { UploadError } from "./uploadError";
+import { UploadError } from "../core/uploadError";
 
 /**
  * Feeds `blob` to `consume` as the browser reads it (`Blob.stream()`: chunks of a few hundred

@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
 import { sleep } from "./abortable";
-import { Crc32cPartChecksums } from "./crc32cPartChecksums";
+import { Crc32cPartChecksums } from "../checksums/crc32cPartChecksums";
 import { DEFAULT_UPLOAD_OPTIONS, type UploadOptions } from "./options";
 import type { PartChecksums } from "./partChecksums";
 import { createUpload, resumeUpload, type ResumableUpload, type UploadSnapshot } from "./resumableUpload";
-import { checksumOf, FakeStorage, FakeUploadBackend, type FakeSession } from "./testing/fakeStorage";
-import { FaultInjectingTransport, type Fault, type FaultPlan } from "./testing/faultInjectingTransport";
+import { checksumOf, FakeStorage, FakeUploadBackend, type FakeSession } from "../testing/fakeStorage";
+import { FaultInjectingTransport, type Fault, type FaultPlan } from "../testing/faultInjectingTransport";
 import type { PartTransport } from "./partTransport";
-import { ManualNetworkStatus } from "./testing/manualNetworkStatus";
-import { mixedSeed, randomFile, seededRandom } from "./testing/seededRandom";
+import { ManualNetworkStatus } from "../testing/manualNetworkStatus";
+import { mixedSeed, randomFile, seededRandom } from "../testing/seededRandom";
 import { UploadError } from "./uploadError";
 
 const JOB_ID = "job-1";

@@ -2,9 +2,9 @@
  * What the upload panel says: why a chosen file cannot be uploaded, and what each way an
  * upload can end means for the user. Switches on codes, never on message text.
  */
-import { serverErrorCode } from "./convexUploadBackend";
-import type { UploadError, UploadErrorCode } from "./uploadError";
-import { formatBytes } from "../format";
+import { serverErrorCode } from "../convex/convexUploadBackend";
+import type { UploadError, UploadErrorCode } from "../core/uploadError";
+import { formatBytes } from "../../format";
 
 export interface ChosenFile {
   name: string;

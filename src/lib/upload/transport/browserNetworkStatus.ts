@@ -1,9 +1,4 @@
-/** Whether the browser believes it is online; the engine pauses while it is not. */
-export interface NetworkStatus {
-  isOnline(): boolean;
-  /** Calls `listener` on every change; returns the unsubscribe function. */
-  onChange(listener: (online: boolean) => void): () => void;
-}
+import type { NetworkStatus } from "../core/networkStatus";
 
 /** `navigator.onLine` and the window's `online`/`offline` events; always online outside a browser. */
 export function browserNetworkStatus(): NetworkStatus {

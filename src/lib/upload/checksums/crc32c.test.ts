@@ -1,7 +1,7 @@
 import { crc32 as crc32Reference } from "hash-wasm";
 import { describe, expect, it } from "vitest";
 import { createCrc32c, type WasmCrc32Factory } from "./crc32c";
-import { seededRandom } from "./testing/seededRandom";
+import { seededRandom } from "../testing/seededRandom";
 
 const refuseWasm: WasmCrc32Factory = () => Promise.reject(new WebAssembly.CompileError("blocked by CSP"));
 

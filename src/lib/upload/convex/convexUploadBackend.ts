@@ -12,12 +12,12 @@
  */
 import type { ConvexReactClient } from "convex/react";
 import { ConvexError } from "convex/values";
-import { api } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
-import type { AppErrorCode } from "../../../convex/lib/appErrors";
-import { computePartPlan, MAX_PLANNABLE_BYTES, PREFERRED_PART_SIZE } from "../../../convex/lib/partPlan";
-import type { FileFingerprint, UploadBackend } from "./uploadBackend";
-import { UploadError, type UploadErrorCode } from "./uploadError";
+import { api } from "../../../../convex/_generated/api";
+import type { Id } from "../../../../convex/_generated/dataModel";
+import type { AppErrorCode } from "../../../../convex/lib/appErrors";
+import { computePartPlan, MAX_PLANNABLE_BYTES, PREFERRED_PART_SIZE } from "../../../../convex/lib/partPlan";
+import type { FileFingerprint, UploadBackend } from "../core/uploadBackend";
+import { UploadError, type UploadErrorCode } from "../core/uploadError";
 
 /** The part of `ConvexReactClient` the adapter calls (tests pass a fake). */
 export type ConvexUploadClient = Pick<ConvexReactClient, "action" | "mutation" | "query">;

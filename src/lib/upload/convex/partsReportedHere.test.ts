@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { PartsReportedHere } from "./partsReportedHere";
-import { Crc32cPartChecksums } from "./crc32cPartChecksums";
-import { createUpload } from "./resumableUpload";
-import { FakeStorage, FakeUploadBackend } from "./testing/fakeStorage";
-import { FaultInjectingTransport } from "./testing/faultInjectingTransport";
-import { ManualNetworkStatus } from "./testing/manualNetworkStatus";
-import { randomFile, seededRandom } from "./testing/seededRandom";
+import { Crc32cPartChecksums } from "../checksums/crc32cPartChecksums";
+import { createUpload } from "../core/resumableUpload";
+import { FakeStorage, FakeUploadBackend } from "../testing/fakeStorage";
+import { FaultInjectingTransport } from "../testing/faultInjectingTransport";
+import { ManualNetworkStatus } from "../testing/manualNetworkStatus";
+import { randomFile, seededRandom } from "../testing/seededRandom";
 
 describe("PartsReportedHere", () => {
   it("counts none of this tab's own reports that land after its upload failed", async () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { getFunctionName, type FunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { describe, expect, it } from "vitest";
-import { computePartPlan, MiB, PREFERRED_PART_SIZE } from "../../../convex/lib/partPlan";
+import { computePartPlan, MiB, PREFERRED_PART_SIZE } from "../../../../convex/lib/partPlan";
 import {
   classifyServerError,
   createConvexUploadBackend,
@@ -13,7 +13,7 @@ import {
   serverErrorCode,
   type ConvexUploadClient,
 } from "./convexUploadBackend";
-import { UploadError } from "./uploadError";
+import { UploadError } from "../core/uploadError";
 
 type Handler = (args: Record<string, unknown>) => unknown;
 

@@ -4,8 +4,8 @@
  * which a Web Worker would not make cheaper (the benchmark measured both; see
  * `scripts/bench/README.md`). Records which implementation ran, for the page to show.
  */
-import { crc32cToBase64 } from "../../../convex/lib/crc32c";
-import type { PartChecksums } from "./partChecksums";
+import { crc32cToBase64 } from "../../../../convex/lib/crc32c";
+import type { PartChecksums } from "../core/partChecksums";
 import { readBlob } from "./blobChunks";
 import { createCrc32c, type Crc32cImplementation, type WasmCrc32Factory } from "./crc32c";
 

@@ -7,7 +7,7 @@
  * the parts its own reports recorded; while one of them is still in flight it cannot tell whose
  * part the count has just gained, and says so (null).
  */
-import type { UploadBackend } from "./uploadBackend";
+import type { UploadBackend } from "../core/uploadBackend";
 
 type Reports = { landed: Set<number>; inFlight: number };
 

@@ -6,7 +6,7 @@
  * pure JS 1.2–1.3 GiB/s; both far faster than the page reads a file, so the fallback costs little.
  */
 import { createCRC32, type IHasher } from "hash-wasm";
-import { CRC32C_INITIAL, CRC32C_POLYNOMIAL, crc32cUpdate } from "../../../convex/lib/crc32c";
+import { CRC32C_INITIAL, CRC32C_POLYNOMIAL, crc32cUpdate } from "../../../../convex/lib/crc32c";
 
 export type Crc32cImplementation = "wasm" | "js";
 

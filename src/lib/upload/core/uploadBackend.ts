@@ -4,7 +4,7 @@
  * A method may reject with an `UploadError` to choose the code the user sees; any other
  * rejection becomes a `backend` error.
  */
-import type { JobStatus } from "../../../convex/lib/jobStatus";
+import type { JobStatus } from "../../../../convex/lib/jobStatus";
 
 export interface FileFingerprint {
   name: string;
