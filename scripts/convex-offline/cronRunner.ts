@@ -1,6 +1,10 @@
 /**
  * Runs the jobs registered in `convex/crons.ts` on real timers (convex-test does not), each
  * as an internal call of its mutation or action.
+ *
+ * With a data folder each job's next run is kept (`CronPlans`), so a restart keeps the plan: a
+ * run that fell due while the backend was down runs once at start-up, and one still ahead
+ * keeps its time (an interval job is not pushed back by every restart).
  */
 import { nextRunAfter } from "./cronSchedule";
 import type { FunctionExecutor } from "./executor";
@@ -8,6 +12,14 @@ import type { CronJob } from "./loadProject";
 import type { Logger } from "./log";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export type CronPlan = { next: number; schedule: string };
+
+/** Where the jobs' next runs are kept between runs of the backend. */
+export type CronPlans = {
+  planned(identifier: string): CronPlan | undefined;
+  plan(identifier: string, plan: CronPlan): void;
+};
 
 export class CronRunner {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -17,10 +29,21 @@ export class CronRunner {
     private readonly jobs: CronJob[],
     private readonly executor: FunctionExecutor,
     private readonly log: Logger,
+    private readonly plans?: CronPlans,
   ) {}
 
   start(): void {
-    for (const job of this.jobs) this.scheduleNext(job);
+    for (const job of this.jobs) {
+      const kept = this.plans?.planned(job.identifier);
+      if (kept === undefined || kept.schedule !== scheduleKey(job)) {
+        this.scheduleNext(job);
+        continue;
+      }
+      if (kept.next <= Date.now()) {
+        this.log.info(`[cron] "${job.identifier}" was due at ${new Date(kept.next).toISOString()} while the backend was down: running it now`);
+      }
+      this.arm(job, kept.next);
+    }
   }
 
   stop(): void {
@@ -31,10 +54,16 @@ export class CronRunner {
 
   private scheduleNext(job: CronJob): void {
     if (this.stopped) return;
-    const delayMs = Math.max(0, nextRunAfter(job.schedule, new Date()).getTime() - Date.now());
-    // A run further out than setTimeout can wait is re-planned when the long wait ends.
+    const next = nextRunAfter(job.schedule, new Date()).getTime();
+    this.plans?.plan(job.identifier, { next, schedule: scheduleKey(job) });
+    this.arm(job, next);
+  }
+
+  private arm(job: CronJob, at: number): void {
+    const delayMs = Math.max(0, at - Date.now());
+    // A run further out than setTimeout can wait is re-armed when the long wait ends.
     const timer = setTimeout(
-      () => (delayMs > MAX_TIMER_MS ? this.scheduleNext(job) : void this.run(job)),
+      () => (delayMs > MAX_TIMER_MS ? this.arm(job, at) : void this.run(job)),
       Math.min(delayMs, MAX_TIMER_MS),
     );
     this.timers.set(job.identifier, timer);
@@ -45,4 +74,8 @@ export class CronRunner {
     if (!outcome.success) this.log.error(`[cron] "${job.identifier}" (${job.functionPath}) failed: ${outcome.errorMessage}`);
     this.scheduleNext(job);
   }
+}
+
+function scheduleKey(job: CronJob): string {
+  return JSON.stringify(job.schedule);
 }

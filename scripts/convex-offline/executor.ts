@@ -24,6 +24,15 @@ export type Caller = "client" | "system";
 
 type HttpActionHandler = (ctx: GenericActionCtx<GenericDataModel>, request: Request) => Promise<Response>;
 
+export type ExecutorOptions = {
+  /**
+   * Resolves once everything committed so far is durable (`DataStore.whenDurable`). Every
+   * function is answered only after it, so no answer, and no query result, reflects a commit
+   * that a crash could still lose.
+   */
+  whenDurable?: () => Promise<void>;
+};
+
 const KIND_NAMES: Record<FunctionKind, string> = { query: "Query", mutation: "Mutation", action: "Action" };
 
 export class FunctionExecutor {
@@ -34,6 +43,7 @@ export class FunctionExecutor {
     /** Called whenever a function stages a write (see writeObserver.ts). */
     private readonly onWrite: () => void,
     private readonly log: Logger,
+    private readonly options: ExecutorOptions = {},
   ) {
     // The project's data model is only known at run time.
     this.t = convexTest({
@@ -43,6 +53,40 @@ export class FunctionExecutor {
     }) as unknown as TestConvexForDataModel<GenericDataModel>;
     installWriteObserver();
     installConvexLimits();
+  }
+
+  /** The convex-test instance the functions run on (`engineState.ts` reaches its database). */
+  get engine(): TestConvexForDataModel<GenericDataModel> {
+    return this.t;
+  }
+
+  /** Whether the project's function at `udfPath` is a query, mutation or action; undefined if there is none. */
+  kindOf(udfPath: string): FunctionKind | undefined {
+    return this.project.functions.get(canonicalFunctionPath(udfPath))?.kind;
+  }
+
+  /**
+   * Runs `write` as a transaction of its own (the backend's own bookkeeping, such as a scheduled
+   * function's state) and lets subscriptions know.
+   */
+  async runSystemTransaction<T>(write: () => T): Promise<T> {
+    const result = await this.t.run(() => Promise.resolve(write()));
+    this.onWrite();
+    await this.durable();
+    return result;
+  }
+
+  /** Waits until what was committed so far is durable; an error if the data folder cannot be written. */
+  private async durable(): Promise<(FunctionOutcome & { success: false }) | undefined> {
+    if (!this.options.whenDurable) return undefined;
+    try {
+      await this.options.whenDurable();
+      return undefined;
+    } catch (error) {
+      const message = `The offline backend could not write its data folder: ${describeError(error)}`;
+      this.log.error(`[data] ${message}`);
+      return { success: false, errorMessage: message };
+    }
   }
 
   /** The function a path names, or why a caller may not run it. */
@@ -90,9 +134,11 @@ export class FunctionExecutor {
             return await accessor.action(makeFunctionReference<"action", FunctionArgs, Value>(resolved.path), args);
         }
       });
-      return { success: true, value: value ?? null };
+      return (await this.durable()) ?? { success: true, value: value ?? null };
     } catch (error) {
-      return this.failure(`${resolved.kind} ${resolved.path}`, error);
+      const failure = this.failure(`${resolved.kind} ${resolved.path}`, error);
+      // An action that failed may have committed mutations before it did.
+      return (await this.durable()) ?? failure;
     }
   }
 
@@ -120,9 +166,11 @@ export class FunctionExecutor {
         }),
       );
     } catch (error) {
-      const failure = this.failure(`HTTP ${request.method} ${pathname}`, error);
-      return new Response(failure.success ? "" : failure.errorMessage, { status: 500 });
+      const failure = (await this.durable()) ?? this.failure(`HTTP ${request.method} ${pathname}`, error);
+      return new Response(failure.errorMessage, { status: 500 });
     }
+    const notDurable = await this.durable();
+    if (notDurable) return new Response(notDurable.errorMessage, { status: 500 });
     return response ?? new Response("The HTTP action returned no Response", { status: 500 });
   }
 

@@ -9,8 +9,9 @@ import { startOfflineBackend } from "./server";
 
 const USAGE = `Usage: tsx scripts/convex-offline/main.ts [options]
 
-Serves the project's Convex functions (executed by convex-test, data in memory) over the
-same WebSocket sync protocol and HTTP API as a Convex deployment.
+Serves the project's Convex functions (executed by convex-test) over the same WebSocket
+sync protocol and HTTP API as a Convex deployment. Data is kept in the data folder: every
+commit is journaled and fsync'd before it is answered, so it survives a crash.
 
 Options:
   --functions <dir>   Convex functions folder (default: convex)
@@ -18,6 +19,10 @@ Options:
   --site-port <n>     site origin port for HTTP actions (default: 3211)
   --env-file <file>   JSON object of environment variables for the functions
                       (default: .dev/convex-env.json, written by npm run dev)
+  --data-dir <dir>    where the data is kept: a snapshot and a journal
+                      (default: .dev/convex-data; npm run dev: <state dir>/convex-data)
+  --fresh             start with no data: the data folder's contents are moved to
+                      <dir>.previous first
   --help              show this help
 `;
 
@@ -28,6 +33,8 @@ async function main(): Promise<void> {
       port: { type: "string", default: "3210" },
       "site-port": { type: "string", default: "3211" },
       "env-file": { type: "string", default: path.join(".dev", "convex-env.json") },
+      "data-dir": { type: "string", default: path.join(".dev", "convex-data") },
+      fresh: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -42,6 +49,8 @@ async function main(): Promise<void> {
     functionsDir: values.functions,
     port: parsePort(values.port, "--port"),
     sitePort: parsePort(values["site-port"], "--site-port"),
+    dataDir: values["data-dir"],
+    fresh: values.fresh,
     ...(env ? { env } : {}),
   });
   const shutDown = () => {

@@ -5,7 +5,7 @@
  * - else the Convex CLI's local backend, when its binary is already cached (the CLI cannot
  *   download it without network);
  * - else, or with `--offline`, the offline backend (scripts/convex-offline), which reads
- *   the env from `.dev/convex-env.json`.
+ *   the env from `.dev/convex-env.json` and keeps its data in `.dev/convex-data/`.
  * A real backend that does not come up in time falls back to the offline one.
  */
 import { existsSync, readdirSync } from "node:fs";
@@ -25,6 +25,8 @@ export type ConvexBackendOptions = {
   /** Where the functions' env files are written (`.dev/`). */
   stateDir: string;
   offline: boolean;
+  /** The offline backend starts with no data (its data folder is moved aside). */
+  fresh?: boolean;
   ports: { convex: number; site: number };
   /** The functions' environment variables. */
   functionEnv: Record<string, string>;
@@ -113,6 +115,9 @@ async function startOffline(options: ConvexBackendOptions, reason: string): Prom
       String(ports.site),
       "--env-file",
       envFile,
+      "--data-dir",
+      path.join(stateDir, "convex-data"),
+      ...(options.fresh ? ["--fresh"] : []),
     ],
     // The functions run in this process: they see the function env file, not this shell.
     { cwd, env: minimalProcessEnv() },

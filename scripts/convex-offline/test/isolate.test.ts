@@ -7,6 +7,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,11 +38,25 @@ describe("a Node API in the default runtime", { timeout: 60_000 }, () => {
   });
 
   it("makes the command npm run dev starts exit with the module's name", () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "convex-offline-isolate-"));
     const run = spawnSync(
       process.execPath,
-      ["--import", "tsx", "scripts/convex-offline/main.ts", "--functions", WITHOUT_USE_NODE, "--port", "0", "--site-port", "0"],
+      [
+        "--import",
+        "tsx",
+        "scripts/convex-offline/main.ts",
+        "--functions",
+        WITHOUT_USE_NODE,
+        "--port",
+        "0",
+        "--site-port",
+        "0",
+        "--data-dir",
+        dataDir,
+      ],
       { cwd: REPO_ROOT, encoding: "utf8", timeout: 50_000 },
     );
+    rmSync(dataDir, { recursive: true, force: true });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/Modules at fault: fingerprint\.ts/);
   });
