@@ -67,6 +67,8 @@ export default defineSchema({
     partNumber: v.number(),
     etag: v.string(),
     size: v.number(),
+    /** The part's CRC32C as signed into its URL, which storage verified (absent for a part sent without one). */
+    checksumCrc32c: v.optional(v.string()),
     reportedAt: v.number(),
   }).index("by_job_and_part", ["jobId", "partNumber"]),
 

@@ -15,7 +15,8 @@ import type { Id } from "./_generated/dataModel";
 import { internalAction, type ActionCtx } from "./_generated/server";
 import type { ConvexError } from "convex/values";
 import { appError, isAppError, type AppErrorData } from "./lib/appErrors";
-import { MAX_PARTS_PER_URL_REQUEST, computePartPlan, partRange } from "./lib/partPlan";
+import { computePartPlan } from "./lib/partPlan";
+import { crc32cCombine, crc32cFromBase64, crc32cToBase64 } from "./lib/crc32c";
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -27,7 +28,7 @@ import {
   type SourceStorage,
 } from "./model/multipartStorage";
 import { uploadLimits } from "./model/uploadConfig";
-import { requireEveryPartRecorded } from "./model/uploadParts";
+import { requireEveryPartRecorded, requirePlannedPartSize } from "./model/uploadParts";
 import { checkFileToUpload, checkPartUrlRequests } from "./model/uploadRequests";
 import {
   fileToUpload,
@@ -35,17 +36,19 @@ import {
   partUrlBatch,
   partUrlRequest,
   preparedUpload,
+  type CompletionPart,
   type CompletionPartsPage,
   type PartUrlBatch,
   type PreparedUpload,
 } from "./lib/uploadValidators";
 
 export const prepareUpload = internalAction({
-  args: { userId: v.id("users"), jobId: v.id("video_jobs"), file: fileToUpload },
+  args: { userId: v.id("users"), jobId: v.id("video_jobs"), file: fileToUpload, parts: v.optional(v.array(partUrlRequest)) },
   returns: preparedUpload,
-  handler: async (ctx, { userId, jobId, file: described }): Promise<PreparedUpload> => {
+  handler: async (ctx, { userId, jobId, file: described, parts = [] }): Promise<PreparedUpload> => {
     const limits = uploadLimits();
     const file = checkFileToUpload(described, limits.maxUploadBytes);
+    if (parts.length > 0) checkPartUrlRequests(parts);
     await ctx.runQuery(internal.uploads.checkJobAwaitsUpload, { userId, jobId });
     const storage = openSourceStorage();
     const plan = computePartPlan(file.size);
@@ -63,7 +66,7 @@ export const prepareUpload = internalAction({
           fileSize: file.size,
           fileType: file.type,
           lastModified: file.lastModified,
-          ...(file.firstPartSha256 === undefined ? {} : { firstPartSha256: file.firstPartSha256 }),
+          ...(file.firstPartCrc32c === undefined ? {} : { firstPartCrc32c: file.firstPartCrc32c }),
           startedAt: Date.now(),
         },
       });
@@ -73,11 +76,10 @@ export const prepareUpload = internalAction({
       await abortMultipartUpload(storage, { key, uploadId }).catch(() => undefined);
       throw error;
     }
-    const firstParts = Array.from({ length: Math.min(plan.partCount, MAX_PARTS_PER_URL_REQUEST) }, (_, i) => ({
-      partNumber: i + 1,
-      size: partRange(plan, file.size, i + 1).size,
-    }));
-    const urls = await signPartUploadUrls(storage, { key, uploadId }, firstParts, limits.urlTtlSeconds, Date.now());
+    // The first parts' checksums were computed with the part size the browser expected; a part
+    // the plan does not have is refused here, after the session exists, so a retry can resume.
+    const partsToSign = parts.map((part) => ({ ...part, size: requirePlannedPartSize({ ...plan, fileSize: file.size }, part.partNumber) }));
+    const urls = await signPartUploadUrls(storage, { key, uploadId }, partsToSign, limits.urlTtlSeconds, Date.now());
     return { ...plan, urls };
   },
 });
@@ -139,7 +141,7 @@ export const completeUpload = internalAction({
       );
     }
     try {
-      await ctx.runMutation(internal.uploads.markSourceUploaded, { userId, jobId, key: plan.key });
+      await ctx.runMutation(internal.uploads.markSourceUploaded, { userId, jobId, key: plan.key, crc32c: objectCrc32c(parts) });
     } catch (error) {
       // The job was stopped (canceled, abandoned) while storage put the parts together: the
       // object will never be used, and the abort that the stop scheduled found no upload left.
@@ -174,6 +176,20 @@ async function readCompletionParts(
     if (page.continueAfter === null) return parts;
     afterPartNumber = page.continueAfter;
   }
+}
+
+/**
+ * The whole object's CRC32C from its parts' (storage verified each against its bytes): the
+ * parts' CRCs combined in order, as zlib's `crc32_combine` does, so nothing re-reads the object.
+ * Undefined when a part was sent without a checksum.
+ */
+function objectCrc32c(parts: readonly CompletionPart[]): string | undefined {
+  let crc = 0;
+  for (const { checksumCrc32c, size } of parts) {
+    if (checksumCrc32c === undefined) return undefined;
+    crc = crc32cCombine(crc, crc32cFromBase64(checksumCrc32c), size);
+  }
+  return crc32cToBase64(crc);
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   errorOf,
   insertJobAwaitingUpload,
   makeTestFile,
-  md5Base64,
+  crc32cBase64,
   putPart,
   readJob,
   startTestStorage,
@@ -70,7 +70,6 @@ describe("who may call", () => {
       t.action(api.uploads.prepareUpload, { jobId, file: fileOf() }),
       t.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1 }] }),
       t.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"ab"' }),
-      t.mutation(api.uploads.recordFileSha256, { jobId, sha256: "a".repeat(64) }),
       t.action(api.uploads.completeUpload, { jobId }),
       t.mutation(api.uploads.abortUpload, { jobId }),
       t.query(api.uploads.uploadSession, { jobId }),
@@ -88,7 +87,6 @@ describe("who may call", () => {
       stranger.action(api.uploads.prepareUpload, { jobId: fresh.jobId, file: fileOf() }),
       stranger.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 2 }] }),
       stranger.mutation(api.uploads.reportUploadedPart, { jobId, partNumber: 1, etag: '"ab"' }),
-      stranger.mutation(api.uploads.recordFileSha256, { jobId, sha256: "a".repeat(64) }),
       stranger.action(api.uploads.completeUpload, { jobId }),
       stranger.mutation(api.uploads.abortUpload, { jobId }),
     ];
@@ -168,8 +166,9 @@ describe("prepareUpload refuses", () => {
   test("a malformed first-part fingerprint", async () => {
     const t = newConvexTest();
     const { as, jobId } = await signedInWithJob(t);
-    const file = { ...fileOf(), firstPartSha256: "not-a-hash" };
-    expect(await codeOf(as.action(api.uploads.prepareUpload, { jobId, file }))).toBe("invalid_argument");
+    const file = { ...fileOf(), firstPartCrc32c: "not-a-checksum" };
+    expect(await codeOf(as.action(api.uploads.prepareUpload, { jobId, file }))).toBe("invalid_checksum");
+    expect((await readJob(t, jobId))!.status).toBe("META_READY");
   });
 
   test("never builds the key from the file name", async () => {
@@ -244,13 +243,14 @@ describe("getUploadPartUrls refuses", () => {
     expect(await codeOf(as.action(api.uploads.getUploadPartUrls, { jobId, parts: tooMany }))).toBe("invalid_argument");
   });
 
-  test("a malformed Content-MD5", async () => {
+  test("a malformed CRC32C, naming the part", async () => {
     const t = newConvexTest();
     const { as, jobId } = await uploadingJob(t);
-    for (const contentMd5 of ["", "abc", "d41d8cd98f00b204e9800998ecf8427e", "1B2M2Y8AsgTpgAmY7PhCfg=x"]) {
+    // Empty, hex, an MD5's base64 (16 bytes), 4 bytes with a stray character, padding missing, bits below the 4th byte set.
+    for (const checksumCrc32c of ["", "e3069283", "1B2M2Y8AsgTpgAmY7PhCfg==", "4waSgw=x", "4waSgw", "4waSgx=="]) {
       expect(
-        await codeOf(as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1, contentMd5 }] })),
-      ).toBe("invalid_argument");
+        await errorOf(as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 2, checksumCrc32c }] })),
+      ).toMatchObject({ code: "invalid_checksum", partNumber: 2 });
     }
   });
 
@@ -303,25 +303,27 @@ describe("completeUpload refuses", () => {
 });
 
 describe("presigned URLs", () => {
-  async function signedPart(t: ConvexTestHarness, body: Uint8Array, contentMd5?: string) {
+  async function signedPart(t: ConvexTestHarness, body: Uint8Array, checksumCrc32c?: string) {
     const { as, jobId } = await signedInWithJob(t);
     await as.action(api.uploads.prepareUpload, { jobId, file: fileOf({ size: body.length }) });
-    const { urls } = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1, contentMd5 }] });
+    const { urls } = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 1, checksumCrc32c }] });
     return urls[0]!;
   }
 
-  test("carry no checksum of an empty body (only a real Content-MD5, as a signed header)", async () => {
+  test("carry no checksum of an empty body: only the part's real CRC32C, as a signed header, never in the query", async () => {
     const t = newConvexTest();
     const { as, jobId } = await signedInWithJob(t);
     const file = makeTestFile(16 * MiB + 1);
-    const prepared = await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
-    const withMd5 = await as.action(api.uploads.getUploadPartUrls, {
+    const checksumOf = (partNumber: number) => crc32cBase64(file.bytes.subarray((partNumber - 1) * 8 * MiB, partNumber * 8 * MiB));
+    const prepared = await as.action(api.uploads.prepareUpload, {
       jobId,
-      parts: [{ partNumber: 3, contentMd5: md5Base64(file.bytes.subarray(16 * MiB)) }],
+      file: file.description,
+      parts: [{ partNumber: 1, checksumCrc32c: checksumOf(1) }],
     });
-    const withoutMd5 = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 2 }] });
-    const all = [...prepared.urls, ...withMd5.urls, ...withoutMd5.urls];
-    expect(all).toHaveLength(5);
+    const withChecksum = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 3, checksumCrc32c: checksumOf(3) }] });
+    const withoutChecksum = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 2 }] });
+    const all = [...prepared.urls, ...withChecksum.urls, ...withoutChecksum.urls];
+    expect(all).toHaveLength(3);
     for (const { url } of all) {
       const names = [...new URL(url).searchParams.keys()].map((name) => name.toLowerCase());
       expect(
@@ -329,17 +331,20 @@ describe("presigned URLs", () => {
       ).toEqual([]);
       expect(names).not.toContain("content-md5");
     }
-    const signed = new URL(withMd5.urls[0]!.url).searchParams.get("X-Amz-SignedHeaders");
-    expect(signed!.split(";")).toEqual(["content-length", "content-md5", "host"]);
-    expect(withMd5.urls[0]!.headers).toEqual({ "Content-MD5": md5Base64(file.bytes.subarray(16 * MiB)) });
-    expect(new URL(withoutMd5.urls[0]!.url).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;host");
+    for (const [signedUrl, partNumber] of [[prepared.urls[0]!, 1], [withChecksum.urls[0]!, 3]] as const) {
+      const signed = new URL(signedUrl.url).searchParams.get("X-Amz-SignedHeaders");
+      expect(signed!.split(";")).toEqual(["content-length", "host", "x-amz-checksum-crc32c"]);
+      expect(signedUrl.headers).toEqual({ "x-amz-checksum-crc32c": checksumOf(partNumber) });
+    }
+    expect(new URL(withoutChecksum.urls[0]!.url).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;host");
+    expect(withoutChecksum.urls[0]!.headers).toBeUndefined();
   });
 
   test("a part URL takes exactly the part's planned size: no more (a 20 GiB plan cannot take 5 GiB parts), no less", async () => {
     const t = newConvexTest();
     const { as, jobId } = await signedInWithJob(t);
     const file = makeTestFile(8 * MiB + 100);
-    const prepared = await as.action(api.uploads.prepareUpload, { jobId, file: file.description });
+    const prepared = await as.action(api.uploads.prepareUpload, { jobId, file: file.description, parts: [{ partNumber: 1 }, { partNumber: 2 }] });
     const { urls } = await as.action(api.uploads.getUploadPartUrls, { jobId, parts: [{ partNumber: 2 }] });
     const lastPart = file.bytes.subarray(8 * MiB);
     expect(lastPart.length).toBe(100);
@@ -355,12 +360,24 @@ describe("presigned URLs", () => {
     expect((await putPart(prepared.urls[0]!.url, file.bytes.subarray(0, 8 * MiB))).status).toBe(200);
   });
 
-  test("a URL signed with a Content-MD5 is refused without that exact header", async () => {
+  test("a URL signed with a CRC32C is refused without that exact header (a swapped checksum breaks the signature)", async () => {
     const t = newConvexTest();
     const body = makeTestFile(1000).bytes;
-    const { url, headers } = await signedPart(t, body, md5Base64(body));
+    const { url, headers } = await signedPart(t, body, crc32cBase64(body));
     expect((await putPart(url, body)).status).toBe(403);
-    expect((await putPart(url, body, { "Content-MD5": md5Base64(body.subarray(1)) })).status).toBe(403);
+    expect((await putPart(url, body, { "x-amz-checksum-crc32c": crc32cBase64(body.subarray(1)) })).status).toBe(403);
+    expect((await putPart(url, body, headers)).status).toBe(200);
+  });
+
+  test("storage refuses a body that is not the signed part: one flipped byte is 400 BadDigest, and the right bytes then go through", async () => {
+    const t = newConvexTest();
+    const body = makeTestFile(1000).bytes;
+    const { url, headers } = await signedPart(t, body, crc32cBase64(body));
+    const flipped = body.slice();
+    flipped[500] = flipped[500]! ^ 0x01;
+    const refused = await fetch(url, { method: "PUT", body: flipped, headers });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("<Code>BadDigest</Code>");
     expect((await putPart(url, body, headers)).status).toBe(200);
   });
 

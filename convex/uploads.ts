@@ -34,7 +34,8 @@ import {
 } from "./lib/uploadValidators";
 
 export const prepareUpload = userAction({
-  args: { jobId: v.id("video_jobs"), file: fileToUpload },
+  /** `parts`: the first parts, signed with the plan (their CRC32C computed with the announced part size). */
+  args: { jobId: v.id("video_jobs"), file: fileToUpload, parts: v.optional(v.array(partUrlRequest)) },
   returns: preparedUpload,
   handler: (ctx, args): Promise<PreparedUpload> =>
     ctx.runAction(internal.uploadStorage.prepareUpload, { userId: ctx.userId, ...args }),
@@ -54,19 +55,12 @@ export const reportUploadedPart = userMutation({
     etag: v.string(),
     /** Optional check: when sent, it must be the part's size under the plan. */
     size: v.optional(v.number()),
+    /** The CRC32C its URL was signed with (storage verified the body against it); used at completion. */
+    checksumCrc32c: v.optional(v.string()),
   },
   returns: v.null(),
   handler: async (ctx, args) => {
     await recordUploadedPart(ctx, ctx.userId, args);
-    return null;
-  },
-});
-
-export const recordFileSha256 = userMutation({
-  args: { jobId: v.id("video_jobs"), sha256: v.string() },
-  returns: v.null(),
-  handler: async (ctx, { jobId, sha256 }) => {
-    await sessions.recordFileSha256(ctx, ctx.userId, jobId, sha256);
     return null;
   },
 });
@@ -140,10 +134,10 @@ export const completionParts = internalQuery({
 });
 
 export const markSourceUploaded = internalMutation({
-  args: { userId: v.id("users"), jobId: v.id("video_jobs"), key: v.string() },
+  args: { userId: v.id("users"), jobId: v.id("video_jobs"), key: v.string(), crc32c: v.optional(v.string()) },
   returns: v.null(),
-  handler: async (ctx, { userId, jobId, key }) => {
-    await sessions.markSourceUploaded(ctx, userId, jobId, key);
+  handler: async (ctx, { userId, jobId, key, crc32c }) => {
+    await sessions.markSourceUploaded(ctx, userId, jobId, key, crc32c);
     return null;
   },
 });

@@ -82,11 +82,11 @@ describe("malformed bodies get 400 with a reason", () => {
 describe("the claimed job's life through the API", () => {
   test("claim returns a presigned source URL; stale tokens get 409; complete ends it", async () => {
     const t = configured();
-    const jobId = await insertUploadedJob(t, { fileSize: 1234, sha256: "a".repeat(64) });
+    const jobId = await insertUploadedJob(t, { fileSize: 1234, crc32c: "4waSgw==" });
     const claimResponse = await post(t, WORKER_ROUTES.claim, { workerId: "w1" });
     expect(claimResponse.status).toBe(200);
     const { job } = await claimResponse.json();
-    expect(job).toMatchObject({ jobId, attempt: 1, leaseSeconds: 120, source: { bytes: 1234, sha256: "a".repeat(64) } });
+    expect(job).toMatchObject({ jobId, attempt: 1, leaseSeconds: 120, source: { bytes: 1234 }, sourceCrc32c: "4waSgw==" });
     const sourceUrl = new URL(job.source.url);
     expect(sourceUrl.origin).toBe(s3.endpoint);
     expect(sourceUrl.pathname).toBe(`/${s3.bucket}/sources/${jobId}/source`);

@@ -25,7 +25,7 @@ type ClaimedRow = {
   leaseSeconds: number;
   sourceKey: string;
   sourceBytes: number;
-  sourceSha256?: string;
+  sourceCrc32c?: string;
 };
 
 /** A refusal with its own status and a stable `error` code, as the contract lists them. */
@@ -121,7 +121,8 @@ async function claimAnswer(ctx: ActionCtx, job: ClaimedRow): Promise<ClaimRespon
       leaseExpiresAt: job.leaseExpiresAt,
       leaseSeconds: job.leaseSeconds,
       maxVideoSeconds: maxVideoSeconds(),
-      source: { url, bytes: job.sourceBytes, ...(job.sourceSha256 ? { sha256: job.sourceSha256 } : {}) },
+      source: { url, bytes: job.sourceBytes },
+      ...(job.sourceCrc32c === undefined ? {} : { sourceCrc32c: job.sourceCrc32c }),
     },
   };
 }

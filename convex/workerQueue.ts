@@ -30,7 +30,7 @@ const claimedJob = v.object({
   leaseSeconds: v.number(),
   sourceKey: v.string(),
   sourceBytes: v.number(),
-  sourceSha256: v.optional(v.string()),
+  sourceCrc32c: v.optional(v.string()),
 });
 
 /** `requestId`: the worker's name for this claim request; a retry of it gets the same job back. */
@@ -51,7 +51,7 @@ export const claimJob = internalMutation({
       leaseSeconds: workerLeaseMs() / 1000,
       sourceKey: job.r2SourceKey,
       sourceBytes: job.upload.fileSize,
-      ...(job.upload.sha256 === undefined ? {} : { sourceSha256: job.upload.sha256 }),
+      ...(job.upload.crc32c === undefined ? {} : { sourceCrc32c: job.upload.crc32c }),
     };
   },
 });

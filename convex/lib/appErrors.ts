@@ -21,6 +21,7 @@ export const APP_ERROR_CODES = [
   "storage_error",
   "size_mismatch",
   "parts_rejected",
+  "invalid_checksum",
   "stale_claim",
   "rate_limited",
 ] as const;

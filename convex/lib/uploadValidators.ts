@@ -5,13 +5,17 @@
 import { v, type Infer } from "convex/values";
 import { fileDescription, jobStatus } from "./validators";
 
-/** The shared file description plus the resume fingerprint: the hex SHA-256 of the first part. */
-export const fileToUpload = v.object({ ...fileDescription.fields, firstPartSha256: v.optional(v.string()) });
+/** The shared file description plus the resume fingerprint: the first part's CRC32C. */
+export const fileToUpload = v.object({ ...fileDescription.fields, firstPartCrc32c: v.optional(v.string()) });
 
 export const partUrlRequest = v.object({
   partNumber: v.number(),
-  /** Base64 MD5 of the part's bytes; signed into the URL, so storage refuses any other body. */
-  contentMd5: v.optional(v.string()),
+  /**
+   * The part's CRC32C as S3's `x-amz-checksum-crc32c` header carries it (base64 of the 4
+   * big-endian bytes). Signed into the URL as a header, so storage refuses any other body
+   * (400 BadDigest) and any other value (403). Without it the URL takes any body of the part's size.
+   */
+  checksumCrc32c: v.optional(v.string()),
 });
 
 export const signedPartUrl = v.object({
@@ -38,7 +42,7 @@ export const partUrlBatch = v.object({ urls: v.array(signedPartUrl) });
 export const preparedUpload = v.object({
   partSize: v.number(),
   partCount: v.number(),
-  /** URLs for the first parts, without Content-MD5. */
+  /** URLs for the parts the call asked for (`parts`), signed like `getUploadPartUrls`'. */
   urls: v.array(signedPartUrl),
 });
 
@@ -53,12 +57,11 @@ export const uploadSessionView = v.object({
     name: v.string(),
     size: v.number(),
     lastModified: v.number(),
-    firstPartSha256: v.optional(v.string()),
+    firstPartCrc32c: v.optional(v.string()),
   }),
   fileType: v.string(),
   partSize: v.number(),
   partCount: v.number(),
-  sha256: v.optional(v.string()),
   /** How many parts are recorded, for the resume prompt and for seeing another tab send them. */
   partsRecorded: v.number(),
   /** How long the upload may sit idle before it is cleared (`UPLOAD_ABANDON_HOURS`), for the resume prompt. */
@@ -92,9 +95,17 @@ export const completionPlan = v.union(
   }),
 );
 
+/** A recorded part as completing needs it: CompleteMultipartUpload's fields, and its size for the object's CRC32C. */
+export const completionPart = v.object({
+  partNumber: v.number(),
+  etag: v.string(),
+  size: v.number(),
+  checksumCrc32c: v.optional(v.string()),
+});
+
 /** One page of the recorded parts as CompleteMultipartUpload takes them, in part order. */
 export const completionPartsPage = v.object({
-  parts: v.array(v.object({ partNumber: v.number(), etag: v.string() })),
+  parts: v.array(completionPart),
   continueAfter: pageContinuation,
 });
 
@@ -106,8 +117,9 @@ export type PreparedUpload = Infer<typeof preparedUpload>;
 export type UploadSessionView = Infer<typeof uploadSessionView>;
 export type MultipartTarget = Infer<typeof multipartTarget>;
 export type PartSigningTarget = Infer<typeof partSigningTarget>;
-/** A part to sign: its number, its planned size (signed as Content-Length), its Content-MD5 if known. */
+/** A part to sign: its number, its planned size (signed as Content-Length), its CRC32C if given. */
 export type PartToSign = PartUrlRequest & { size: number };
 export type CompletionPlan = Infer<typeof completionPlan>;
+export type CompletionPart = Infer<typeof completionPart>;
 export type CompletionPartsPage = Infer<typeof completionPartsPage>;
 export type RecordedPartNumbersPage = Infer<typeof recordedPartNumbersPage>;

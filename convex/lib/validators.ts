@@ -48,10 +48,13 @@ export const uploadSession = v.object({
   fileSize: v.number(),
   fileType: v.string(),
   lastModified: v.number(),
-  /** Hex SHA-256 of the first part: the resume fingerprint. */
-  firstPartSha256: v.optional(v.string()),
-  /** Hex SHA-256 of the whole file, computed by the browser; the worker verifies it. */
-  sha256: v.optional(v.string()),
+  /** The first part's CRC32C (`x-amz-checksum-crc32c` form): with name, size and date, the resume fingerprint. */
+  firstPartCrc32c: v.optional(v.string()),
+  /**
+   * The stored object's CRC32C, combined at completion from the checksums storage verified on
+   * every part (absent when a part was sent without one); the worker checks the download against it.
+   */
+  crc32c: v.optional(v.string()),
   startedAt: v.number(),
 });
 

@@ -52,7 +52,7 @@ export const claimResponse = z.object({
       leaseExpiresAt: finite,
       leaseSeconds: finite.positive(),
       maxVideoSeconds: finite.positive(),
-      source: z.object({ url: z.string().url(), bytes: nonNegative, sha256: z.string().optional() }),
+      source: z.object({ url: z.string().url(), bytes: nonNegative }),
       /**
        * The stored source's CRC32C as S3 writes it (`x-amz-checksum-crc32c`: base64 of the 4
        * big-endian bytes), combined from the checksums storage verified on each part. The worker
@@ -82,7 +82,7 @@ export const mediaSchema = z
  * The stages a worker reports (`heartbeat.stage`), in the order it runs them. The route takes
  * any short stage name, so a newer worker's stage still goes through; the page names these.
  */
-export const PROCESSING_STAGES = ["claimed", "download", "verify", "probe", "stills", "scan", "clips", "upload"] as const;
+export const PROCESSING_STAGES = ["claimed", "download", "probe", "stills", "scan", "clips", "upload"] as const;
 export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
 
 export const heartbeatRequest = z

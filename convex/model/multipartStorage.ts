@@ -35,12 +35,16 @@ export function sourceObjectKey(jobId: Id<"video_jobs">): string {
   return `sources/${jobId}/source`;
 }
 
-/** Starts a multipart upload and returns its upload id. */
+/**
+ * Starts a multipart upload and returns its upload id. CRC32C is its checksum algorithm: each
+ * part's URL signs the part's CRC32C, and completion passes them back, as S3 expects (R2
+ * supports CRC32C multipart checksums, composite of the parts').
+ */
 export async function createMultipartUpload(storage: SourceStorage, key: string, contentType: string): Promise<string> {
   let uploadId: string | undefined;
   try {
     ({ UploadId: uploadId } = await storage.client.send(
-      new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: key, ContentType: contentType }),
+      new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: key, ContentType: contentType, ChecksumAlgorithm: "CRC32C" }),
     ));
   } catch (error) {
     throw storageFailure("CreateMultipartUpload", error, "Storage could not start the upload. Try again in a moment.");
@@ -55,12 +59,16 @@ export async function createMultipartUpload(storage: SourceStorage, key: string,
   return uploadId;
 }
 
+/** The header a part's CRC32C travels in; signed, never hoisted into the query string. */
+export const CRC32C_HEADER = "x-amz-checksum-crc32c";
+
 /**
  * Presigned UploadPart URLs, all signed at `now`. A part's planned size is signed as its
  * Content-Length, so a URL takes exactly that many bytes and not a byte more (without it, any
- * URL of a declared 20 GiB file would take a 5 GiB part). A part's Content-MD5, when given, is
- * a signed header too: a PUT without exactly that header fails the signature check, and R2
- * refuses a body whose MD5 differs from it.
+ * URL of a declared 20 GiB file would take a 5 GiB part). A part's CRC32C, when given, is a
+ * signed header too (`unhoistableHeaders`: the presigner would otherwise move it into the query
+ * string, where S3 ignores checksums): a PUT with another value fails the signature check (403),
+ * and storage refuses a body whose CRC32C differs from it (400 BadDigest).
  */
 export async function signPartUploadUrls(
   storage: SourceStorage,
@@ -74,35 +82,37 @@ export async function signPartUploadUrls(
   const expiresAt = signedAt + ttlSeconds * 1000;
   const expiresInMs = expiresAt - now;
   return await Promise.all(
-    parts.map(async ({ partNumber, size, contentMd5 }) => {
+    parts.map(async ({ partNumber, size, checksumCrc32c }) => {
       const command = new UploadPartCommand({
         Bucket: storage.bucket,
         Key: target.key,
         UploadId: target.uploadId,
         PartNumber: partNumber,
         ContentLength: size,
-        ContentMD5: contentMd5,
+        ChecksumCRC32C: checksumCrc32c,
       });
       const url = await getSignedUrl(storage.client, command, {
         expiresIn: ttlSeconds,
         signingDate: new Date(signedAt),
+        unhoistableHeaders: new Set([CRC32C_HEADER]),
       });
-      return contentMd5 === undefined
+      return checksumCrc32c === undefined
         ? { partNumber, url, expiresInMs, expiresAt }
-        : { partNumber, url, expiresInMs, expiresAt, headers: { "Content-MD5": contentMd5 } };
+        : { partNumber, url, expiresInMs, expiresAt, headers: { [CRC32C_HEADER]: checksumCrc32c } };
     }),
   );
 }
 
 /**
- * Completes the upload from `parts` and returns the stored object's size. When completion fails
- * but the object is there, an earlier call already completed it (a retry after a crash, or two
- * calls at once), so that counts as success.
+ * Completes the upload from `parts` and returns the stored object's size. Each part's CRC32C goes
+ * back with it, and storage refuses a part whose stored checksum differs (`InvalidPart`). When
+ * completion fails but the object is there, an earlier call already completed it (a retry after a
+ * crash, or two calls at once), so that counts as success.
  */
 export async function completeMultipartUpload(
   storage: SourceStorage,
   target: MultipartTarget,
-  parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  parts: ReadonlyArray<{ partNumber: number; etag: string; checksumCrc32c?: string }>,
 ): Promise<number> {
   let completionError: unknown = null;
   try {
@@ -111,7 +121,13 @@ export async function completeMultipartUpload(
         Bucket: storage.bucket,
         Key: target.key,
         UploadId: target.uploadId,
-        MultipartUpload: { Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })) },
+        MultipartUpload: {
+          Parts: parts.map(({ partNumber, etag, checksumCrc32c }) => ({
+            PartNumber: partNumber,
+            ETag: etag,
+            ...(checksumCrc32c === undefined ? {} : { ChecksumCRC32C: checksumCrc32c }),
+          })),
+        },
       }),
     );
   } catch (error) {

@@ -7,19 +7,23 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../lib/appErrors";
-import { isPartNumberInPlan, partRange } from "../lib/partPlan";
+import { isPartNumberInPlan, partRange, type PartPlan } from "../lib/partPlan";
 import type { UploadSession } from "../lib/validators";
 import { requireOwnedJob } from "./jobAccess";
 import { RECORDED_PARTS_PAGE_SIZE } from "../lib/uploadValidators";
-import { checkPartEtag } from "./uploadRequests";
+import { checkCrc32c, checkPartEtag } from "./uploadRequests";
 
-export type PartReport = { jobId: Id<"video_jobs">; partNumber: number; etag: string; size?: number };
+export type PartReport = { jobId: Id<"video_jobs">; partNumber: number; etag: string; size?: number; checksumCrc32c?: string };
 
-/** Records a part the browser stored; reporting a part again with another ETag replaces it. */
+/**
+ * Records a part the browser stored; reporting a part again with another ETag or checksum
+ * replaces it. The checksum is what its URL was signed with; completion hands it back to
+ * storage, which refuses a part whose stored checksum differs, so a wrong one cannot stick.
+ */
 export async function recordUploadedPart(
   ctx: MutationCtx,
   userId: Id<"users">,
-  { jobId, partNumber, etag, size }: PartReport,
+  { jobId, partNumber, etag, size, checksumCrc32c }: PartReport,
 ): Promise<void> {
   const job = await requireOwnedJob(ctx, userId, jobId);
   if (job.status !== "UPLOADING" || job.upload === undefined) {
@@ -32,7 +36,12 @@ export async function recordUploadedPart(
       expectedBytes: plannedSize,
     });
   }
-  const fields = { etag: checkPartEtag(etag), size: plannedSize, reportedAt: Date.now() };
+  const fields = {
+    etag: checkPartEtag(etag),
+    size: plannedSize,
+    ...(checksumCrc32c === undefined ? {} : { checksumCrc32c: checkCrc32c(checksumCrc32c, `part ${partNumber}`, partNumber) }),
+    reportedAt: Date.now(),
+  };
   const existing = await ctx.db
     .query("upload_parts")
     .withIndex("by_job_and_part", (q) => q.eq("jobId", jobId).eq("partNumber", partNumber))
@@ -40,8 +49,8 @@ export async function recordUploadedPart(
   if (existing === null) {
     await ctx.db.insert("upload_parts", { jobId, partNumber, ...fields });
     await addToPartCount(ctx, jobId, partCountShard(partNumber), 1);
-  } else if (existing.etag !== fields.etag) {
-    await ctx.db.patch("upload_parts", existing._id, fields);
+  } else if (existing.etag !== fields.etag || existing.checksumCrc32c !== fields.checksumCrc32c) {
+    await ctx.db.replace("upload_parts", existing._id, { jobId, partNumber, ...fields });
   }
   // The same report again (a retry whose first answer was lost) writes nothing, so it wakes
   // no subscriber.
@@ -89,7 +98,7 @@ export async function countRecordedParts(ctx: QueryCtx, jobId: Id<"video_jobs">)
 }
 
 /** The part's size under the plan; a part number outside the plan is refused. */
-export function requirePlannedPartSize(upload: UploadSession, partNumber: number): number {
+export function requirePlannedPartSize(upload: PartPlan & Pick<UploadSession, "fileSize">, partNumber: number): number {
   if (!isPartNumberInPlan(upload, partNumber)) {
     throw appError(
       "part_out_of_range",

@@ -3,19 +3,17 @@
  * `ConvexError` the user sees. Pure.
  */
 import { appError } from "../lib/appErrors";
+import { isCrc32cChecksum } from "../lib/crc32c";
 import { MAX_PARTS_PER_URL_REQUEST } from "../lib/partPlan";
 import type { FileToUpload, PartUrlRequest } from "../lib/uploadValidators";
 
 /** RFC 6838 restricted names under `video/`; no parameters. */
 const VIDEO_MIME_TYPE = /^video\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
-const HEX_SHA256 = /^[0-9a-f]{64}$/;
-/** 16 bytes in base64. */
-const BASE64_MD5 = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 /** S3 part ETags are quoted hex digests; this also keeps anything odd out of the completion XML. */
 const PART_ETAG = /^"?[0-9A-Za-z-]{1,128}"?$/;
 const MAX_FILE_NAME_LENGTH = 1024;
 
-/** The file as it will be stored: MIME type and fingerprint lower-cased. */
+/** The file as it will be stored: MIME type lower-cased, fingerprint checked. */
 export function checkFileToUpload(file: FileToUpload, maxUploadBytes: number): FileToUpload {
   if (!Number.isSafeInteger(file.size) || file.size < 0) {
     throw appError("invalid_argument", "The file size must be a whole number of bytes.");
@@ -38,14 +36,11 @@ export function checkFileToUpload(file: FileToUpload, maxUploadBytes: number): F
   if (!Number.isFinite(file.lastModified) || file.lastModified < 0) {
     throw appError("invalid_argument", "The file's modification time is not valid.");
   }
-  return {
-    ...file,
-    type,
-    ...(file.firstPartSha256 === undefined ? {} : { firstPartSha256: checkSha256(file.firstPartSha256) }),
-  };
+  if (file.firstPartCrc32c !== undefined) checkCrc32c(file.firstPartCrc32c, "the first part's fingerprint");
+  return { ...file, type };
 }
 
-/** A bounded batch of distinct parts, each with a well-formed MD5 when it has one. */
+/** A bounded batch of distinct parts, each with a well-formed CRC32C when it has one. */
 export function checkPartUrlRequests(parts: PartUrlRequest[]): void {
   if (parts.length === 0 || parts.length > MAX_PARTS_PER_URL_REQUEST) {
     throw appError("invalid_argument", `Ask for 1 to ${MAX_PARTS_PER_URL_REQUEST} part URLs at a time.`, {
@@ -53,27 +48,28 @@ export function checkPartUrlRequests(parts: PartUrlRequest[]): void {
     });
   }
   const seen = new Set<number>();
-  for (const { partNumber, contentMd5 } of parts) {
+  for (const { partNumber, checksumCrc32c } of parts) {
     if (seen.has(partNumber)) {
       throw appError("invalid_argument", `Part ${partNumber} was asked for twice.`, { partNumber });
     }
     seen.add(partNumber);
-    if (contentMd5 !== undefined && !BASE64_MD5.test(contentMd5)) {
-      throw appError("invalid_argument", `The MD5 of part ${partNumber} is not a base64 MD5 digest.`, { partNumber });
-    }
+    if (checksumCrc32c !== undefined) checkCrc32c(checksumCrc32c, `part ${partNumber}`, partNumber);
   }
+}
+
+/** S3's `x-amz-checksum-crc32c` form exactly: base64 of 4 bytes (8 characters ending in `==`). */
+export function checkCrc32c(value: string, what: string, partNumber?: number): string {
+  if (!isCrc32cChecksum(value)) {
+    throw appError("invalid_checksum", `The CRC32C of ${what} is not a base64 CRC32C (8 characters ending in ==).`, {
+      ...(partNumber === undefined ? {} : { partNumber }),
+    });
+  }
+  return value;
 }
 
 export function checkPartEtag(etag: string): string {
   if (!PART_ETAG.test(etag)) throw appError("invalid_argument", "That is not an ETag storage returns for a part.");
   return etag;
-}
-
-/** Lower-case hex SHA-256. */
-export function checkSha256(value: string): string {
-  const hex = value.toLowerCase();
-  if (!HEX_SHA256.test(hex)) throw appError("invalid_argument", "A SHA-256 must be 64 hexadecimal characters.");
-  return hex;
 }
 
 function formatBytes(bytes: number): string {

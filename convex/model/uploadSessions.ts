@@ -19,7 +19,6 @@ import { failJob, transitionJob } from "./jobTransitions";
 import { scheduleWorkerWake } from "./workerWakeSchedule";
 import { countRecordedParts, readRecordedPartsPage, requirePlannedPartSize } from "./uploadParts";
 import { uploadLimits } from "./uploadConfig";
-import { checkSha256 } from "./uploadRequests";
 import type {
   CompletionPartsPage,
   CompletionPlan,
@@ -103,25 +102,6 @@ export async function startSigningParts(
   return { key: upload.key, uploadId: upload.uploadId, partSizes };
 }
 
-/** The browser's hash of the whole file, which the worker verifies before processing. */
-export async function recordFileSha256(
-  ctx: MutationCtx,
-  userId: Id<"users">,
-  jobId: Id<"video_jobs">,
-  sha256: string,
-): Promise<void> {
-  const job = await requireOwnedJob(ctx, userId, jobId);
-  if ((job.status !== "UPLOAD_READY" && job.status !== "UPLOADING") || job.upload === undefined) {
-    throw appError("invalid_state", "The file's hash can only be recorded while it is uploading.", {
-      status: job.status,
-    });
-  }
-  await ctx.db.patch("video_jobs", job._id, {
-    upload: { ...job.upload, sha256: checkSha256(sha256) },
-    updatedAt: Date.now(),
-  });
-}
-
 /**
  * What completing needs besides the parts: where the upload is and how many parts it must have.
  * The parts themselves are read page by page (`listCompletionParts`): a plan may have more than
@@ -156,7 +136,15 @@ export async function listCompletionParts(
 ): Promise<CompletionPartsPage> {
   requireUploadInProgress(await requireOwnedJob(ctx, userId, jobId));
   const { parts, continueAfter } = await readRecordedPartsPage(ctx, jobId, afterPartNumber);
-  return { parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })), continueAfter };
+  return {
+    parts: parts.map(({ partNumber, etag, size, checksumCrc32c }) => ({
+      partNumber,
+      etag,
+      size,
+      ...(checksumCrc32c === undefined ? {} : { checksumCrc32c }),
+    })),
+    continueAfter,
+  };
 }
 
 // Nothing can be recorded before UPLOADING, so an UPLOAD_READY job is told which parts are missing: all.
@@ -169,14 +157,15 @@ function requireUploadInProgress(job: Doc<"video_jobs">): UploadSession {
 
 /**
  * The one place a job's source becomes available for processing: UPLOADING → UPLOADED, joining
- * the claim queue (`by_status_and_notBefore`) at once. A completion that already happened is
- * left as it is.
+ * the claim queue (`by_status_and_notBefore`) at once, with the object's CRC32C when every part
+ * had one. A completion that already happened is left as it is.
  */
 export async function markSourceUploaded(
   ctx: MutationCtx,
   userId: Id<"users">,
   jobId: Id<"video_jobs">,
   key: string,
+  crc32c: string | undefined,
 ): Promise<void> {
   const job = await requireOwnedJob(ctx, userId, jobId);
   if (SOURCE_STORED.includes(job.status) && job.r2SourceKey === key) return;
@@ -186,7 +175,7 @@ export async function markSourceUploaded(
   const now = Date.now();
   await transitionJob(ctx, job, "UPLOADED", {
     actor: "user",
-    patch: { r2SourceKey: key, notBefore: now },
+    patch: { r2SourceKey: key, notBefore: now, upload: { ...job.upload!, ...(crc32c === undefined ? {} : { crc32c }) } },
   });
   await scheduleWorkerWake(ctx, now);
   // The parts are one object now: nothing reads their rows again.
@@ -260,12 +249,11 @@ export async function describeUploadSession(
       name: upload.fileName,
       size: upload.fileSize,
       lastModified: upload.lastModified,
-      ...(upload.firstPartSha256 === undefined ? {} : { firstPartSha256: upload.firstPartSha256 }),
+      ...(upload.firstPartCrc32c === undefined ? {} : { firstPartCrc32c: upload.firstPartCrc32c }),
     },
     fileType: upload.fileType,
     partSize: upload.partSize,
     partCount: upload.partCount,
-    ...(upload.sha256 === undefined ? {} : { sha256: upload.sha256 }),
     // A few counter rows, not the parts: another tab subscribes to this, and Convex runs it again after every report.
     partsRecorded: await countRecordedParts(ctx, jobId),
     idleLimitHours: uploadLimits().abandonHours,

@@ -11,9 +11,9 @@ export async function insertUploadedJob(
   {
     notBefore = Date.now() - 1,
     fileSize = 1000,
-    sha256,
+    crc32c,
     ownerId,
-  }: { notBefore?: number; fileSize?: number; sha256?: string; ownerId?: Id<"users"> } = {},
+  }: { notBefore?: number; fileSize?: number; crc32c?: string; ownerId?: Id<"users"> } = {},
 ): Promise<Id<"video_jobs">> {
   const userId = ownerId ?? (await signInAsNewUser(t)).userId;
   return await t.run(async (ctx) => {
@@ -38,7 +38,7 @@ export async function insertUploadedJob(
         fileType: "video/mp4",
         lastModified: 0,
         startedAt: 0,
-        ...(sha256 === undefined ? {} : { sha256 }),
+        ...(crc32c === undefined ? {} : { crc32c }),
       },
     });
     return jobId;

@@ -14,6 +14,7 @@ import { openUploadSession, startSigningParts } from "../model/uploadSessions";
 import { createS3Client } from "../model/s3Client";
 import { RIGHTS_STATEMENT } from "../lib/rightsStatement";
 import { MAX_PARTS_PER_URL_REQUEST, computePartPlan, partRange } from "../lib/partPlan";
+import { crc32c, crc32cToBase64 } from "../lib/crc32c";
 import { startEmbeddedS3, type EmbeddedS3 } from "../../scripts/s3/embeddedS3";
 import type { ConvexTestHarness } from "./convexTest.testing";
 
@@ -101,8 +102,9 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-export function md5Base64(bytes: Uint8Array): string {
-  return createHash("md5").update(bytes).digest("base64");
+/** The `x-amz-checksum-crc32c` value of `bytes`, as the browser engine computes it for a part. */
+export function crc32cBase64(bytes: Uint8Array): string {
+  return crc32cToBase64(crc32c(bytes));
 }
 
 /** The bytes of part `partNumber` as the browser slices them from the stored plan. */
@@ -122,7 +124,7 @@ export async function putPart(
   return { status: response.status, etag: response.headers.get("etag") };
 }
 
-/** Uploads every part the way the browser engine does: MD5-signed URLs in batches, real PUTs, a report per part. */
+/** Uploads every part the way the browser engine does: CRC32C-signed URLs in batches, real PUTs, a report per part. */
 export async function uploadAllParts(
   as: SignedInHarness,
   jobId: Id<"video_jobs">,
@@ -136,13 +138,14 @@ export async function uploadAllParts(
     );
     const { urls } = await as.action(api.uploads.getUploadPartUrls, {
       jobId,
-      parts: partNumbers.map((partNumber) => ({ partNumber, contentMd5: md5Base64(partBytes(file, partNumber)) })),
+      parts: partNumbers.map((partNumber) => ({ partNumber, checksumCrc32c: crc32cBase64(partBytes(file, partNumber)) })),
     });
     for (const { partNumber, url, headers } of urls) {
       const body = partBytes(file, partNumber);
       const { status, etag } = await putPart(url, body, headers);
       expect(status).toBe(200);
-      await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber, etag: etag!, size: body.length });
+      const checksumCrc32c = headers!["x-amz-checksum-crc32c"]!;
+      await as.mutation(api.uploads.reportUploadedPart, { jobId, partNumber, etag: etag!, size: body.length, checksumCrc32c });
     }
   }
 }

@@ -11,7 +11,6 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { ARTIFACT_KINDS } from "../../convex/lib/artifactKinds";
-import { crc32c, crc32cToBase64 } from "../../convex/lib/crc32c";
 import { storedObjectPath } from "../../scripts/s3/embeddedS3";
 import { DrainFailedError, drainQueue } from "./claimLoop";
 import { createWorkerApiClient, type WorkerApi } from "./workerApiClient";
@@ -40,23 +39,6 @@ function workerOptions(workerId: string, api: WorkerApi = createWorkerApiClient(
   return { api, log, shutdownSignal: new AbortController().signal, workerId, concurrency: 1 };
 }
 
-/**
- * The worker API with each claimed job carrying `sourceCrc32c` — what Convex is to send once it
- * combines the part checksums storage verified (issue 17); until then the test adds it.
- */
-function claimsWithSourceCrc32c(sourceCrc32c: string): WorkerApi {
-  const api = createWorkerApiClient({ siteUrl: stack.endpoints.convexSiteUrl, secret: stack.endpoints.workerSecret });
-  return {
-    ...api,
-    claim: async (workerId) => {
-      const { job } = await api.claim(workerId);
-      return { job: job && { ...job, sourceCrc32c } };
-    },
-  };
-}
-
-const crc32cOfFile = async (file: string) => crc32cToBase64(crc32c(await readFile(file)));
-
 describe("the worker against the local stack", { timeout: 180_000 }, () => {
   test("a drain that cannot claim fails, rather than reporting an empty queue", async () => {
     const wrongSecret = { ...workerOptions("integration-wrong-secret"), concurrency: 2 };
@@ -76,7 +58,7 @@ describe("the worker against the local stack", { timeout: 180_000 }, () => {
     const video = await videos.path("landscapeWithCuts");
     const jobId = await uploadVideoAsGuest(guest, video);
 
-    expect(await drainQueue(workerOptions("integration-1", claimsWithSourceCrc32c(await crc32cOfFile(video))))).toEqual(["ready"]);
+    expect(await drainQueue(workerOptions("integration-1"))).toEqual(["ready"]);
     expect(await waitForStatus(guest, jobId, ["READY"])).toBe("READY");
 
     const job = await guest.query(api.jobs.get, { jobId });
@@ -102,7 +84,7 @@ describe("the worker against the local stack", { timeout: 180_000 }, () => {
     expect(timeline).toEqual(["CREATED", "META_READY", "UPLOAD_READY", "UPLOADING", "UPLOADED", "PROCESSING", "READY"]);
   });
 
-  test("a source changed in storage behind its back (same size, one byte) fails with integrity before any processing", async () => {
+  test("a source changed in storage behind its back (same size, one byte) fails with integrity before any processing: Convex combined the CRC32C storage verified on each part, the worker recomputes it", async () => {
     const guest = await signInAsGuest(stack.endpoints.convexUrl);
     const video = await videos.path("landscapeWithCuts");
     const jobId = await uploadVideoAsGuest(guest, video);
@@ -111,7 +93,7 @@ describe("the worker against the local stack", { timeout: 180_000 }, () => {
     bytes[bytes.length >> 1]! ^= 0x01;
     await writeFile(stored, bytes);
 
-    expect(await drainQueue(workerOptions("integration-crc", claimsWithSourceCrc32c(await crc32cOfFile(video))))).toEqual(["failed"]);
+    expect(await drainQueue(workerOptions("integration-crc"))).toEqual(["failed"]);
     const job = await guest.query(api.jobs.get, { jobId });
     expect(job).toMatchObject({ status: "FAILED", failure: { code: "integrity", retryable: false } });
     expect(job!.media).toBeUndefined();

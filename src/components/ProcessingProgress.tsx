@@ -4,7 +4,7 @@ import { clampPercent, overallProcessingPercent, processingStageLabel, processin
 type Props = Pick<JobView, "status" | "progress" | "attempt">;
 
 /**
- * Where processing stands: the worker's stage ("step 3 of 7") and how far the whole run is,
+ * Where processing stands: the worker's stage ("step 3 of 6") and how far the whole run is,
  * with a bar that fills once across the stages. While the job waits for a worker the bar is
  * indeterminate, and the card keeps its size when processing starts.
  */

@@ -2,9 +2,9 @@
  * The real local stack for worker tests: offline Convex backend with the project's functions,
  * the embedded S3 server, no Next.js and no local worker (the test drives the worker). Also the
  * browser's side of an upload, done the way the browser does it: guest sign-in, intake,
- * rights, multipart upload with Content-MD5, completion.
+ * rights, multipart upload with per-part CRC32C, completion.
  */
-import { createHash } from "node:crypto";
+import { crc32c, crc32cToBase64 } from "../../../convex/lib/crc32c";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -90,8 +90,6 @@ export async function uploadVideoAsGuest(
   youtubeUrl = "https://youtu.be/dQw4w9WgXcQ",
   hooks: {
     afterCreate?: (jobId: Id<"video_jobs">) => Promise<void>;
-    /** Records this as the file's SHA-256 instead of the real one (a browser that hashed wrong). */
-    recordedSha256?: string;
   } = {},
 ): Promise<Id<"video_jobs">> {
   const { jobId } = await client.mutation(api.jobs.createJobFromYouTubeUrl, { url: youtubeUrl });
@@ -102,18 +100,18 @@ export async function uploadVideoAsGuest(
   const bytes = await readFile(filePath);
   const { size, mtimeMs } = await stat(filePath);
   const plan = computePartPlan(size);
-  await client.action(api.uploads.prepareUpload, {
-    jobId,
-    file: { name: path.basename(filePath), size, type: "video/mp4", lastModified: Math.floor(mtimeMs) },
-  });
   const parts = Array.from({ length: plan.partCount }, (_, i) => {
     const { start, end } = partRange(plan, size, i + 1);
     const body = bytes.subarray(start, end);
-    return { partNumber: i + 1, body, contentMd5: createHash("md5").update(body).digest("base64") };
+    return { partNumber: i + 1, body, checksumCrc32c: crc32cToBase64(crc32c(body)) };
+  });
+  await client.action(api.uploads.prepareUpload, {
+    jobId,
+    file: { name: path.basename(filePath), size, type: "video/mp4", lastModified: Math.floor(mtimeMs), firstPartCrc32c: parts[0]!.checksumCrc32c },
   });
   const { urls } = await client.action(api.uploads.getUploadPartUrls, {
     jobId,
-    parts: parts.map(({ partNumber, contentMd5 }) => ({ partNumber, contentMd5 })),
+    parts: parts.map(({ partNumber, checksumCrc32c }) => ({ partNumber, checksumCrc32c })),
   });
   for (const part of parts) {
     const signed = urls.find((u) => u.partNumber === part.partNumber)!;
@@ -124,12 +122,9 @@ export async function uploadVideoAsGuest(
       partNumber: part.partNumber,
       etag: response.headers.get("etag")!,
       size: part.body.length,
+      checksumCrc32c: part.checksumCrc32c,
     });
   }
-  await client.mutation(api.uploads.recordFileSha256, {
-    jobId,
-    sha256: hooks.recordedSha256 ?? createHash("sha256").update(bytes).digest("hex"),
-  });
   await client.action(api.uploads.completeUpload, { jobId });
   return jobId;
 }

@@ -9,7 +9,7 @@ import {
 
 describe("processingStageLabel", () => {
   it("names the worker's stages", () => {
-    expect(processingStageLabel("download")).toBe("Fetching your upload");
+    expect(processingStageLabel("download")).toBe("Fetching and checking your upload");
     expect(processingStageLabel("clips")).toBe("Cutting highlight clips");
   });
 
@@ -34,7 +34,7 @@ describe("clampPercent", () => {
 });
 
 describe("overallProcessingPercent", () => {
-  const WORKER_STAGES = ["claimed", "download", "verify", "probe", "stills", "scan", "clips", "upload"];
+  const WORKER_STAGES = ["claimed", "download", "probe", "stills", "scan", "clips", "upload"];
 
   it("fills once across the worker's stages: never back to 0 when a stage starts, 100 only at the end", () => {
     const readings = WORKER_STAGES.flatMap((stage) => [0, 50, 100].map((pct) => overallProcessingPercent(stage, pct)!));
@@ -49,16 +49,16 @@ describe("overallProcessingPercent", () => {
   });
 
   it("clamps what the worker sent, and knows nothing of a stage it does not name", () => {
-    expect(overallProcessingPercent("download", 250)).toBe(overallProcessingPercent("verify", 0));
+    expect(overallProcessingPercent("download", 250)).toBe(overallProcessingPercent("probe", 0));
     expect(overallProcessingPercent("download", Number.NaN)).toBe(0);
     expect(overallProcessingPercent("color_grade", 40)).toBeNull();
   });
 
   it("counts the steps a person sees: all but the claim", () => {
-    expect(PROCESSING_STEP_COUNT).toBe(7);
+    expect(PROCESSING_STEP_COUNT).toBe(6);
     expect(processingStep("claimed")).toBeNull();
-    expect(processingStep("download")).toEqual({ step: 1, of: 7 });
-    expect(processingStep("upload")).toEqual({ step: 7, of: 7 });
+    expect(processingStep("download")).toEqual({ step: 1, of: 6 });
+    expect(processingStep("upload")).toEqual({ step: 6, of: 6 });
     expect(processingStep("color_grade")).toBeNull();
   });
 });

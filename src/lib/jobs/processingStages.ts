@@ -6,8 +6,7 @@ import { PROCESSING_STAGES, type ProcessingStage } from "../../../convex/lib/wor
 
 const STAGE_LABELS: Readonly<Record<ProcessingStage, string>> = {
   claimed: "Starting",
-  download: "Fetching your upload",
-  verify: "Checking the file",
+  download: "Fetching and checking your upload",
   probe: "Reading the video",
   stills: "Making the poster and thumbnails",
   scan: "Making the storyboard, preview and audio",
@@ -17,13 +16,12 @@ const STAGE_LABELS: Readonly<Record<ProcessingStage, string>> = {
 
 /**
  * Each stage's share of a typical run, in the order the worker runs them: the full decode
- * (`scan`) dominates; fetching and checking the file grow with its size. Shares are estimates
+ * (`scan`) dominates; fetching the file (checked as it arrives) grows with its size. Shares are estimates
  * for the bar only, so that it fills once instead of restarting at every stage.
  */
 const STAGE_SHARES: Readonly<Record<ProcessingStage, number>> = {
   claimed: 0,
-  download: 15,
-  verify: 8,
+  download: 23,
   probe: 2,
   stills: 10,
   scan: 40,
@@ -31,7 +29,7 @@ const STAGE_SHARES: Readonly<Record<ProcessingStage, number>> = {
   upload: 10,
 };
 
-/** The worker's stages a person counts ("step 2 of 7"): all but the claim itself. */
+/** The worker's stages a person counts ("step 2 of 6"): all but the claim itself. */
 export const PROCESSING_STEP_COUNT = PROCESSING_STAGES.length - 1;
 
 function stageIndex(stage: string): number {
@@ -49,7 +47,7 @@ export function overallProcessingPercent(stage: string, stagePct: number): numbe
   return clampPercent(before + (STAGE_SHARES[PROCESSING_STAGES[index]!] * clampPercent(stagePct)) / 100);
 }
 
-/** "step 2 of 7" for a known stage after the claim, else null. */
+/** "step 2 of 6" for a known stage after the claim, else null. */
 export function processingStep(stage: string): { step: number; of: number } | null {
   const index = stageIndex(stage);
   return index < 1 ? null : { step: index, of: PROCESSING_STEP_COUNT };
