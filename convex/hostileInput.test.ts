@@ -2,9 +2,26 @@
 /**
  * Bad-input drill: every public Convex function and every worker HTTP route is called with a
  * few hundred generated malformed or hostile inputs (seeded, so a failure replays), as a
- * signed-in user who owns one job while a second user owns another. Each call must end in a
- * validation error, a `ConvexError` with a known code, or (queries only) an answer that shows
- * nothing of the other user's; a failed call must leave every table as it was.
+ * signed-in user who owns one job while a second user owns another. Many inputs keep the
+ * argument shape and carry hostile values (1 MiB strings, negative, NaN and huge numbers, ids
+ * of other tables and of the other user's job, unicode tricks), so they reach the handler.
+ *
+ * A refusal counts only when it is the function's argument validation (the call never reached
+ * the handler: `testing/handlerEntries.testing.ts` counts handler entries) or a `ConvexError`
+ * with a known code; anything else a handler throws — a schema "Validator error" from its own
+ * write included — is a fault. A failed call must leave every table and the storage (objects,
+ * multipart uploads, parts in the embedded S3 server) as they were. How many inputs reached
+ * each handler is asserted: exactly those that pass the function's validator (checked here
+ * independently), and at least a quarter of each function's inputs.
+ *
+ * The worker routes are fuzzed twice: with hostile requests and secrets, and behind a valid
+ * secret and a live claim token with hostile values in every field, where the requests that
+ * pass the route's own schema must reach the internal function and anything but 200/400/409 is
+ * a fault.
+ *
+ * `DRILL_FAULT=handler-validator` makes `jobs.cancel` write a document the schema refuses once
+ * it is reached (the drill must call that a fault); `DRILL_FAULT=storage` puts an object into the
+ * bucket during a refused call (the drill must see storage change).
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { anyApi, type FunctionReference } from "convex/server";
@@ -15,16 +32,27 @@ import { APP_ERROR_CODES } from "./lib/appErrors";
 import { RIGHTS_STATEMENT } from "./lib/rightsStatement";
 import { MiB } from "./lib/partPlan";
 import { WORKER_ROUTES } from "./lib/workerProtocol";
+import { ARTIFACT_KINDS } from "./lib/artifactKinds";
 import schema from "./schema";
 import { modules } from "./test.setup";
-import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { handlerEntries, newCountingConvexTest } from "./testing/handlerEntries.testing";
+import { listStorage } from "./testing/storageListing.testing";
+import * as protocol from "./lib/workerProtocol";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { createS3Client } from "./model/s3Client";
 import { insertUploadedJob } from "./testing/jobFixtures.testing";
 import { insertJobAwaitingUpload, startTestStorage, useStorage } from "./testing/uploadFixtures.testing";
 import type { EmbeddedS3 } from "../scripts/s3/embeddedS3";
 
 const SEED = 0x5eed_d011;
-const INPUTS_PER_FUNCTION = 160;
+const INPUTS_PER_FUNCTION = 60;
 const INPUTS_PER_ROUTE = 80;
+const INPUTS_PER_CLAIMED_ROUTE = 30;
+/** Of each function's inputs (or each claimed route's), at least this share must reach the handler. */
+const MIN_REACHED_SHARE = 0.25;
+// eslint-disable-next-line @convex-dev/no-process-env -- the test runner's switch for an injected fault, not a function setting
+const DRILL_FAULT = process.env.DRILL_FAULT ?? "";
 const WORKER_SECRET = "worker-secret-for-the-drill-0123456789";
 const OTHER_TITLE = "Other user's private title 7f3a";
 const OTHER_FILE_NAME = "other-users-private-file-7f3a.mp4";
@@ -62,6 +90,8 @@ type World = {
   otherUserId: Id<"users">;
   /** Ids of other tables, an id of a deleted job, and near-miss strings. */
   foreignIds: string[];
+  /** The table of every real id above (the others are no id at all). */
+  idTables: Map<string, string>;
 };
 
 async function insertArtifact(t: ConvexTestHarness, jobId: Id<"video_jobs">) {
@@ -89,7 +119,7 @@ async function startUpload(t: ConvexTestHarness, userId: Id<"users">, fileName: 
 }
 
 async function buildWorld(): Promise<World> {
-  const t = newConvexTest();
+  const t = newCountingConvexTest();
   const { userId: ownerId, as: owner } = await signInAsNewUser(t);
   const { userId: otherUserId } = await signInAsNewUser(t);
   const ownJobId = await startUpload(t, ownerId, "mine.mp4");
@@ -135,12 +165,26 @@ async function buildWorld(): Promise<World> {
     "null",
     "undefined",
   ];
-  return { t, owner, ownerId, ownJobId, ownArtifactId, otherJobId, otherArtifactId, otherUserId, foreignIds };
+  const idTables = new Map<string, string>([
+    [ownJobId, "video_jobs"],
+    [otherJobId, "video_jobs"],
+    [deletedJobId, "video_jobs"],
+    [ownArtifactId, "video_artifacts"],
+    [otherArtifactId, "video_artifacts"],
+    [ownerId, "users"],
+    [otherUserId, "users"],
+    [eventId, "job_events"],
+    [partId, "upload_parts"],
+  ]);
+  return { t, owner, ownerId, ownJobId, ownArtifactId, otherJobId, otherArtifactId, otherUserId, foreignIds, idTables };
 }
 
-/** Every document of every table (the schema's, Convex Auth's and the scheduler's), in order. */
+/**
+ * Every document of every table (the schema's, Convex Auth's and the scheduler's), in order,
+ * and everything the embedded S3 server holds: objects, multipart uploads and their parts.
+ */
 async function snapshot(t: ConvexTestHarness): Promise<string> {
-  return await t.run(async (ctx) => {
+  const tables = await t.run(async (ctx) => {
     const tables: Record<string, unknown[]> = {};
     for (const table of Object.keys(schema.tables)) {
       tables[table] = await ctx.db.query(table as never).collect();
@@ -148,6 +192,7 @@ async function snapshot(t: ConvexTestHarness): Promise<string> {
     tables._scheduled_functions = await ctx.db.system.query("_scheduled_functions").collect();
     return JSON.stringify(tables);
   });
+  return `${tables}\n${JSON.stringify(await listStorage(s3))}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,7 +399,57 @@ function objectsOf(value: unknown, found: Record<string, unknown>[] = []): Recor
 // where the Convex backend refuses them. Prototype-pollution objects still arrive as values.
 const EXTRA_KEYS = ["extra", "ownerId", "userId", "status", "isAdmin", "_id", "claimToken", "r2Key"];
 
+/**
+ * A hostile value that keeps the validator's shape, so the call passes argument validation and
+ * reaches the handler: hostile strings and numbers, ids of the right table that are not the
+ * caller's (the other user's, a deleted job's), objects and arrays filled the same way.
+ */
+function shapedHostileValue(random: Random, validator: ValidatorJson, field: string, world: World): unknown {
+  switch (validator.type) {
+    case "string":
+      return random.next() < 0.1 ? (random.next() < 0.5 ? HUGE_ASCII : HUGE_UNICODE) : random.pick([...HOSTILE_STRINGS, ...world.foreignIds]);
+    case "number":
+      return random.pick(HOSTILE_NUMBERS);
+    case "boolean":
+      return random.next() < 0.5;
+    case "id":
+      // Not the caller's own job or artifact: a call with those is no hostile call.
+      return random.pick(
+        [...world.idTables]
+          .filter(([id, table]) => table === validator.tableName && id !== world.ownJobId && id !== world.ownArtifactId)
+          .map(([id]) => id),
+      );
+    case "union":
+      return shapedHostileValue(random, random.pick(validator.value), field, world);
+    case "object": {
+      const value: Record<string, unknown> = {};
+      for (const [name, { fieldType, optional }] of Object.entries(validator.value)) {
+        if (!optional || random.next() < 0.5) value[name] = random.next() < 0.5 ? shapedHostileValue(random, fieldType, name, world) : baselineValue(fieldType, name, world);
+      }
+      return value;
+    }
+    case "array":
+      return Array.from({ length: random.pick([0, 1, 2, 3]) }, () => shapedHostileValue(random, validator.value, field, world));
+    default:
+      return baselineValue(validator, field, world);
+  }
+}
+
+/** Inputs that kept the arguments' shape: a mutation or action may accept one (say, a plausible ETag for the caller's own part). */
+const shapedInputs = new WeakSet<object>();
+
 function hostileArgs(random: Random, validator: ValidatorJson, world: World): Record<string, unknown> {
+  // Half the inputs keep the arguments' shape and carry hostile values: they reach the handler.
+  if (random.next() < 0.5) {
+    const args = baselineValue(validator, "", world) as Record<string, unknown>;
+    const slots = slotsOf(args, validator).filter((slot) => slot.validator.type !== "literal");
+    for (let edits = 1 + Math.floor(random.next() * 3), i = 0; i < edits && slots.length > 0; i++) {
+      const slot = random.pick(slots);
+      (slot.container as Record<string | number, unknown>)[slot.key] = shapedHostileValue(random, slot.validator, String(slot.key), world);
+    }
+    shapedInputs.add(args);
+    return args;
+  }
   const args = baselineValue(validator, "", world) as Record<string, unknown>;
   const edits = 1 + Math.floor(random.next() * 3);
   for (let i = 0; i < edits; i++) {
@@ -398,21 +493,27 @@ type Outcome =
   | { kind: "answered"; value: unknown }
   | { kind: "fault"; reason: string };
 
-function judgeError(path: string, error: unknown): Outcome {
+/**
+ * `entered`: whether the call reached the function's handler. Before the handler only argument
+ * validation can refuse; once it ran, only a `ConvexError` with a known code is a refusal.
+ */
+function judgeError(error: unknown, entered: boolean): Outcome {
   if (error instanceof ConvexError) {
     const code = (error.data as { code?: unknown } | undefined)?.code;
     return typeof code === "string" && APP_CODES.has(code)
       ? { kind: "app_error", code }
       : { kind: "fault", reason: `ConvexError without a known code: ${JSON.stringify(error.data)}` };
   }
-  if (error instanceof Error && /validator/i.test(error.message)) return { kind: "validation" };
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (entered) return { kind: "fault", reason: `the handler threw ${text.slice(0, 300)}` };
+  if (error instanceof Error && /^Validator error: /.test(error.message)) return { kind: "validation" };
   // The Convex value encoding refuses `$`-prefixed field names before a request is sent.
   if (error instanceof Error && /^Field name \S+ starts with a '\$', which is reserved/.test(error.message)) {
     return { kind: "validation" };
   }
   // convex-test 0.0.60 checks `Object.getPrototypeOf(value)` of a null where an object is
   // expected and throws this TypeError from its argument validation; the Convex backend reports
-  // a validation error. The same TypeError from anywhere else (a handler) is a fault.
+  // a validation error.
   if (
     error instanceof TypeError &&
     error.message === "Cannot convert undefined or null to object" &&
@@ -420,8 +521,51 @@ function judgeError(path: string, error: unknown): Outcome {
   ) {
     return { kind: "validation" };
   }
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { kind: "fault", reason: `unexpected exception ${text.slice(0, 300)}` };
+  return { kind: "fault", reason: `unexpected exception before the handler: ${text.slice(0, 300)}` };
+}
+
+/**
+ * Whether `value` passes `validator` as Convex's argument validation decides it, written here
+ * independently of convex-test: ids are strings naming a document of that table (`idTables`),
+ * objects are plain, with every required field, no other field and no `$`-prefixed name.
+ */
+function passesValidator(validator: ValidatorJson, value: unknown, idTables: Map<string, string>): boolean {
+  switch (validator.type) {
+    case "string":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number";
+    case "bigint":
+      return typeof value === "bigint";
+    case "boolean":
+      return typeof value === "boolean";
+    case "null":
+      return value === null;
+    case "bytes":
+      return value instanceof ArrayBuffer;
+    case "literal":
+      return value === validator.value;
+    case "id":
+      return typeof value === "string" && idTables.get(value) === validator.tableName;
+    case "array":
+      return Array.isArray(value) && value.every((item) => passesValidator(validator.value, item, idTables));
+    case "union":
+      return validator.value.some((member) => passesValidator(member, value, idTables));
+    case "object": {
+      if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof ArrayBuffer) return false;
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      const record = value as Record<string, unknown>;
+      for (const [name, { fieldType, optional }] of Object.entries(validator.value)) {
+        if (record[name] === undefined) {
+          if (!optional) return false;
+        } else if (!passesValidator(fieldType, record[name], idTables)) return false;
+      }
+      return Object.keys(record).every((name) => Object.hasOwn(validator.value, name) && !name.startsWith("$"));
+    }
+    default:
+      throw new Error(`the drill cannot judge a ${validator.type} validator`);
+  }
 }
 
 function describeArgs(args: unknown): string {
@@ -449,7 +593,17 @@ function leaksOtherUser(text: string, world: World, sent: string): boolean {
   return text.includes(world.otherJobId) && !sent.includes(world.otherJobId);
 }
 
-type DrillTally = { inputs: number; faults: string[]; lost: number; outcomes: Record<string, number> };
+type DrillTally = {
+  inputs: number;
+  /** Inputs that reached the handler (counted in the handler), and those that should have (by the validator). */
+  reached: number;
+  valid: number;
+  faults: string[];
+  /** Refused inputs after which a table or the storage had changed. */
+  changed: number;
+  outcomes: Record<string, number>;
+};
+const newTally = (): DrillTally => ({ inputs: 0, reached: 0, valid: 0, faults: [], changed: 0, outcomes: {} });
 const summaries: string[] = [];
 
 function summarize(name: string, tally: DrillTally) {
@@ -457,7 +611,10 @@ function summarize(name: string, tally: DrillTally) {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, count]) => `${kind}=${count}`)
     .join(" ");
-  summaries.push(`drill ${name}: ${tally.inputs} inputs, ${tally.faults.length} faults, ${tally.lost} lost (${outcomes})`);
+  summaries.push(
+    `drill ${name}: ${tally.inputs} inputs, ${tally.reached} reached the handler (${tally.valid} valid), ` +
+      `${tally.faults.length} faults, ${tally.changed} refused inputs changed tables or storage (${outcomes})`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,10 +652,21 @@ async function publicFunctions(): Promise<PublicFunction[]> {
 }
 
 let s3: EmbeddedS3;
+
+/** The `handler-validator` fault: once reached, `jobs.cancel` writes a document the schema refuses. */
+async function injectHandlerValidatorFault() {
+  const fn = (await import("./jobs")).cancel as unknown as { _handler: (ctx: { db: { insert(table: string, doc: object): Promise<unknown> } }, args: unknown) => unknown };
+  const inner = fn._handler;
+  fn._handler = async (ctx, args) => {
+    await ctx.db.insert("job_events", { bogus: true });
+    return inner(ctx, args);
+  };
+}
 let world: World;
 let functions: PublicFunction[];
 
 beforeAll(async () => {
+  if (DRILL_FAULT === "handler-validator") await injectHandlerValidatorFault();
   s3 = await startTestStorage();
   useStorage(s3);
   vi.stubEnv("WORKER_SECRET", WORKER_SECRET);
@@ -544,26 +712,34 @@ describe("public Convex functions under hostile arguments", () => {
     );
   });
 
-  test("each call fails cleanly, changes nothing and shows nothing of the other user", { timeout: 50_000 }, async () => {
+  test("each call fails cleanly, changes nothing and shows nothing of the other user", { timeout: 90_000 }, async () => {
     const random = seededRandom(SEED);
     const allFaults: string[] = [];
     for (const fn of functions) {
-      const tally: DrillTally = { inputs: 0, faults: [], lost: 0, outcomes: {} };
+      const tally = newTally();
       for (let i = 0; i < INPUTS_PER_FUNCTION; i++) {
         const args = hostileArgs(random, fn.args, world);
         const anonymous = random.next() < 0.15;
         const sent = describeArgs(args) + safeStringify(args);
+        const valid = passesValidator(fn.args, args, world.idTables);
         const before = await snapshot(world.t);
+        const entriesBefore = handlerEntries(fn.path);
+        let entered = false;
         const outcome: Outcome = await callAs(fn, anonymous, args).then(
           (value): Outcome => ({ kind: "answered", value }),
-          (error: unknown) => judgeError(fn.path, error),
+          (error: unknown) => judgeError(error, (entered = handlerEntries(fn.path) > entriesBefore)),
         );
+        entered = handlerEntries(fn.path) > entriesBefore;
+        if (DRILL_FAULT === "storage" && i === 0 && outcome.kind !== "answered") await putStrayObject();
         const changed = (await snapshot(world.t)) !== before;
         const problems: string[] = [];
-        if (changed && outcome.kind !== "answered") tally.lost++;
+        if (entered) tally.reached++;
+        if (valid) tally.valid++;
+        if (entered !== valid) problems.push(valid ? "valid arguments did not reach the handler" : "invalid arguments reached the handler");
+        if (changed && outcome.kind !== "answered") tally.changed++;
         if (outcome.kind === "fault") problems.push(outcome.reason);
-        if (outcome.kind === "answered" && fn.kind !== "query") problems.push("a hostile call succeeded");
-        if (outcome.kind !== "answered" && changed) problems.push("a failed call changed the tables");
+        if (outcome.kind === "answered" && fn.kind !== "query" && !shapedInputs.has(args)) problems.push("a malformed call succeeded");
+        if (outcome.kind !== "answered" && changed) problems.push("a failed call changed the tables or the storage");
         if (fn.kind === "query" && changed) problems.push("a query changed the tables");
         const answer = outcome.kind === "answered" ? safeStringify(outcome.value) : JSON.stringify(outcome);
         if (leaksOtherUser(answer, world, sent)) problems.push(`the answer shows the other user's job: ${answer.slice(0, 200)}`);
@@ -572,15 +748,47 @@ describe("public Convex functions under hostile arguments", () => {
         tally.outcomes[label] = (tally.outcomes[label] ?? 0) + 1;
         if (problems.length > 0) {
           tally.faults.push(`${fn.path}(${describeArgs(args)})${anonymous ? " anonymous" : ""}: ${problems.join("; ")}`);
+          console.log(`FAULT ${tally.faults.at(-1)}`);
         }
       }
       summarize(fn.path, tally);
       allFaults.push(...tally.faults);
+      reach.push({ path: fn.path, ...tally });
     }
-    for (const fault of allFaults) console.log(`FAULT ${fault}`);
     expect(allFaults.slice(0, 20)).toEqual([]);
+    expect(reach.map((r) => r.changed)).toEqual(reach.map(() => 0));
+    // The counts: every function's handler was reached by exactly the inputs its validator
+    // passes, and by enough of them (hostile values inside valid shapes) to test the handler.
+    for (const r of reach) {
+      expect(r.inputs, r.path).toBe(INPUTS_PER_FUNCTION);
+      expect(r.reached, `${r.path}: inputs that reached the handler`).toBe(r.valid);
+      expect(r.reached, `${r.path}: inputs that reached the handler`).toBeGreaterThanOrEqual(Math.ceil(MIN_REACHED_SHARE * INPUTS_PER_FUNCTION));
+    }
   });
 });
+
+const reach: Array<DrillTally & { path: string }> = [];
+
+/** Waits (up to 5 s) until no scheduled function is pending or running. */
+async function settleScheduled(t: ConvexTestHarness) {
+  for (let i = 0; i < 250; i++) {
+    const busy = await t.run(async (ctx) =>
+      (await ctx.db.system.query("_scheduled_functions").collect()).some((f) => f.state.kind === "pending" || f.state.kind === "inProgress"),
+    );
+    if (!busy) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The `storage` fault: an object appears in the bucket during a refused call. */
+async function putStrayObject() {
+  const client = createS3Client(s3);
+  try {
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: "sources/stray/source", Body: "stray" }));
+  } finally {
+    client.destroy();
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The worker HTTP API: hostile bodies and headers, with the secret configured.
@@ -673,7 +881,7 @@ describe("worker HTTP routes under hostile requests", () => {
     const http = await buildHttpWorld();
     const allFaults: string[] = [];
     for (const route of Object.values(WORKER_ROUTES)) {
-      const tally: DrillTally = { inputs: 0, faults: [], lost: 0, outcomes: {} };
+      const tally = newTally();
       for (let i = 0; i < INPUTS_PER_ROUTE; i++) {
         const headers = {
           ...hostileAuthorization(random),
@@ -693,7 +901,7 @@ describe("worker HTTP routes under hostile requests", () => {
         }
         const changed = (await snapshot(http.t)) !== before;
         const problems: string[] = [];
-        if (changed) tally.lost++;
+        if (changed) tally.changed++;
         // `claim` with a well-formed body finds nothing claimable (the one job is claimed): 200 { job: null }.
         const emptyClaim = route === WORKER_ROUTES.claim && status === 200 && text === '{"job":null}';
         if (![400, 401, 409].includes(status) && !emptyClaim) problems.push(`status ${status}: ${text.slice(0, 200)}`);
@@ -708,6 +916,137 @@ describe("worker HTTP routes under hostile requests", () => {
       }
       summarize(`POST ${route}`, tally);
       allFaults.push(...tally.faults);
+    }
+    for (const fault of allFaults) console.log(`FAULT ${fault}`);
+    expect(allFaults.slice(0, 20)).toEqual([]);
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Behind a valid secret and a live claim token: hostile values in every other field.
+
+  const CLAIMED_ROUTES = {
+    [WORKER_ROUTES.heartbeat]: protocol.heartbeatRequest,
+    [WORKER_ROUTES.artifactUploadUrls]: protocol.artifactUploadUrlsRequest,
+    [WORKER_ROUTES.artifacts]: protocol.artifactRequest,
+    [WORKER_ROUTES.complete]: protocol.completeRequest,
+    [WORKER_ROUTES.fail]: protocol.failRequest,
+  } as const;
+  /** The internal functions behind the routes: a request reached its handler when one of these ran. */
+  const ROUTE_HANDLERS = [
+    "workerQueue.heartbeat",
+    "workerQueue.verifyClaim",
+    "workerStorage.signArtifactUploads",
+    "workerQueue.recordArtifact",
+    "workerQueue.completeJob",
+    "workerQueue.failClaimedJob",
+  ];
+  const routeHandlerEntries = () => ROUTE_HANDLERS.reduce((sum, path) => sum + handlerEntries(path), 0);
+
+  /** A value for one field: usually of the right type and hostile, sometimes well-formed, sometimes anything. */
+  function fieldValue(random: Random, wellFormed: unknown): unknown {
+    const roll = random.next();
+    if (roll < 0.65) return wellFormed;
+    if (roll < 0.9) {
+      if (typeof wellFormed === "number") return random.pick(HOSTILE_NUMBERS);
+      if (typeof wellFormed === "string") return random.next() < 0.1 ? HUGE_ASCII : random.pick([...HOSTILE_STRINGS, ...world.foreignIds]);
+      if (typeof wellFormed === "boolean") return random.pick([true, false]);
+    }
+    return random.pick<unknown>([null, "", 0, -1, [], {}, "x".repeat(101), random.pick(HOSTILE_STRINGS)]);
+  }
+
+  function claimedBody(random: Random, route: keyof typeof CLAIMED_ROUTES, live: { jobId: string; claimToken: string }): Record<string, unknown> {
+    const base: Record<string, unknown> = {
+      jobId: random.next() < 0.9 ? live.jobId : random.pick([world.otherJobId, world.ownJobId, ...world.foreignIds]),
+      claimToken: random.next() < 0.9 ? live.claimToken : fieldValue(random, live.claimToken),
+    };
+    const kind = () => (random.next() < 0.85 ? random.pick(ARTIFACT_KINDS) : fieldValue(random, "poster"));
+    switch (route) {
+      case WORKER_ROUTES.heartbeat: {
+        const media =
+          random.next() < 0.75
+            ? undefined
+            : {
+                durationSec: fieldValue(random, 12),
+                width: fieldValue(random, 1920),
+                height: fieldValue(random, 1080),
+                fps: fieldValue(random, 30),
+                rotation: fieldValue(random, 0),
+                videoCodec: fieldValue(random, "h264"),
+                hasAudio: fieldValue(random, true),
+              };
+        return { ...base, stage: fieldValue(random, "probe"), pct: fieldValue(random, 50), ...(media ? { media } : {}) };
+      }
+      case WORKER_ROUTES.artifactUploadUrls:
+        return { ...base, artifacts: Array.from({ length: 1 + Math.floor(random.next() * 2) }, () => ({ kind: kind(), index: fieldValue(random, 0) })) };
+      case WORKER_ROUTES.artifacts:
+        return {
+          ...base,
+          artifact: {
+            kind: kind(),
+            index: fieldValue(random, 0),
+            bytes: fieldValue(random, 1234),
+            ...(random.next() < 0.5 ? { width: fieldValue(random, 640), height: fieldValue(random, 360) } : {}),
+            ...(random.next() < 0.3 ? { durationSec: fieldValue(random, 2), startSec: fieldValue(random, 1) } : {}),
+          },
+        };
+      case WORKER_ROUTES.complete:
+        return base;
+      case WORKER_ROUTES.fail:
+        return { ...base, code: random.pick([...protocol.WORKER_FAILURE_CODES, "canceled", "x"]), message: fieldValue(random, "ffmpeg said no") };
+    }
+  }
+
+  test("behind a live claim token: refusals are 400/409 and change nothing, valid bodies reach the handler, nothing is a 500", { timeout: 60_000 }, async () => {
+    const random = seededRandom(SEED + 2);
+    const t = world.t;
+    const authorization = { authorization: `Bearer ${WORKER_SECRET}`, "content-type": "application/json" };
+    /** A job of the owner's, UPLOADED and then claimed through the route: its token is live. */
+    async function liveClaim() {
+      await insertUploadedJob(t, { ownerId: world.ownerId });
+      const response = await t.fetch(WORKER_ROUTES.claim, { method: "POST", headers: authorization, body: JSON.stringify({ workerId: "drill" }) });
+      const { job } = (await response.json()) as { job: { jobId: string; claimToken: string } | null };
+      if (job === null) throw new Error("the drill's claim found no job");
+      return job;
+    }
+    const allFaults: string[] = [];
+    for (const [route, schema] of Object.entries(CLAIMED_ROUTES) as Array<[keyof typeof CLAIMED_ROUTES, (typeof CLAIMED_ROUTES)[keyof typeof CLAIMED_ROUTES]]>) {
+      const tally = newTally();
+      let live = await liveClaim();
+      for (let i = 0; i < INPUTS_PER_CLAIMED_ROUTE; i++) {
+        const body = JSON.stringify(claimedBody(random, route, live));
+        const valid = schema.safeParse(JSON.parse(body)).success;
+        const before = await snapshot(t);
+        const entriesBefore = routeHandlerEntries();
+        const response = await t.fetch(route, { method: "POST", headers: authorization, body });
+        const status = response.status;
+        const text = await response.text();
+        const entered = routeHandlerEntries() > entriesBefore;
+        const changed = (await snapshot(t)) !== before;
+        const problems: string[] = [];
+        tally.inputs++;
+        if (entered) tally.reached++;
+        if (valid) tally.valid++;
+        if (entered !== valid) problems.push(valid ? "a body the route's schema takes did not reach the handler" : "a body the schema refuses reached the handler");
+        if (![200, 400, 409].includes(status)) problems.push(`status ${status}: ${text.slice(0, 200)}`);
+        if (status !== 200 && changed) {
+          tally.changed++;
+          problems.push("a refused request changed the tables or the storage");
+        }
+        if (status === 400 && entered) problems.push("the handler refused with 400: only the route's schema may");
+        if (text.includes(WORKER_SECRET)) problems.push("the answer echoes the secret");
+        if (leaksOtherUser(text, world, body)) problems.push("the answer shows the other user's job");
+        tally.outcomes[String(status)] = (tally.outcomes[String(status)] ?? 0) + 1;
+        if (problems.length > 0) tally.faults.push(`${route} ${describeArgs(JSON.parse(body))}: ${problems.join("; ")}`);
+        // `complete` and `fail` end the claim: let what they scheduled (the source's delete) run, take a fresh one.
+        if (status === 200 && (route === WORKER_ROUTES.complete || route === WORKER_ROUTES.fail)) {
+          await settleScheduled(t);
+          live = await liveClaim();
+        }
+      }
+      summarize(`POST ${route} (live claim)`, tally);
+      allFaults.push(...tally.faults);
+      expect(tally.reached, `${route}: requests that reached the handler`).toBe(tally.valid);
+      expect(tally.reached, `${route}: requests that reached the handler`).toBeGreaterThanOrEqual(Math.ceil(MIN_REACHED_SHARE * INPUTS_PER_CLAIMED_ROUTE));
     }
     for (const fault of allFaults) console.log(`FAULT ${fault}`);
     expect(allFaults.slice(0, 20)).toEqual([]);
