@@ -1,18 +1,23 @@
 /**
  * `npm run dev` — the whole app locally: storage, Convex, the worker and Next.js.
- * `npm run dev -- --offline` forces the offline Convex backend; `--no-app` skips Next.js
- * (for scripts and benchmarks, which read `.dev/stack.json`). Ctrl-C stops everything.
+ * `npm run dev -- --offline` forces the offline Convex backend, `--fresh` starts it with no
+ * data, `--no-app` skips Next.js (for scripts and benchmarks, which read `.dev/stack.json`).
+ * Ctrl-C stops everything.
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDevStack, type DevStack } from "./dev/devStack";
 
-const USAGE = `Usage: npm run dev [-- --offline] [-- --no-app] [-- --state-dir <folder>]
+const USAGE = `Usage: npm run dev [-- --offline] [-- --fresh] [-- --no-app] [-- --state-dir <folder>]
 
-  --offline     use the offline Convex backend (convex-test, data in memory) even when a
-                configured deployment or the Convex local backend is available
+  --offline     use the offline Convex backend (convex-test, data kept in
+                <state dir>/convex-data) even when a configured deployment or the Convex
+                local backend is available
+  --fresh       the offline Convex backend starts with no data: <state dir>/convex-data
+                is moved to <state dir>/convex-data.previous first
   --no-app      start everything but Next.js
-  --state-dir   where keys, stored objects and stack.json go (default: .dev)
+  --state-dir   where keys, stored objects, the offline backend's data and stack.json go
+                (default: .dev)
   --help        show this help
 
 The endpoints are written to .dev/stack.json while the stack runs.
@@ -22,6 +27,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       offline: { type: "boolean", default: false },
+      fresh: { type: "boolean", default: false },
       "no-app": { type: "boolean", default: false },
       "state-dir": { type: "string" },
       help: { type: "boolean", default: false },
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
 
   const stack = await startDevStack({
     offline: values.offline,
+    fresh: values.fresh,
     app: !values["no-app"],
     signal: starting.signal,
     ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),

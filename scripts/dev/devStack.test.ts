@@ -47,7 +47,7 @@ describe("startDevStack", () => {
       const stackFile = path.join(stateDir, "stack.json");
       expect(JSON.parse(await readFile(stackFile, "utf8"))).toEqual(stack.endpoints);
       expect(stack.endpoints).toMatchObject({ backend: "offline", appUrl: null, bucket: "reeldrop-dev" });
-      expect(lines.join("\n")).toMatch(/Offline Convex backend[\s\S]*Data lives in memory only/);
+      expect(lines.join("\n")).toMatch(/Offline Convex backend[\s\S]*Data is kept in .*convex-data/);
 
       const convex = new ConvexHttpClient(stack.endpoints.convexUrl, { logger: false });
       expect(await convex.query(anyApi.auth!.isAuthenticated!, {})).toBe(false);

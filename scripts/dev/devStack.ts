@@ -21,6 +21,8 @@ import { checkFfmpegBinaries } from "../../modal/worker/pipeline/ffmpegBinaries"
 export type DevStackOptions = {
   /** Use the offline Convex backend even when a real one could run. */
   offline?: boolean;
+  /** The offline Convex backend starts with no data (`--fresh`: its data folder is moved aside). */
+  fresh?: boolean;
   /** Start Next.js (default true). */
   app?: boolean;
   /** Start the local worker (default true); tests that drive a worker themselves turn it off. */
@@ -131,6 +133,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       cwd,
       stateDir: stateDir,
       offline: options.offline ?? false,
+      fresh: options.fresh ?? false,
       ports: {
         convex: await ports.choose(preferred.convex, "Convex"),
         site: await ports.choose(preferred.site, "Convex site"),
