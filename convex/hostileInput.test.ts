@@ -328,6 +328,8 @@ function baselineString(field: string): string {
     name: "mine.mp4",
     type: "video/mp4",
     contentMd5: "1B2M2Y8AsgTpgAmY7PrvFw==",
+    checksumCrc32c: "AAAAAA==",
+    firstPartCrc32c: "AAAAAA==",
     workerSecret: WORKER_SECRET,
   };
   return byField[field] ?? "x";
@@ -704,7 +706,6 @@ describe("public Convex functions under hostile arguments", () => {
         "uploads.completeUpload",
         "uploads.getUploadPartUrls",
         "uploads.prepareUpload",
-        "uploads.recordFileSha256",
         "uploads.reportUploadedPart",
         "uploads.uploadSession",
         "workerQueue.nextClaimableAt",
