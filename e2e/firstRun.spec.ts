@@ -8,6 +8,9 @@ import { expect, test, type Page } from "./support/fixtures";
 import { DESKTOP, NARROW, screenshotAtBothWidths, signInAsGuest } from "./support/jobPage";
 import { fileInput } from "./support/uploadPage";
 
+/** Not one of the stand-in's known videos: it answers 404, as YouTube does for a deleted video. */
+const MISSING_VIDEO = "zzzzzzzzzzz";
+
 /** Signs in, starts a job from the link and waits for the page to settle on `status`. */
 async function startJob(page: Page, link: string, status: string): Promise<void> {
   await page.goto("/");
@@ -44,5 +47,28 @@ for (const viewport of [DESKTOP, NARROW]) {
     await expect(page.getByTestId("job-status")).toHaveText("Ready to upload");
     await page.getByRole("link", { name: "My jobs" }).first().click();
     await expect(page.getByRole("region", { name: "My jobs" }).getByRole("listitem").first()).toContainText("Ready to upload");
+  });
+}
+
+for (const viewport of [DESKTOP, NARROW]) {
+  test(`a link to a video YouTube does not have leads with what happened and what to do (${viewport.width} px)`, async ({ page }) => {
+    await page.setViewportSize(viewport);
+    const link = `https://www.youtube.com/watch?v=${MISSING_VIDEO}`;
+    await startJob(page, link, "Failed");
+
+    // What happened is the page's heading, what to do follows it; no page about itself.
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("YouTube has no video at this link");
+    await expect(page.getByText(/Check that the link opens your video on YouTube/)).toBeVisible();
+    await expect(page.getByText("Video details unavailable")).toHaveCount(0);
+    await expect(page).toHaveTitle("Video not found · Reeldrop");
+    // The steps it never took are not drawn with a FAILED tag; the timeline keeps the details.
+    await expect(statusCard(page).getByRole("listitem")).toHaveCount(0);
+    await statusCard(page).getByText(/^Full timeline/).click();
+    await expect(statusCard(page).locator(".timeline-event").last()).toContainText("Failed");
+    await screenshotAtBothWidths(page, "failed-link");
+
+    // The way on: the form again, with the link to correct.
+    await page.getByRole("link", { name: "Fix the link and start again" }).click();
+    await expect(page.getByLabel("Link to your YouTube video")).toHaveValue(link);
   });
 }

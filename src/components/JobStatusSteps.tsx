@@ -21,9 +21,10 @@ const STATE_TEXT: Readonly<Record<Exclude<StepState, "failed">, string>> = {
 /**
  * The live stepper: every happy-path step with the time the job reached it, FAILED marked at
  * the step it failed from, what to do after a failure, and the full timeline one click away.
- * Status changes are announced politely.
+ * Status changes are announced politely. `detailsOnly`: the page already leads with why the job
+ * ended (a video YouTube does not have), so only the status and the timeline stay.
  */
-export function JobStatusSteps({ job }: { job: JobView }) {
+export function JobStatusSteps({ job, detailsOnly = false }: { job: JobView; detailsOnly?: boolean }) {
   const timeline = useQuery(api.jobs.timeline, { jobId: job._id }) ?? undefined;
   const status = useShownStatus(job) ?? job.status;
   // Ready to upload before the server records it: since the rights were confirmed.
@@ -42,26 +43,28 @@ export function JobStatusSteps({ job }: { job: JobView }) {
           <StatusBadge status={status} failureCode={job.failure?.code} testId="job-status" />
         </p>
       </div>
-      <ol className="steps">
-        {steps.map((step) => (
-          <li
-            key={step.status}
-            className={`step step-${step.state}${step.state === "failed" && endedByUser ? " step-ended-by-user" : ""}`}
-            aria-current={step.status === status || step.state === "failed" ? "step" : undefined}
-          >
-            <span className="step-marker" aria-hidden="true" />
-            <span className="step-label">
-              {step.label}
-              {step.state === "failed" && <span className="step-failed-tag">{endedAs}</span>}
-              <span className="visually-hidden"> ({step.state === "failed" ? `${endedAs.toLowerCase()} here` : STATE_TEXT[step.state]})</span>
-            </span>
-            <span className="step-time">
-              {step.at !== undefined && <time dateTime={new Date(step.at).toISOString()}>{formatStepTime(step.at)}</time>}
-            </span>
-          </li>
-        ))}
-      </ol>
-      {job.status === "FAILED" && job.failure && <FailureNotice failure={job.failure} sourceUrl={job.sourceUrl} />}
+      {!detailsOnly && (
+        <ol className="steps">
+          {steps.map((step) => (
+            <li
+              key={step.status}
+              className={`step step-${step.state}${step.state === "failed" && endedByUser ? " step-ended-by-user" : ""}`}
+              aria-current={step.status === status || step.state === "failed" ? "step" : undefined}
+            >
+              <span className="step-marker" aria-hidden="true" />
+              <span className="step-label">
+                {step.label}
+                {step.state === "failed" && <span className="step-failed-tag">{endedAs}</span>}
+                <span className="visually-hidden"> ({step.state === "failed" ? `${endedAs.toLowerCase()} here` : STATE_TEXT[step.state]})</span>
+              </span>
+              <span className="step-time">
+                {step.at !== undefined && <time dateTime={new Date(step.at).toISOString()}>{formatStepTime(step.at)}</time>}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      {job.status === "FAILED" && job.failure && !detailsOnly && <FailureNotice failure={job.failure} sourceUrl={job.sourceUrl} />}
       {job.status === "READY" && (
         <p className="notice notice-ok" data-testid="ready-notice">
           Done: your media is ready. <a href="#gallery-heading">Go to your media</a>

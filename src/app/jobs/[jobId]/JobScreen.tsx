@@ -8,6 +8,7 @@ import { ArtifactGallery } from "@/components/artifacts/ArtifactGallery";
 import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { JobNotFound } from "./JobPageErrorBoundary";
 import { JobStatusSteps } from "@/components/JobStatusSteps";
+import { MissingVideoNotice } from "./MissingVideoNotice";
 import { SourceMetaCard } from "@/components/SourceMetaCard";
 import { useShownStatus } from "@/components/useShownStatus";
 import { CancelJobButton } from "./CancelJobButton";
@@ -25,14 +26,25 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const layout = useRef<HTMLDivElement>(null);
   useFocusKeptInside(layout, NEXT_FOCUS);
   const status = useShownStatus(job);
-  useDocumentTitle(job && status ? `${statusLabel(status, job.failure?.code)} · ${jobTitle(job.status, job.sourceMeta)}` : null);
+  const missingVideo = job?.status === "FAILED" && job.failure?.code === "video_not_found";
+  useDocumentTitle(
+    job && status
+      ? missingVideo
+        ? "Video not found"
+        : `${statusLabel(status, job.failure?.code)} · ${jobTitle(job.status, job.sourceMeta)}`
+      : null,
+  );
   if (job === undefined) return <p aria-busy="true">Loading…</p>;
   if (job === null) return <JobNotFound />;
 
   return (
     <div className="job-layout" ref={layout}>
-      <SourceMetaCard videoId={job.videoId} sourceUrl={job.sourceUrl} status={job.status} meta={job.sourceMeta} />
-      <JobStatusSteps job={job} />
+      {missingVideo ? (
+        <MissingVideoNotice videoId={job.videoId} sourceUrl={job.sourceUrl} />
+      ) : (
+        <SourceMetaCard videoId={job.videoId} sourceUrl={job.sourceUrl} status={job.status} meta={job.sourceMeta} />
+      )}
+      <JobStatusSteps job={job} detailsOnly={missingVideo} />
       {(job.status === "META_READY" || job.rights !== undefined) && (
         <RightsConfirmation jobId={job._id} rights={job.rights} editable={job.status === "META_READY"} />
       )}
