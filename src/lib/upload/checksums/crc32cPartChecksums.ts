@@ -1,8 +1,9 @@
 /**
- * The browser's `PartChecksums`: reads the part as a stream and computes its CRC32C as the bytes
- * arrive, on the page's own thread. CRC32C runs at well over 1 GiB/s, so the cost is the read,
- * which a Web Worker would not make cheaper (the benchmark measured both; see
- * `scripts/bench/README.md`). Records which implementation ran, for the page to show.
+ * The browser's `PartChecksums`: reads the part as a stream, into one buffer reused from part to
+ * part, and computes its CRC32C as the bytes arrive, on the page's own thread. CRC32C runs at
+ * over 1 GiB/s; reading is most of the cost, and a Web Worker would not make it cheaper, only
+ * move it (the benchmark's main-thread figures: `scripts/bench/README.md`). Records which
+ * implementation ran, for the page to show.
  */
 import { crc32cToBase64 } from "../../../../convex/lib/crc32c";
 import type { PartChecksums } from "../core/partChecksums";
@@ -12,6 +13,7 @@ import { createCrc32c, type Crc32cImplementation, type WasmCrc32Factory } from "
 export class Crc32cPartChecksums implements PartChecksums {
   /** The implementation of the last checksum computed, or null before the first. */
   implementation: Crc32cImplementation | null = null;
+  private spareBuffer: ArrayBuffer | null = null;
 
   constructor(
     private readonly onComputed: (implementation: Crc32cImplementation) => void = () => {},
@@ -20,7 +22,10 @@ export class Crc32cPartChecksums implements PartChecksums {
 
   async crc32c(blob: Blob, { signal }: { signal: AbortSignal }): Promise<string> {
     const hasher = await createCrc32c(this.wasmFactory);
-    await readBlob(blob, (chunk) => hasher.update(chunk), signal);
+    // One read buffer, reused part after part (a checksum computed meanwhile reads into its own).
+    const buffer = this.spareBuffer ?? undefined;
+    this.spareBuffer = null;
+    this.spareBuffer = await readBlob(blob, (chunk) => hasher.update(chunk), signal, buffer);
     const checksum = crc32cToBase64(hasher.digest());
     this.implementation = hasher.implementation;
     this.onComputed(hasher.implementation);
