@@ -13,7 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { anyApi } from "convex/server";
-import { ConvexHttpClient } from "convex/browser";
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { WebSocket } from "ws";
 import { generateConvexAuthKeys } from "../../dev/convexAuthKeys";
 import { scanRecords } from "../journal";
 import type { Logger } from "../log";
@@ -114,6 +115,32 @@ describe("a crash of the backend process", { timeout: 30_000 }, () => {
     expect(ids).not.toContain(next);
     expect(second.output()).toMatch(/Data is kept in .*convex-data/);
     expect(second.output()).not.toMatch(/memory only/);
+  });
+
+  it("lets a subscribed client pick up where it was once it reconnects", async () => {
+    const config = await fixtureChildConfig();
+    const first = await child(config);
+    await client(first).mutation(messages.send!, { channel: "live", body: "before the crash" });
+    const subscriber = new ConvexClient(first.convexUrl, {
+      webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
+      logger: false,
+      unsavedChangesWarning: false,
+    });
+    const seen: string[][] = [];
+    subscriber.onUpdate(messages.list!, { channel: "live" }, (list: Message[]) => seen.push(list.map((message) => message.body)));
+    try {
+      await eventually(async () => seen.at(-1), (last) => last?.length === 1);
+      await first.kill("SIGKILL");
+
+      const second = await child(config);
+      await client(second).mutation(messages.send!, { channel: "live", body: "after the restart" });
+      await eventually(async () => seen.at(-1), (last) => last?.length === 2, 10_000);
+      expect(seen.at(-1)).toEqual(["before the crash", "after the restart"]);
+      // Never a result older than one already seen (an empty list, or the write undone).
+      expect(seen.every((bodies) => bodies[0] === "before the crash")).toBe(true);
+    } finally {
+      await subscriber.close();
+    }
   });
 
   it("keeps a guest signed in (the project's convex/, Convex Auth's sessions and refresh tokens)", async () => {
