@@ -11,7 +11,7 @@ import type { ConvexAuthKeys } from "../../dev/convexAuthKeys";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const MAIN = path.join(REPO_ROOT, "scripts", "convex-offline", "main.ts");
-const READY_TIMEOUT_MS = 20_000;
+const READY_TIMEOUT_MS = 40_000;
 
 export type ChildBackendConfig = {
   functionsDir: string;

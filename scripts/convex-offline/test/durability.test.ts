@@ -96,7 +96,9 @@ async function stopInProcess(backend: OfflineBackend): Promise<void> {
   await backend.stop();
 }
 
-describe("a crash of the backend process", { timeout: 30_000 }, () => {
+// Each test starts main.ts twice (bundling convex/ for the guest); a few seconds on a quiet
+// machine, the bound leaves room for a loaded one.
+describe("a crash of the backend process", { timeout: 90_000 }, () => {
   it("loses nothing a mutation committed: ids and creation times come back as they were", async () => {
     const config = await fixtureChildConfig();
     const first = await child(config);
