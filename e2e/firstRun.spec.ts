@@ -72,3 +72,45 @@ for (const viewport of [DESKTOP, NARROW]) {
     await expect(page.getByLabel("Link to your YouTube video")).toHaveValue(link);
   });
 }
+
+for (const viewport of [DESKTOP, NARROW]) {
+  test(`a guest is told their jobs belong to this browser, and can keep a job's link (${viewport.width} px)`, async ({
+    page,
+    context,
+    browser,
+  }) => {
+    await page.setViewportSize(viewport);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await startJob(page, "https://youtu.be/dQw4w9WgXcQ", "Video found");
+    await page.getByRole("checkbox", { name: /I own this video/ }).check();
+
+    // Before the upload: where the job lives, and its link to keep.
+    const panel = page.getByRole("region", { name: "Upload your copy of the video" });
+    await expect(panel).toContainText("your jobs belong to this browser");
+    await panel.getByRole("button", { name: "Copy job link" }).click();
+    await expect(panel.getByRole("status").filter({ hasText: "Link copied" })).toHaveText(
+      "Link copied. It opens this job in this browser.",
+    );
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(page.url());
+    if (viewport === DESKTOP) await screenshotAtBothWidths(page, "guest-job-link");
+
+    // The link opens the job in this browser (a new tab), and in no other.
+    const again = await context.newPage();
+    await again.goto(copied);
+    await expect(again.getByRole("heading", { name: "Reeldrop end-to-end test video" })).toBeVisible();
+    const elsewhere = await browser.newContext();
+    try {
+      const stranger = await elsewhere.newPage();
+      await stranger.goto(copied);
+      await signInAsGuest(stranger);
+      await expect(stranger.getByRole("heading", { name: "Job not found" })).toBeVisible();
+    } finally {
+      await elsewhere.close();
+    }
+
+    // My jobs says it too.
+    await page.getByRole("link", { name: "My jobs" }).first().click();
+    await expect(page.getByRole("region", { name: "My jobs" })).toContainText("your jobs belong to this browser");
+  });
+}

@@ -4,6 +4,7 @@ import { usePaginatedQuery } from "convex/react";
 import Link from "next/link";
 import { api } from "../../../convex/_generated/api";
 import type { JobView } from "../../../convex/lib/validators";
+import { GuestOwnershipNote } from "@/components/GuestOwnershipNote";
 import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { StatusBadge } from "@/components/StatusBadge";
 import { useShownStatus } from "@/components/useShownStatus";
@@ -25,6 +26,9 @@ export function MyJobsList() {
           New video
         </Link>
       </div>
+      <GuestOwnershipNote>
+        <p>To come back to a job, keep this browser, or its page&apos;s link (a bookmark will do).</p>
+      </GuestOwnershipNote>
       {status === "LoadingFirstPage" ? (
         <p className="muted">Loading your jobs…</p>
       ) : results.length === 0 ? (

@@ -9,6 +9,8 @@ import type { UploadStatus } from "@/lib/upload";
 import { describeResumePrompt, describeUploadFailure, refuseChosenFile } from "@/lib/upload/ui/uploadMessages";
 import { useResumableUpload } from "@/lib/upload/ui/useResumableUpload";
 import { ConfirmButton } from "@/components/ConfirmButton";
+import { CopyJobLink } from "@/components/CopyJobLink";
+import { GuestOwnershipNote } from "@/components/GuestOwnershipNote";
 import { UploadProgress } from "./UploadProgress";
 import { useFocusKeptInside } from "./useFocusKeptInside";
 import { useWarnBeforeLeaving } from "./useWarnBeforeLeaving";
@@ -145,6 +147,10 @@ export function UploadPanel({ job }: { job: JobView }) {
             The file goes straight from your browser to storage in parts. If the connection drops or you close the page,
             pick the same file again and only the missing parts are sent.
           </p>
+          <GuestOwnershipNote>
+            <p>To come back to this job — to finish the upload or collect your media — keep its link.</p>
+            <CopyJobLink jobId={job._id} />
+          </GuestOwnershipNote>
         </div>
       )}
 
