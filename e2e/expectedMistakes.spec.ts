@@ -96,10 +96,6 @@ test("the job over the hourly limit is refused with when another may start, and 
   await expect(page).toHaveURL(/\/$/);
 
   // The Convex client logs every failed mutation with console.error, refusals the page handles
-  // included, until src/components/ConvexClientProvider.tsx makes it with
-  // `new ConvexReactClient(url, { logger: refusalLogger() })` (./refusalLogger.ts). That file
-  // belongs to another change; this marks the known gap after the page's own checks passed, so
-  // the test turns red the day the client is wired: then delete the next line.
-  test.fail(true, "ConvexClientProvider does not pass refusalLogger() to the Convex client yet");
+  // included, unless it is made with `refusalLogger()` (src/components/ConvexClientProvider.tsx).
   await expectCleanConsole(page, consoleWatch, "rate limit");
 });

@@ -4,6 +4,7 @@ import { ConvexReactClient } from "convex/react";
 import { ConvexAuthProvider } from "@convex-dev/auth/react";
 import { useState, useSyncExternalStore, type ReactNode } from "react";
 import { ConnectionNotice } from "./ConnectionNotice";
+import { refusalLogger } from "./refusalLogger";
 
 const noSubscription = () => () => {};
 
@@ -41,7 +42,8 @@ export function ConvexClientProvider({ children }: { children: ReactNode }) {
 }
 
 function BrowserConvexProvider({ url, children }: { url: string; children: ReactNode }) {
-  const [client] = useState(() => new ConvexReactClient(url));
+  // Refusals the page handles (the app's ConvexError codes) are logged as info, not as errors.
+  const [client] = useState(() => new ConvexReactClient(url, { logger: refusalLogger() }));
   return (
     <ConvexAuthProvider client={client}>
       <ConnectionNotice />
