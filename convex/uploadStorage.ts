@@ -28,7 +28,7 @@ import {
   type SourceStorage,
 } from "./model/multipartStorage";
 import { uploadLimits } from "./model/uploadConfig";
-import { requireEveryPartRecorded, requirePlannedPartSize } from "./model/uploadParts";
+import { requireEveryPartRecorded } from "./model/uploadParts";
 import { checkFileToUpload, checkPartUrlRequests } from "./model/uploadRequests";
 import {
   fileToUpload,
@@ -76,10 +76,17 @@ export const prepareUpload = internalAction({
       await abortMultipartUpload(storage, { key, uploadId }).catch(() => undefined);
       throw error;
     }
-    // The first parts' checksums were computed with the part size the browser expected; a part
-    // the plan does not have is refused here, after the session exists, so a retry can resume.
-    const partsToSign = parts.map((part) => ({ ...part, size: requirePlannedPartSize({ ...plan, fileSize: file.size }, part.partNumber) }));
-    const urls = await signPartUploadUrls(storage, { key, uploadId }, partsToSign, limits.urlTtlSeconds, Date.now());
+    if (parts.length === 0) return { ...plan, urls: [] };
+    // Signing the first parts starts the upload (UPLOAD_READY → UPLOADING), as getUploadPartUrls
+    // does: their reports may follow at once. A part the plan does not have (the browser's part
+    // size was not the plan's) is refused here, after the session exists, so a retry can resume.
+    const target = await ctx.runMutation(internal.uploads.startSigningParts, {
+      userId,
+      jobId,
+      partNumbers: parts.map((part) => part.partNumber),
+    });
+    const partsToSign = parts.map((part, i) => ({ ...part, size: target.partSizes[i]! }));
+    const urls = await signPartUploadUrls(storage, target, partsToSign, limits.urlTtlSeconds, Date.now());
     return { ...plan, urls };
   },
 });
