@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { startDevStack, type DevStack } from "./dev/devStack";
+import { startDevStack, type DevPorts, type DevStack } from "./dev/devStack";
 
 const USAGE = `Usage: npm run dev [-- --offline] [-- --fresh] [-- --no-app] [-- --state-dir <folder>]
 
@@ -62,6 +62,9 @@ async function main(): Promise<void> {
     app: !values["no-app"],
     signal: starting.signal,
     ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
+    // Test hook (the power-cut drill): preferred ports as JSON, e.g. {"convex":0,"site":0}, so a
+    // restarted stack comes back on its ports while other tests' stacks take the usual ones.
+    ...(process.env.REELDROP_DEV_TEST_PORTS ? { ports: JSON.parse(process.env.REELDROP_DEV_TEST_PORTS) as Partial<DevPorts> } : {}),
   });
   running.stack = stack;
   const { endpoints } = stack;

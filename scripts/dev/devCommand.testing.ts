@@ -11,11 +11,14 @@ export type DevCommand = {
   exited: Promise<number | null>;
 };
 
-/** `node --import tsx scripts/dev.ts <args>` as `npm run dev` starts it, with a fresh HOME. */
-export function startDevCommand(args: string[], home: string): DevCommand {
+/**
+ * `node --import tsx scripts/dev.ts <args>` as `npm run dev` starts it, with a fresh HOME and
+ * `env` as the shell's settings (the function settings `npm run dev` passes through, say).
+ */
+export function startDevCommand(args: string[], home: string, env: Readonly<Record<string, string>> = {}): DevCommand {
   const chunks: string[] = [];
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", ...args], {
-    env: { PATH: process.env.PATH, HOME: home, TMPDIR: tmpdir() } as unknown as NodeJS.ProcessEnv,
+    env: { ...env, PATH: process.env.PATH, HOME: home, TMPDIR: tmpdir() } as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk.toString()));
