@@ -107,3 +107,107 @@ def drain() -> None:
 @app.function(**worker_resources, schedule=modal.Period(minutes=5))
 def sweep() -> None:
     run_worker_drain()
+
+
+# --- Captions (issue 21): speech to text on a GPU ---------------------------------------------
+#
+# The same transcription module as everywhere (modal/captions/transcribe.py, faster-whisper),
+# with a larger model baked into the image at build time by faster-whisper's own loader
+# (huggingface_hub.snapshot_download), so a container never downloads it. CPU int8 with Whisper
+# base (the packaged model, CAPTIONS_MODEL_DIR) stays the fallback wherever this is not deployed.
+# MODAL_CAPTIONS_GPU picks the GPU ("L4" by default; "T4", "A10G", … or "" for CPU only),
+# MODAL_CAPTIONS_MODEL the model (a faster-whisper size name such as "large-v3-turbo" or
+# "small", or a Hugging Face repo id), MODAL_CAPTIONS_MODEL_REVISION a commit to pin it to;
+# all three are read when the app is deployed.
+
+CAPTIONS_GPU = os.environ.get("MODAL_CAPTIONS_GPU", "L4") or None
+CAPTIONS_MODEL = os.environ.get("MODAL_CAPTIONS_MODEL", "large-v3-turbo")
+CAPTIONS_MODEL_REVISION = os.environ.get("MODAL_CAPTIONS_MODEL_REVISION") or None
+CAPTIONS_TIMEOUT_SECONDS = 60 * 60
+LOCAL_CAPTIONS_PACKAGE = Path(__file__).parent / "captions"
+CAPTIONS_REQUIREMENTS = Path(__file__).parent / "requirements-captions.txt"
+CONTAINER_ROOT = Path("/opt/reeldrop")
+CONTAINER_CAPTIONS_MODEL_DIR = "/opt/reeldrop/models/captions"
+# CTranslate2 4.x on CUDA 12 needs cuBLAS and cuDNN 9, which come as wheels; the driver comes
+# with Modal's GPU containers.
+CUDA_WHEELS = ("nvidia-cublas-cu12==12.9.3.13", "nvidia-cudnn-cu12==9.27.0.42")
+CUDA_LIBRARY_PATH = ":".join(
+    f"/usr/local/lib/python3.11/site-packages/nvidia/{name}/lib" for name in ("cublas", "cudnn")
+)
+
+
+def download_captions_model(model: str, output_dir: str, revision: str | None) -> None:
+    """Image build step: fetch the model into output_dir with faster-whisper's own loader."""
+    from faster_whisper.utils import download_model
+
+    download_model(model, output_dir=output_dir, revision=revision)
+
+
+captions_image = (
+    modal.Image.from_registry("node:24-bookworm-slim", add_python="3.11")
+    .apt_install("ffmpeg")
+    .pip_install_from_requirements(str(CAPTIONS_REQUIREMENTS))
+    .pip_install(*CUDA_WHEELS)
+    .run_function(
+        download_captions_model,
+        kwargs={"model": CAPTIONS_MODEL, "output_dir": CONTAINER_CAPTIONS_MODEL_DIR, "revision": CAPTIONS_MODEL_REVISION},
+    )
+    .env(
+        {
+            "LD_LIBRARY_PATH": CUDA_LIBRARY_PATH,
+            "CAPTIONS_MODEL_DIR": CONTAINER_CAPTIONS_MODEL_DIR,
+            "CAPTIONS_DEVICE": "cuda" if CAPTIONS_GPU else "cpu",
+            # For the worker, once it runs captions tasks in this image (issue 20's task kinds).
+            "CAPTIONS_PYTHONPATH": str(CONTAINER_ROOT),
+        }
+    )
+    .add_local_dir(LOCAL_CAPTIONS_PACKAGE, str(CONTAINER_ROOT / "captions"), ignore=["test_*.py", "conftest.py", "__pycache__"])
+)
+
+
+def captions_module():
+    """modal/captions/transcribe.py: from the image's copy in a container, from the repo here."""
+    import sys
+
+    root = CONTAINER_ROOT if (CONTAINER_ROOT / "captions").is_dir() else Path(__file__).parent
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from captions import transcribe as module
+
+    return module
+
+
+def run_transcription(audio: bytes, suffix: str) -> dict:
+    """The transcript (the ``transcript`` artifact's JSON) of an audio or video file's bytes,
+    or ``{"error": {"code", "message"}}`` for a missing model or unusable audio. The model is
+    CAPTIONS_MODEL_DIR on CAPTIONS_DEVICE (this image: the baked model on CUDA; elsewhere CPU),
+    loaded once per container."""
+    import tempfile
+
+    transcribe = captions_module()
+    model_dir = os.environ.get("CAPTIONS_MODEL_DIR")
+    if not model_dir:
+        return {"error": {"code": "model_missing", "message": "CAPTIONS_MODEL_DIR is not set"}}
+    settings = transcribe.Settings(
+        model_dir=Path(model_dir),
+        device=os.environ.get("CAPTIONS_DEVICE", "cpu"),
+        compute_type=os.environ.get("CAPTIONS_COMPUTE_TYPE") or None,
+    )
+    with tempfile.NamedTemporaryFile(suffix=suffix if suffix.startswith(".") else f".{suffix}") as file:
+        file.write(audio)
+        file.flush()
+        try:
+            return {"transcript": transcribe.transcribe_file(Path(file.name), settings)}
+        except transcribe.TranscriptionError as error:
+            return {"error": {"code": error.code, "message": str(error)}}
+
+
+@app.function(
+    image=captions_image,
+    gpu=CAPTIONS_GPU,
+    timeout=CAPTIONS_TIMEOUT_SECONDS,
+    max_containers=2,
+    scaledown_window=120,
+)
+def transcribe(audio: bytes, suffix: str = ".m4a") -> dict:
+    return run_transcription(audio, suffix)

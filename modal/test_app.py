@@ -142,3 +142,68 @@ def test_an_interrupted_drain_hands_its_job_back(worker_bundle, long_uploaded_jo
     assert state["status"] == "UPLOADED"
     assert state["attempt"] == 1
     assert state["lastEvent"] == "handed back by a worker shutting down"
+
+
+# --- Captions (issue 21): the GPU function, run here with .local() on the packaged base model ---
+
+CAPTIONS_SENTENCE = "We upload our videos every week and share the best moments with our friends."
+
+
+def captions_model_dir() -> Path:
+    configured = os.environ.get("CAPTIONS_MODEL_DIR")
+    directory = Path(configured) if configured else REPO / ".models" / "whisper-base"
+    if not (directory / "model.bin").is_file():
+        pytest.fail(f"no captions model in {directory}: run `python3 modal/captions/setup_model.py`")
+    return directory
+
+
+@pytest.fixture()
+def captions_env(monkeypatch):
+    """The packaged base model on CPU, and no way for anything to fetch a model at run time."""
+    import huggingface_hub
+
+    def no_downloads(*_args, **_kwargs):
+        raise AssertionError("a model download was attempted at run time")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", no_downloads)
+    monkeypatch.setenv("CAPTIONS_MODEL_DIR", str(captions_model_dir()))
+    monkeypatch.delenv("CAPTIONS_DEVICE", raising=False)
+    monkeypatch.delenv("CAPTIONS_COMPUTE_TYPE", raising=False)
+
+
+def test_the_captions_function_asks_for_the_configured_gpu(monkeypatch):
+    monkeypatch.delenv("MODAL_CAPTIONS_GPU", raising=False)
+    module = load_app_module()
+    assert module.transcribe._spec_.gpus == "L4"
+    assert module.drain._spec_.gpus is None  # the job worker stays on CPU
+    monkeypatch.setenv("MODAL_CAPTIONS_GPU", "T4")
+    assert load_app_module().transcribe._spec_.gpus == "T4"
+
+
+def test_transcribe_local_runs_the_transcription_module_on_the_base_model(captions_env, tmp_path):
+    speech = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(speech), CAPTIONS_SENTENCE], check=True, timeout=60)
+    started = time.monotonic()
+    result = load_app_module().transcribe.local(speech.read_bytes(), ".wav")
+    print(f"transcribe.local: {time.monotonic() - started:.1f} s (base, CPU int8, loading included)")
+    transcript = result["transcript"]
+    assert transcript["speech"] is True and transcript["language"] == "en"
+    heard = " ".join(segment["text"] for segment in transcript["segments"]).lower()
+    spoken = [word.strip(".,").lower() for word in CAPTIONS_SENTENCE.split()]
+    assert sum(word in heard.split() or f"{word}." in heard.split() for word in spoken) >= 0.8 * len(spoken), heard
+    assert all(word["end"] <= transcript["duration"] + 0.1 for s in transcript["segments"] for word in s["words"])
+
+
+def test_transcribe_local_says_no_speech_for_a_tone_and_names_a_missing_model(captions_env, tmp_path, monkeypatch):
+    tone = tmp_path / "tone.m4a"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=5", "-c:a", "aac", str(tone)],
+        check=True, timeout=60,
+    )
+    result = load_app_module().transcribe.local(tone.read_bytes(), ".m4a")
+    assert result["transcript"]["speech"] is False
+    assert result["transcript"]["segments"] == []
+
+    monkeypatch.setenv("CAPTIONS_MODEL_DIR", str(tmp_path / "no-model"))
+    result = load_app_module().transcribe.local(tone.read_bytes(), ".m4a")
+    assert result["error"]["code"] == "model_missing"
