@@ -2,6 +2,7 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { authTables } from "@convex-dev/auth/server";
 import * as vv from "./lib/validators";
+import * as tv from "./lib/taskValidators";
 
 export default defineSchema({
   ...authTables,
@@ -32,6 +33,14 @@ export default defineSchema({
     claim: v.optional(vv.claim.extend({ requestId: v.optional(v.string()) })),
     progress: v.optional(vv.progress),
     failure: v.optional(vv.failure),
+    /**
+     * While READY with its uploaded video still stored: when it became READY, from which
+     * `SOURCE_RETENTION_DAYS` counts (`model/sourceRetention.ts`). Cleared when the video is
+     * deleted, so the retention sweep's index range holds only jobs whose video is kept.
+     */
+    sourceKeptSince: v.optional(v.number()),
+    /** When the uploaded video was deleted after `SOURCE_RETENTION_DAYS`: no more clips. */
+    sourceDeletedAt: v.optional(v.number()),
     /** The last time the job moved or its upload made progress (the upload janitor reads it). */
     lastActivityAt: v.number(),
     updatedAt: v.number(),
@@ -45,7 +54,8 @@ export default defineSchema({
     .index("by_status_and_lease", ["status", "claim.leaseExpiresAt"])
     .index("by_status_and_claim_request", ["status", "claim.workerId", "claim.requestId"])
     .index("by_status_and_activity", ["status", "lastActivityAt"])
-    .index("by_status_and_upload_start", ["status", "upload.startedAt"]),
+    .index("by_status_and_upload_start", ["status", "upload.startedAt"])
+    .index("by_source_kept_since", ["sourceKeptSince"]),
 
   /**
    * Fixed-window counters of deployment-wide limits, a few rows per limit so that concurrent
@@ -85,6 +95,41 @@ export default defineSchema({
   }).index("by_job_and_shard", ["jobId", "shard"]),
 
   video_artifacts: defineTable(vv.artifactFields).index("by_job_kind_index", ["jobId", "kind", "index"]),
+
+  /**
+   * Work on a READY job after its processing (`lib/taskStatus.ts`): a clip the creator asked for
+   * (captions next). Claimed, leased, fenced and reaped like jobs, through the same code
+   * (`model/workerClaims.ts` over `model/workQueues.ts`); a worker claims only the kinds it serves.
+   */
+  tasks: defineTable({
+    kind: tv.taskKind,
+    jobId: v.id("video_jobs"),
+    ownerId: v.id("users"),
+    status: tv.taskStatus,
+    /** Numbers the task's artifacts within its job and kind (`custom_clip/<index>.mp4`): a retry writes the same keys. */
+    index: v.number(),
+    /** What was asked for, as a string: a second request for the same thing finds this task (`by_job_and_key`). */
+    key: v.string(),
+    clip: v.optional(tv.clipSpec),
+    attempt: v.number(),
+    handBacks: v.optional(v.number()),
+    notBefore: v.optional(v.number()),
+    claim: v.optional(vv.claim.extend({ requestId: v.optional(v.string()) })),
+    progress: v.optional(vv.progress),
+    failure: v.optional(tv.taskFailure),
+    /** Once READY: the artifact it made (a clip's video; its poster is the same index's `custom_clip_poster`). */
+    artifactId: v.optional(v.id("video_artifacts")),
+    updatedAt: v.number(),
+  })
+    .index("by_kind_status_notBefore", ["kind", "status", "notBefore"])
+    .index("by_status_and_lease", ["status", "claim.leaseExpiresAt"])
+    .index("by_status_and_claim_request", ["status", "claim.workerId", "claim.requestId"])
+    .index("by_owner_kind_status", ["ownerId", "kind", "status"])
+    .index("by_job_kind_index", ["jobId", "kind", "index"])
+    .index("by_job_and_key", ["jobId", "key"]),
+
+  /** A task's audit timeline: one row per status change. */
+  task_events: defineTable(tv.taskEventFields).index("by_task", ["taskId"]),
 
   /** The audit timeline: one row per status change. */
   job_events: defineTable({

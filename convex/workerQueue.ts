@@ -1,28 +1,35 @@
 /**
- * The processing queue as the worker sees it. Everything here is internal and reached through
- * the secret-guarded HTTP API in `http.ts`, except `nextClaimableAt`, the query the local
- * worker subscribes to so that it wakes the moment a job becomes claimable.
+ * The worker's queues as the worker sees them: uploaded jobs to process and tasks (clips) on
+ * READY jobs, both claimed, leased, fenced and reaped by `model/workerClaims.ts` over the
+ * queues of `model/workQueues.ts`. Everything here is internal and reached through the
+ * secret-guarded HTTP API in `http.ts`, except `nextClaimableAt`, the query the local worker
+ * subscribes to so that it wakes the moment work becomes claimable. A job's calls name its
+ * `jobId`, a task's its `taskId` (`taskQueue.ts` has the task's own calls).
  */
 import { v } from "convex/values";
-import { internalMutation, internalQuery, query } from "./_generated/server";
-import { makeFailure } from "./lib/failures";
 import { literals } from "convex-helpers/validators";
-import { WORKER_FAILURE_CODES } from "./lib/workerProtocol";
+import { internalMutation, internalQuery, query, type MutationCtx } from "./_generated/server";
+import { makeFailure } from "./lib/failures";
+import { WORK_KINDS, WORKER_FAILURE_CODES } from "./lib/workerProtocol";
 import { artifactKind, artifactMeasurements, media } from "./lib/validators";
-import { ARTIFACT_CONTENT_TYPES, artifactKey } from "./lib/artifactKinds";
+import { clipSpec } from "./lib/taskValidators";
 import { appError } from "./lib/appErrors";
-import { claimNextJob, handBack, releaseForRetry, requeueExpiredLeases, requireActiveClaim } from "./model/workerClaims";
-import { failJob, transitionJob } from "./model/jobTransitions";
+import { claimNext, handBack, nextDueAt, releaseForRetry, requeueExpiredLeases, requireActiveClaim, type ClaimedWork } from "./model/workerClaims";
+import { ALL_QUEUES, jobQueue, queuesFor } from "./model/workQueues";
+import { upsertArtifact } from "./model/artifactRecords";
+import { transitionJob, failJob } from "./model/jobTransitions";
 import { workerLeaseMs } from "./model/workerConfig";
 import { isWorkerSecret } from "./model/workerSecret";
 
 /**
- * Failures a worker may report: `processing_error` requeues the job with a backoff,
- * `interrupted` (the worker is shutting down) hands it back, the others end it.
+ * Failures a worker may report: `processing_error` requeues with a backoff, `interrupted` (the
+ * worker is shutting down) hands the work back, the others end it.
  */
-const workerFailureCode = literals(...WORKER_FAILURE_CODES);
+export const workerFailureCode = literals(...WORKER_FAILURE_CODES);
+const workKinds = v.optional(v.array(literals(...WORK_KINDS)));
 
-const claimedJob = v.object({
+/** What every claim answers: its token and lease, and the job's source to read. */
+const claimFields = {
   jobId: v.id("video_jobs"),
   claimToken: v.string(),
   attempt: v.number(),
@@ -30,31 +37,69 @@ const claimedJob = v.object({
   leaseSeconds: v.number(),
   sourceKey: v.string(),
   sourceBytes: v.number(),
-  sourceCrc32c: v.optional(v.string()),
+};
+const claimedJob = v.object({ work: v.literal("process"), ...claimFields, sourceCrc32c: v.optional(v.string()) });
+const claimedClip = v.object({
+  work: v.literal("clip"),
+  taskId: v.id("tasks"),
+  ...claimFields,
+  media,
+  clip: clipSpec.extend({ index: v.number() }),
 });
 
-/** `requestId`: the worker's name for this claim request; a retry of it gets the same job back. */
+/**
+ * `requestId`: the worker's name for this claim request; a retry of it gets the same work back.
+ * `kinds`: the work the worker serves (unset: jobs only, as a worker from before tasks expects).
+ */
 export const claimJob = internalMutation({
-  args: { workerId: v.string(), requestId: v.optional(v.string()) },
-  returns: v.union(claimedJob, v.null()),
-  handler: async (ctx, request) => {
-    const job = await claimNextJob(ctx, request, Date.now());
-    if (job === null) return null;
+  args: { workerId: v.string(), requestId: v.optional(v.string()), kinds: workKinds },
+  returns: v.union(claimedJob, claimedClip, v.null()),
+  handler: async (ctx, { kinds, ...request }) => {
+    const claimed = await claimNext(ctx, queuesFor(kinds), request, Date.now());
+    return claimed === null ? null : await claimAnswerRow(ctx, claimed);
+  },
+});
+
+async function claimAnswerRow(ctx: MutationCtx, claimed: ClaimedWork) {
+  const lease = { leaseSeconds: workerLeaseMs() / 1000 };
+  if (claimed.type === "job") {
+    const { job } = claimed;
     if (job.claim === undefined || job.r2SourceKey === undefined || job.upload === undefined) {
       throw new Error(`Claimed job ${job._id} has no source object`);
     }
     return {
+      work: "process" as const,
       jobId: job._id,
       claimToken: job.claim.token,
       attempt: job.attempt,
       leaseExpiresAt: job.claim.leaseExpiresAt,
-      leaseSeconds: workerLeaseMs() / 1000,
+      ...lease,
       sourceKey: job.r2SourceKey,
       sourceBytes: job.upload.fileSize,
       ...(job.upload.crc32c === undefined ? {} : { sourceCrc32c: job.upload.crc32c }),
     };
-  },
-});
+  }
+  const { task } = claimed;
+  const job = await ctx.db.get("video_jobs", task.jobId);
+  // A task is only made for a READY job with its source and media (`clips.requestClip`), and
+  // the source's deletion fails the job's tasks first (`sourceRetention.ts`).
+  if (task.claim === undefined || task.clip === undefined || job?.r2SourceKey === undefined || job.upload === undefined || job.media === undefined) {
+    throw new Error(`Claimed task ${task._id} has no source to cut`);
+  }
+  return {
+    work: "clip" as const,
+    taskId: task._id,
+    jobId: task.jobId,
+    claimToken: task.claim.token,
+    attempt: task.attempt,
+    leaseExpiresAt: task.claim.leaseExpiresAt,
+    ...lease,
+    sourceKey: job.r2SourceKey,
+    sourceBytes: job.upload.fileSize,
+    media: job.media,
+    clip: { ...task.clip, index: task.index },
+  };
+}
 
 export const heartbeat = internalMutation({
   args: {
@@ -72,7 +117,7 @@ export const heartbeat = internalMutation({
     const id = ctx.db.normalizeId("video_jobs", jobId);
     const current = id === null ? null : await ctx.db.get("video_jobs", id);
     if (current?.status === "FAILED" && current.failure?.code === "canceled") return { state: "canceled" as const };
-    const job = await requireActiveClaim(ctx, jobId, claimToken);
+    const job = await requireActiveClaim(ctx, jobQueue, jobId, claimToken);
     const now = Date.now();
     const leaseExpiresAt = now + workerLeaseMs();
     await ctx.db.patch("video_jobs", job._id, {
@@ -94,24 +139,8 @@ export const recordArtifact = internalMutation({
   },
   returns: v.id("video_artifacts"),
   handler: async (ctx, { jobId, claimToken, artifact }) => {
-    const job = await requireActiveClaim(ctx, jobId, claimToken);
-    const row = {
-      ...artifact,
-      jobId: job._id,
-      r2Key: artifactKey(job._id, artifact.kind, artifact.index),
-      contentType: ARTIFACT_CONTENT_TYPES[artifact.kind],
-    };
-    const existing = await ctx.db
-      .query("video_artifacts")
-      .withIndex("by_job_kind_index", (q) =>
-        q.eq("jobId", job._id).eq("kind", artifact.kind).eq("index", artifact.index),
-      )
-      .unique();
-    if (existing !== null) {
-      await ctx.db.replace("video_artifacts", existing._id, { ...row, createdAt: existing.createdAt });
-      return existing._id;
-    }
-    return await ctx.db.insert("video_artifacts", { ...row, createdAt: Date.now() });
+    const job = await requireActiveClaim(ctx, jobQueue, jobId, claimToken);
+    return await upsertArtifact(ctx, job._id, artifact);
   },
 });
 
@@ -119,17 +148,19 @@ export const recordArtifact = internalMutation({
 export const verifyClaim = internalQuery({
   args: { jobId: v.string(), claimToken: v.string() },
   returns: v.id("video_jobs"),
-  handler: async (ctx, { jobId, claimToken }) => (await requireActiveClaim(ctx, jobId, claimToken))._id,
+  handler: async (ctx, { jobId, claimToken }) => (await requireActiveClaim(ctx, jobQueue, jobId, claimToken))._id,
 });
 
 export const completeJob = internalMutation({
   args: { jobId: v.string(), claimToken: v.string() },
   returns: v.null(),
   handler: async (ctx, { jobId, claimToken }) => {
-    const job = await requireActiveClaim(ctx, jobId, claimToken);
+    const job = await requireActiveClaim(ctx, jobQueue, jobId, claimToken);
+    const now = Date.now();
     await transitionJob(ctx, job, "READY", {
       actor: "worker",
-      patch: { claim: undefined, progress: { stage: "done", pct: 100, updatedAt: Date.now() } },
+      // The source stays for clips until SOURCE_RETENTION_DAYS from now (`sourceRetention.ts`).
+      patch: { claim: undefined, progress: { stage: "done", pct: 100, updatedAt: now }, sourceKeptSince: now },
     });
     return null;
   },
@@ -139,11 +170,12 @@ export const failClaimedJob = internalMutation({
   args: { jobId: v.string(), claimToken: v.string(), code: workerFailureCode, message: v.string() },
   returns: v.union(v.literal("requeued"), v.literal("failed")),
   handler: async (ctx, { jobId, claimToken, code, message }) => {
-    const job = await requireActiveClaim(ctx, jobId, claimToken);
-    if (code === "interrupted") return await handBack(ctx, job, Date.now(), "shutdown");
-    const failure = makeFailure(code, message.slice(0, 500));
-    if (code === "processing_error") return await releaseForRetry(ctx, job, failure, "worker", Date.now());
-    await failJob(ctx, job, failure, "worker");
+    const job = await requireActiveClaim(ctx, jobQueue, jobId, claimToken);
+    if (code === "interrupted") return await handBack(ctx, jobQueue, job, Date.now(), "shutdown");
+    if (code === "processing_error") {
+      return await releaseForRetry(ctx, jobQueue, job, { code, message: message.slice(0, 500) }, "worker", Date.now());
+    }
+    await failJob(ctx, job, makeFailure(code, message.slice(0, 500)), "worker");
     return "failed" as const;
   },
 });
@@ -158,42 +190,35 @@ export const releaseUndeliveredClaim = internalMutation({
   args: { jobId: v.string(), claimToken: v.string() },
   returns: v.union(v.literal("requeued"), v.literal("failed")),
   handler: async (ctx, { jobId, claimToken }) => {
-    const job = await requireActiveClaim(ctx, jobId, claimToken);
-    return await handBack(ctx, job, Date.now(), "undelivered_claim");
+    const job = await requireActiveClaim(ctx, jobQueue, jobId, claimToken);
+    return await handBack(ctx, jobQueue, job, Date.now(), "undelivered_claim");
   },
 });
 
+/** The reaper (a cron): lost leases of every queue, jobs and tasks alike. */
 export const sweepExpiredLeases = internalMutation({
   args: {},
   returns: v.number(),
-  handler: async (ctx) => await requeueExpiredLeases(ctx, Date.now(), 100),
+  handler: async (ctx) => {
+    let released = 0;
+    for (const queue of ALL_QUEUES) released += await requeueExpiredLeases(ctx, queue, Date.now(), 100);
+    return released;
+  },
 });
 
 /**
- * When the next claim may find work (null: nothing queued and nothing leased): the earlier of
- * the oldest queued job's `notBefore` and the earliest lease expiry, since a claim releases an
- * expired lease (`claimNextJob`). The local worker holds a subscription to this, so a new
- * UPLOADED job reaches it as a push, with no polling, and a crashed worker's job is taken
- * back when its lease ends. A heartbeat of the earliest-expiring lease updates the answer;
- * a worker that wakes for a lease that was extended meanwhile just gets an empty claim.
+ * When the next claim may find work of `kinds` (unset: jobs only; null: nothing queued and
+ * nothing leased): the earliest queued row's `notBefore` or lease expiry, since a claim releases
+ * an expired lease. The local worker holds a subscription to this, so new work reaches it as a
+ * push, with no polling, and a crashed worker's work is taken back when its lease ends. A
+ * heartbeat of the earliest-expiring lease updates the answer; a worker that wakes for a lease
+ * that was extended meanwhile just gets an empty claim.
  */
 export const nextClaimableAt = query({
-  args: { workerSecret: v.string() },
+  args: { workerSecret: v.string(), kinds: workKinds },
   returns: v.union(v.number(), v.null()),
-  handler: async (ctx, { workerSecret }) => {
+  handler: async (ctx, { workerSecret, kinds }) => {
     if (!(await isWorkerSecret(workerSecret))) throw appError("unauthenticated", "Not a worker.");
-    const queued = await ctx.db
-      .query("video_jobs")
-      .withIndex("by_status_and_notBefore", (q) => q.eq("status", "UPLOADED"))
-      .first();
-    const leased = await ctx.db
-      .query("video_jobs")
-      .withIndex("by_status_and_lease", (q) => q.eq("status", "PROCESSING"))
-      .first();
-    const times = [
-      ...(queued === null ? [] : [queued.notBefore ?? queued._creationTime]),
-      ...(leased?.claim === undefined ? [] : [leased.claim.leaseExpiresAt]),
-    ];
-    return times.length === 0 ? null : Math.min(...times);
+    return await nextDueAt(ctx, queuesFor(kinds));
   },
 });

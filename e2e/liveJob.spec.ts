@@ -7,7 +7,7 @@
  * of each state. Also: a file that only claims to be a video fails in processing, explained.
  */
 import { expect, test, type Page } from "./support/fixtures";
-import { ARTIFACT_KINDS } from "../convex/lib/artifactKinds";
+import { JOB_ARTIFACT_KINDS } from "../convex/lib/artifactKinds";
 import { HAPPY_PATH, type JobStatus } from "../convex/lib/jobStatus";
 import { artifactTestId, type ArtifactView } from "../src/lib/artifacts/artifactGroups";
 import { expectDownloadMatchesStorage } from "./support/artifactDownloads";
@@ -137,7 +137,7 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
     await expect(rights.getByRole("checkbox")).toBeDisabled();
     await expect(rights.getByTestId("rights-record")).toHaveText(/^Confirmed at \d{1,2}:\d{2}/);
     const artifacts = await jobArtifacts(page, jobId);
-    expect(new Set(artifacts.map((artifact) => artifact.kind))).toEqual(new Set(ARTIFACT_KINDS));
+    expect(new Set(artifacts.map((artifact) => artifact.kind))).toEqual(new Set(JOB_ARTIFACT_KINDS));
     for (const tab of [page, watcher]) {
       for (const artifact of artifacts) await expectShownInGallery(tab, artifact);
       await expect(tab.getByRole("slider", { name: "Storyboard preview of the whole video" })).not.toHaveAttribute(

@@ -24,6 +24,12 @@ export const APP_ERROR_CODES = [
   "invalid_checksum",
   "stale_claim",
   "rate_limited",
+  /** A clip's range is not inside the video, not finite, or too short or too long (`lib/clipFrames.ts`). */
+  "invalid_clip_range",
+  /** The owner already has as many clips waiting as `CLIPS_WAITING_PER_USER` allows, or the job as many as it may have. */
+  "too_many_clips",
+  /** The job's uploaded video is no longer kept (`SOURCE_RETENTION_DAYS`): nothing more can be cut from it. */
+  "source_gone",
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

@@ -9,9 +9,19 @@ export const ARTIFACT_KINDS = [
   /** One per clip, `index` as the clip's: the clip's first frame, its player's poster. */
   "clip_poster",
   "audio",
+  /** A clip the creator asked for (`clips.requestClip`), `index` as its task's: rendered after READY. */
+  "custom_clip",
+  /** One per custom clip, its first frame, as `clip_poster` is for a highlight clip. */
+  "custom_clip_poster",
 ] as const;
 
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+/** What a task makes after READY, on request; the rest is what processing a job makes. */
+export const TASK_ARTIFACT_KINDS = ["custom_clip", "custom_clip_poster"] as const satisfies readonly ArtifactKind[];
+export const JOB_ARTIFACT_KINDS: readonly ArtifactKind[] = ARTIFACT_KINDS.filter(
+  (kind) => !(TASK_ARTIFACT_KINDS as readonly ArtifactKind[]).includes(kind),
+);
 
 export const ARTIFACT_FILE_EXTENSIONS: Readonly<Record<ArtifactKind, string>> = {
   poster: "jpg",
@@ -22,6 +32,8 @@ export const ARTIFACT_FILE_EXTENSIONS: Readonly<Record<ArtifactKind, string>> = 
   clip: "mp4",
   clip_poster: "jpg",
   audio: "m4a",
+  custom_clip: "mp4",
+  custom_clip_poster: "jpg",
 };
 
 export const ARTIFACT_CONTENT_TYPES: Readonly<Record<ArtifactKind, string>> = {
@@ -33,6 +45,8 @@ export const ARTIFACT_CONTENT_TYPES: Readonly<Record<ArtifactKind, string>> = {
   clip: "video/mp4",
   clip_poster: "image/jpeg",
   audio: "audio/mp4",
+  custom_clip: "video/mp4",
+  custom_clip_poster: "image/jpeg",
 };
 
 /** Deterministic, so a retried job overwrites rather than duplicates. */

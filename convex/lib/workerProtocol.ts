@@ -11,7 +11,9 @@
  */
 import { z } from "zod";
 import { ARTIFACT_KINDS } from "./artifactKinds";
+import { CLIP_ASPECTS } from "./clipFrames";
 import { isCrc32cChecksum } from "./crc32c";
+import { TASK_KINDS } from "./taskStatus";
 
 export const WORKER_ROUTES = {
   info: "/worker/info",
@@ -36,13 +38,45 @@ const finite = z.number().finite();
 const nonNegative = finite.min(0);
 const artifactKind = z.enum(ARTIFACT_KINDS);
 const artifactIndex = z.number().int().min(0).max(999);
-const claimed = { jobId: id, claimToken };
+/**
+ * The work a worker can serve: "process" (an uploaded job, PROCESSING → READY) and the task
+ * kinds (`lib/taskStatus.ts`: "clip"; a GPU worker will serve "captions"). A claim names the
+ * kinds its worker serves and gets only those.
+ */
+export const WORK_KINDS = ["process", ...TASK_KINDS] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+
+/** Every call after a claim names the claimed job or task and the claim's token (fencing). */
+const jobClaim = { jobId: id, claimToken };
+const taskClaim = { taskId: id, claimToken };
+/** A body of a claimed call: `fields` with the job's claim or the task's. */
+function claimedBody<Shape extends z.ZodRawShape>(fields: Shape) {
+  return z.union([z.object({ ...jobClaim, ...fields }).strict(), z.object({ ...taskClaim, ...fields }).strict()]);
+}
+export type ClaimRef = { jobId: string; claimToken: string } | { taskId: string; claimToken: string };
+
+export const mediaSchema = z
+  .object({
+    durationSec: nonNegative,
+    width: z.number().int().min(0).max(100_000),
+    height: z.number().int().min(0).max(100_000),
+    fps: nonNegative,
+    rotation: finite,
+    videoCodec: z.string().max(64),
+    audioCodec: z.string().max(64).optional(),
+    hasAudio: z.boolean(),
+    bitrate: nonNegative.optional(),
+  })
+  .strict();
 
 export const infoRequest = z.object({}).strict();
 export const infoResponse = z.object({ convexUrl: z.string().nullable() });
 
 // `requestId` is optional so that a worker bundle older than it can still claim.
-export const claimRequest = z.object({ workerId, requestId: claimRequestId.optional() }).strict();
+// `kinds` is optional too: a worker that names none processes jobs only, as before tasks.
+export const claimRequest = z
+  .object({ workerId, requestId: claimRequestId.optional(), kinds: z.array(z.enum(WORK_KINDS)).min(1).max(8).optional() })
+  .strict();
 export const claimResponse = z.object({
   job: z
     .object({
@@ -62,21 +96,27 @@ export const claimResponse = z.object({
       sourceCrc32c: z.string().refine(isCrc32cChecksum, "not a base64 CRC32C").optional(),
     })
     .nullable(),
+  /** A claimed task, when the worker serves task kinds; `job` is then null. */
+  task: z
+    .discriminatedUnion("kind", [
+      z.object({
+        kind: z.literal("clip"),
+        taskId: id,
+        jobId: id,
+        claimToken,
+        attempt: z.number().int(),
+        leaseExpiresAt: finite,
+        leaseSeconds: finite.positive(),
+        /** A presigned GET of the job's source, which the worker reads with range requests (no whole download). */
+        source: z.object({ url: z.string().url(), bytes: nonNegative }),
+        /** What the job's processing probed: the worker cuts by it without probing again. */
+        media: mediaSchema,
+        clip: z.object({ startSec: nonNegative, endSec: nonNegative, aspect: z.enum(CLIP_ASPECTS), index: artifactIndex }),
+      }),
+    ])
+    .nullable()
+    .optional(),
 });
-
-export const mediaSchema = z
-  .object({
-    durationSec: nonNegative,
-    width: z.number().int().min(0).max(100_000),
-    height: z.number().int().min(0).max(100_000),
-    fps: nonNegative,
-    rotation: finite,
-    videoCodec: z.string().max(64),
-    audioCodec: z.string().max(64).optional(),
-    hasAudio: z.boolean(),
-    bitrate: nonNegative.optional(),
-  })
-  .strict();
 
 /**
  * The stages a worker reports (`heartbeat.stage`), in the order it runs them. The route takes
@@ -84,43 +124,46 @@ export const mediaSchema = z
  */
 export const PROCESSING_STAGES = ["claimed", "download", "probe", "stills", "scan", "clips", "upload"] as const;
 export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
+/** The stages of a task (a clip: cut and encode, then upload), as `heartbeat.stage`. */
+export const TASK_STAGES = ["claimed", "render", "upload"] as const;
+export type TaskStage = (typeof TASK_STAGES)[number];
 
-export const heartbeatRequest = z
-  .object({ ...claimed, stage: z.string().min(1).max(40), pct: finite.min(0).max(100), media: mediaSchema.optional() })
-  .strict();
+export const heartbeatRequest = claimedBody({
+  stage: z.string().min(1).max(40),
+  pct: finite.min(0).max(100),
+  /** A job's probed media; a task's heartbeat carries none. */
+  media: mediaSchema.optional(),
+});
 export const heartbeatResponse = z.union([
   z.object({ state: z.literal("active"), leaseExpiresAt: finite }),
   z.object({ state: z.literal("canceled") }),
 ]);
 
-export const artifactUploadUrlsRequest = z
-  .object({ ...claimed, artifacts: z.array(z.object({ kind: artifactKind, index: artifactIndex }).strict()).min(1).max(100) })
-  .strict();
+export const artifactUploadUrlsRequest = claimedBody({
+  artifacts: z.array(z.object({ kind: artifactKind, index: artifactIndex }).strict()).min(1).max(100),
+});
 export const artifactUploadUrlsResponse = z.object({
   uploads: z.array(
     z.object({ kind: artifactKind, index: artifactIndex, url: z.string().url(), contentType: z.string() }),
   ),
 });
 
-export const artifactRequest = z
-  .object({
-    ...claimed,
-    artifact: z
-      .object({
-        kind: artifactKind,
-        index: artifactIndex,
-        bytes: z.number().int().min(0),
-        width: z.number().int().positive().optional(),
-        height: z.number().int().positive().optional(),
-        durationSec: nonNegative.optional(),
-        startSec: nonNegative.optional(),
-      })
-      .strict(),
-  })
-  .strict();
+export const artifactRequest = claimedBody({
+  artifact: z
+    .object({
+      kind: artifactKind,
+      index: artifactIndex,
+      bytes: z.number().int().min(0),
+      width: z.number().int().positive().optional(),
+      height: z.number().int().positive().optional(),
+      durationSec: nonNegative.optional(),
+      startSec: nonNegative.optional(),
+    })
+    .strict(),
+});
 export const artifactResponse = z.object({ artifactId: z.string() });
 
-export const completeRequest = z.object(claimed).strict();
+export const completeRequest = claimedBody({});
 export const completeResponse = z.object({ ok: z.literal(true) });
 
 /** `interrupted`: the worker is shutting down and gives the job back (not the job's fault). */
@@ -132,10 +175,9 @@ export const WORKER_FAILURE_CODES = [
   "processing_error",
   "interrupted",
 ] as const;
-export const failRequest = z
-  .object({ ...claimed, code: z.enum(WORKER_FAILURE_CODES), message: z.string().max(2000) })
-  .strict();
+export const failRequest = claimedBody({ code: z.enum(WORKER_FAILURE_CODES), message: z.string().max(2000) });
 export const failResponse = z.object({ outcome: z.enum(["requeued", "failed"]) });
 
 export type ClaimedJob = NonNullable<z.infer<typeof claimResponse>["job"]>;
+export type ClaimedTask = NonNullable<z.infer<typeof claimResponse>["task"]>;
 export type WorkerFailureCode = (typeof WORKER_FAILURE_CODES)[number];

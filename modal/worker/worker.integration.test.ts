@@ -10,7 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { ARTIFACT_KINDS } from "../../convex/lib/artifactKinds";
+import { JOB_ARTIFACT_KINDS } from "../../convex/lib/artifactKinds";
 import { storedObjectPath } from "../../scripts/s3/embeddedS3";
 import { DrainFailedError, drainQueue } from "./claimLoop";
 import { createWorkerApiClient, type WorkerApi } from "./workerApiClient";
@@ -64,7 +64,7 @@ describe("the worker against the local stack", { timeout: 180_000 }, () => {
     const job = await guest.query(api.jobs.get, { jobId });
     expect(job!.media).toMatchObject({ width: 640, height: 360, hasAudio: true, videoCodec: "h264" });
     const artifacts = (await guest.query(api.artifacts.listForJob, { jobId }))!;
-    expect(new Set(artifacts.map((a) => a.kind))).toEqual(new Set(ARTIFACT_KINDS));
+    expect(new Set(artifacts.map((a) => a.kind))).toEqual(new Set(JOB_ARTIFACT_KINDS));
     const keys = artifacts.map((a) => `${a.kind}/${a.index}`);
     expect(new Set(keys).size).toBe(keys.length);
 

@@ -125,9 +125,16 @@ export function createWorkerApiClient(options: WorkerApiClientOptions) {
   const R = protocol.WORKER_ROUTES;
   return {
     info: () => call(R.info, protocol.infoRequest, protocol.infoResponse, {}),
-    /** One request id per call, repeated by its retries: a retry gets the job already claimed. */
-    claim: (workerId: string) =>
-      call(R.claim, protocol.claimRequest, protocol.claimResponse, { workerId, requestId: randomUUID() }),
+    /**
+     * One request id per call, repeated by its retries: a retry gets the work already claimed.
+     * `kinds`: the work this worker serves (unset: jobs only).
+     */
+    claim: (workerId: string, kinds?: readonly protocol.WorkKind[]) =>
+      call(R.claim, protocol.claimRequest, protocol.claimResponse, {
+        workerId,
+        requestId: randomUUID(),
+        ...(kinds === undefined ? {} : { kinds: [...kinds] }),
+      }),
     heartbeat: (body: z.input<typeof protocol.heartbeatRequest>, callOptions?: CallOptions) =>
       call(R.heartbeat, protocol.heartbeatRequest, protocol.heartbeatResponse, body, callOptions),
     artifactUploadUrls: (body: z.input<typeof protocol.artifactUploadUrlsRequest>) =>

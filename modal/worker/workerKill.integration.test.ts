@@ -28,7 +28,7 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { ARTIFACT_KINDS, artifactKey } from "../../convex/lib/artifactKinds";
+import { JOB_ARTIFACT_KINDS, artifactKey } from "../../convex/lib/artifactKinds";
 import { createS3Client } from "../../convex/model/s3Client";
 import { EMBEDDED_S3_CREDENTIALS } from "../../scripts/s3/embeddedS3";
 import { createTestVideoLibrary, type TestVideoLibrary } from "./testing/generateTestVideos";
@@ -278,8 +278,8 @@ async function checkJob(
   const unique = new Set(keys);
   const duplicates = keys.length - unique.size;
   expect(duplicates).toBe(0);
-  expect(new Set(artifacts.map((a) => a.kind))).toEqual(new Set(ARTIFACT_KINDS));
-  for (const kind of ARTIFACT_KINDS) {
+  expect(new Set(artifacts.map((a) => a.kind))).toEqual(new Set(JOB_ARTIFACT_KINDS));
+  for (const kind of JOB_ARTIFACT_KINDS) {
     const indexes = artifacts.filter((a) => a.kind === kind).map((a) => a.index).sort((a, b) => a - b);
     expect(indexes).toEqual(indexes.map((_, i) => i));
   }

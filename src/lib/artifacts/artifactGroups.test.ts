@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { ARTIFACT_KINDS, type ArtifactKind } from "../../../convex/lib/artifactKinds";
+import { JOB_ARTIFACT_KINDS, type ArtifactKind } from "../../../convex/lib/artifactKinds";
 import {
   ARTIFACT_GROUPS,
   artifactDetails,
@@ -24,9 +24,9 @@ function artifact(kind: ArtifactKind, index: number, extra: Partial<ArtifactView
 }
 
 describe("ARTIFACT_GROUPS", () => {
-  it("puts every kind in exactly one group", () => {
+  it("puts every kind a job's processing makes in exactly one group (requested clips have their own section)", () => {
     const grouped = ARTIFACT_GROUPS.flatMap((group) => group.kinds);
-    expect([...grouped].sort()).toEqual([...ARTIFACT_KINDS].sort());
+    expect([...grouped].sort()).toEqual([...JOB_ARTIFACT_KINDS].sort());
   });
 });
 

@@ -52,6 +52,11 @@ export function artifactTitle({ kind, index }: Pick<ArtifactView, "kind" | "inde
       return `Poster of clip ${index + 1}`;
     case "audio":
       return index === 0 ? "Audio track" : `Audio track ${index + 1}`;
+    // Not in a group: the clips the creator asked for have their own section (ClipsSection).
+    case "custom_clip":
+      return `Your clip ${index + 1}`;
+    case "custom_clip_poster":
+      return `Poster of your clip ${index + 1}`;
   }
 }
 
