@@ -1,5 +1,5 @@
 /**
- * Claims and processes jobs with up to `concurrency` slots.
+ * Claims and processes jobs and tasks (the `kinds` the worker serves) with up to `concurrency` slots.
  *
  * The loop never polls. `wake()` fills the free slots; each slot claims and processes jobs
  * until a claim comes back empty. The local worker calls `wake()` from its Convex
@@ -8,19 +8,25 @@
  * aborts they stop and hand themselves back. A slot whose claim fails (Convex unreachable, a
  * wrong secret) stops and logs why; the next wake starts it again, and `drainQueue` fails.
  */
-import type { ClaimedJob } from "../../convex/lib/workerProtocol";
+import type { ClaimedJob, ClaimedTask, WorkKind } from "../../convex/lib/workerProtocol";
 import { processClaimedJob, type JobOutcome, type ProcessJobDeps } from "./processClaimedJob";
+import { processClaimedTask } from "./processClaimedTask";
 
 export type ClaimLoopOptions = ProcessJobDeps & {
   workerId: string;
   concurrency: number;
+  /** The work this worker claims (`WORKER_KINDS`); unset: jobs only. */
+  kinds?: readonly WorkKind[];
   /** Default `processClaimedJob`; tests pass a stand-in. */
   processJob?: (job: ClaimedJob, deps: ProcessJobDeps) => Promise<JobOutcome>;
+  /** Default `processClaimedTask`; tests pass a stand-in. */
+  processTask?: (task: ClaimedTask, deps: ProcessJobDeps) => Promise<JobOutcome>;
 };
 
 export function createClaimLoop(options: ClaimLoopOptions) {
   const { api, log, shutdownSignal } = options;
   const processJob = options.processJob ?? processClaimedJob;
+  const processTask = options.processTask ?? processClaimedTask;
   const outcomes: JobOutcome[] = [];
   const slotFailures: string[] = [];
   let activeSlots = 0;
@@ -35,13 +41,16 @@ export function createClaimLoop(options: ClaimLoopOptions) {
     try {
       while (claiming && !shutdownSignal.aborted) {
         const generation = wakeGeneration;
-        const { job } = await api.claim(options.workerId);
-        if (job === null) {
-          if (generation === wakeGeneration) return;
-          continue;
+        const { job, task } = await api.claim(options.workerId, options.kinds);
+        if (job !== null) {
+          log.info("job claimed", { jobId: job.jobId, attempt: job.attempt });
+          outcomes.push(await processJob(job, options));
+        } else if (task) {
+          log.info("task claimed", { taskId: task.taskId, kind: task.kind, attempt: task.attempt });
+          outcomes.push(await processTask(task, options));
+        } else if (generation === wakeGeneration) {
+          return;
         }
-        log.info("job claimed", { jobId: job.jobId, attempt: job.attempt });
-        outcomes.push(await processJob(job, options));
       }
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);

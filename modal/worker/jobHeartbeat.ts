@@ -1,5 +1,5 @@
 /**
- * Keeps a claimed job's lease alive and carries its progress to Convex. A beat goes out every
+ * Keeps a claimed job's (or task's) lease alive and carries its progress to Convex. A beat goes out every
  * third of the lease; a new stage goes out at once; a percent change within a stage goes out at
  * most once per `progressIntervalMs`, so the page's bar moves without flooding the backend.
  * When Convex answers that the job was canceled, or that the claim is no longer ours, the
@@ -7,10 +7,10 @@
  * Beats go out one after another, so each request has a time limit derived from the lease
  * (`heartbeatRequestTimeoutMs`): a stalled one must not hold back the next until the lease runs out.
  */
-import type { ProcessingStage } from "../../convex/lib/workerProtocol";
+import type { ClaimRef, ProcessingStage, TaskStage } from "../../convex/lib/workerProtocol";
 import type { Media } from "../../convex/lib/validators";
 import { DEFAULT_REQUEST_TIMEOUT_MS, StaleClaimError, type WorkerApi } from "./workerApiClient";
-import type { WorkerLog } from "./workerLog";
+import { claimedWorkFields, type WorkerLog } from "./workerLog";
 
 /** Why a job's work stopped before it finished; the abort reason of the job's controller. */
 export class JobStopped extends Error {
@@ -20,6 +20,9 @@ export class JobStopped extends Error {
 }
 
 export const PROGRESS_INTERVAL_MS = 2_000;
+
+/** A job's processing stages or a task's. */
+type WorkStage = ProcessingStage | TaskStage;
 
 /** A beat every third of the lease (at least a second apart). */
 function beatIntervalMs(leaseSeconds: number): number {
@@ -38,7 +41,7 @@ function heartbeatRequestTimeoutMs(leaseSeconds: number): number {
 
 export type JobHeartbeat = {
   /** Records progress: a new stage is sent at once, a new percent at most every interval. */
-  report(stage: ProcessingStage, pct: number): void;
+  report(stage: WorkStage, pct: number): void;
   /** Sends a beat now (with the probed media, once known) and waits for it. */
   beatNow(media?: Media): Promise<void>;
   stop(): void;
@@ -46,7 +49,7 @@ export type JobHeartbeat = {
 
 export function startJobHeartbeat(options: {
   api: Pick<WorkerApi, "heartbeat">;
-  claim: { jobId: string; claimToken: string };
+  claim: ClaimRef;
   leaseSeconds: number;
   stop: AbortController;
   log: WorkerLog;
@@ -57,9 +60,9 @@ export function startJobHeartbeat(options: {
   const progressIntervalMs = options.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
   const now = options.now ?? Date.now;
   const timeoutMs = heartbeatRequestTimeoutMs(options.leaseSeconds);
-  let stage: ProcessingStage = "claimed";
+  let stage: WorkStage = "claimed";
   let pct = 0;
-  let sent: { stage: ProcessingStage; pct: number; at: number } = { stage, pct: 0, at: -Infinity };
+  let sent: { stage: WorkStage; pct: number; at: number } = { stage, pct: 0, at: -Infinity };
   let inFlight: Promise<void> = Promise.resolve();
   /**
    * The beat queued behind the one in flight, if any. Later beats merge into it rather than
@@ -86,7 +89,7 @@ export function startJobHeartbeat(options: {
         if (answer.state === "canceled") stop.abort(new JobStopped("canceled"));
       } catch (error) {
         if (error instanceof StaleClaimError) stop.abort(new JobStopped("lost"));
-        else log.warn("heartbeat failed", { jobId: claim.jobId, cause: error instanceof Error ? error.message : String(error) });
+        else log.warn("heartbeat failed", { ...claimedWorkFields(claim), cause: error instanceof Error ? error.message : String(error) });
       }
     });
     queued = next;
@@ -94,7 +97,7 @@ export function startJobHeartbeat(options: {
     return next.sent;
   };
   const timer = setInterval(() => void beat(), beatIntervalMs(options.leaseSeconds));
-  let lastReportedStage: ProcessingStage = stage;
+  let lastReportedStage: WorkStage = stage;
 
   return {
     report(nextStage, nextPct) {

@@ -7,7 +7,7 @@
  * Settings: CONVEX_SITE_URL and WORKER_SECRET (required), WORKER_CONCURRENCY (default 1),
  * WORKER_SHUTDOWN_GRACE_SECONDS (default 30), WORKER_FFMPEG_THREADS (default 2),
  * WORKER_DRAIN_CLAIM_SECONDS (drain mode: stop claiming after this long; default no limit),
- * WORKER_ID (default <hostname>-<pid>),
+ * WORKER_ID (default <hostname>-<pid>), WORKER_KINDS (default process,clip),
  * FFMPEG_PATH/FFPROBE_PATH. Without a working ffmpeg and ffprobe it exits at once (code 2)
  * rather than claim jobs it can only fail. On SIGTERM/SIGINT (both modes) the worker stops
  * claiming, gives the jobs in hand the grace period to finish, then hands them back
@@ -35,6 +35,7 @@ async function main(): Promise<number> {
     log,
     shutdownSignal: shutdown.signal,
     workerId: settings.workerId,
+    kinds: settings.kinds,
     concurrency: settings.concurrency,
     ffmpegThreads: settings.ffmpegThreads,
   };
@@ -75,10 +76,11 @@ async function main(): Promise<number> {
   const unsubscribe = wakeOnQueue({
     client,
     workerSecret: settings.workerSecret,
+    kinds: settings.kinds,
     wake: () => loop.wake(),
     onError: (error) => log.warn("queue subscription failed", { cause: error.message }),
   });
-  log.info("worker started", { concurrency: settings.concurrency, ffmpegThreads: settings.ffmpegThreads });
+  log.info("worker started", { kinds: settings.kinds, concurrency: settings.concurrency, ffmpegThreads: settings.ffmpegThreads });
 
   await signaled;
   unsubscribe();

@@ -17,13 +17,13 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CRC32C_INITIAL, crc32cToBase64, crc32cUpdate } from "../../convex/lib/crc32c";
-import { WORKER_FAILURE_CODES, type ClaimedJob, type WorkerFailureCode } from "../../convex/lib/workerProtocol";
+import { WORKER_FAILURE_CODES, type ClaimedJob, type ClaimRef, type WorkerFailureCode } from "../../convex/lib/workerProtocol";
 import { PipelineError } from "./pipeline/pipelineError";
 import { mediaRecord, probeVideo } from "./pipeline/probeVideo";
 import { produceArtifacts, type ProducedArtifact } from "./pipeline/produceArtifacts";
-import { JobStopped, startJobHeartbeat } from "./jobHeartbeat";
+import { JobStopped, startJobHeartbeat, type JobHeartbeat } from "./jobHeartbeat";
 import { StaleClaimError, type WorkerApi } from "./workerApiClient";
-import type { WorkerLog } from "./workerLog";
+import { claimedWorkFields, type WorkerLog } from "./workerLog";
 
 export type JobOutcome = "ready" | "failed" | "requeued" | "canceled" | "lost" | "interrupted";
 
@@ -42,18 +42,10 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
   const { api, log } = deps;
   const send = deps.fetch ?? fetch;
   const claim = { jobId: job.jobId, claimToken: job.claimToken };
-  const stop = new AbortController();
-  const onShutdown = () => stop.abort(new JobStopped("interrupted"));
-  deps.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
-  if (deps.shutdownSignal.aborted) onShutdown();
-
-  const heartbeat = startJobHeartbeat({ api, claim, leaseSeconds: job.leaseSeconds, stop, log });
-  let workDir: string | undefined;
-  try {
-    workDir = await mkdtemp(join(deps.workRoot ?? tmpdir(), `reeldrop-${job.jobId}-`));
+  return await runClaimedWork(claim, job.leaseSeconds, deps, `reeldrop-${job.jobId}-`, async ({ heartbeat, signal, workDir }) => {
     heartbeat.report("download", 0);
     const sourcePath = join(workDir, "source");
-    const source = await downloadSource(send, job.source.url, sourcePath, job.source.bytes, stop.signal, (pct) =>
+    const source = await downloadSource(send, job.source.url, sourcePath, job.source.bytes, signal, (pct) =>
       heartbeat.report("download", pct),
     );
     if (job.sourceCrc32c !== undefined && source.crc32c !== job.sourceCrc32c) {
@@ -67,7 +59,7 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
       sha256: source.sha256,
     });
     heartbeat.report("probe", 0);
-    const media = await probeVideo(sourcePath, { maxDurationSec: job.maxVideoSeconds, signal: stop.signal });
+    const media = await probeVideo(sourcePath, { maxDurationSec: job.maxVideoSeconds, signal });
     await heartbeat.beatNow(mediaRecord(media));
 
     const artifactsDir = join(workDir, "artifacts");
@@ -76,16 +68,45 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
       inputPath: sourcePath,
       media,
       workDir: artifactsDir,
-      signal: stop.signal,
+      signal,
       onProgress: (stage, pct) => heartbeat.report(stage, pct),
       threads: deps.ffmpegThreads,
     });
 
     heartbeat.report("upload", 0);
-    await uploadArtifacts(api, send, claim, artifacts, stop.signal, (pct) => heartbeat.report("upload", pct));
-    throwIfStopped(stop.signal);
+    await uploadArtifacts(api, send, claim, artifacts, signal, (pct) => heartbeat.report("upload", pct));
+    throwIfStopped(signal);
     await api.complete(claim);
     log.info("job ready", { jobId: job.jobId, artifacts: artifacts.length });
+  });
+}
+
+/** What a claim's work gets: its heartbeat, the signal that stops it, and a fresh folder. */
+export type ClaimedWorkContext = { heartbeat: JobHeartbeat; signal: AbortSignal; workDir: string };
+
+/**
+ * Runs a claim's work (a job's or a task's) under a heartbeat, in a temporary folder removed in
+ * every outcome, stopped by a shutdown (handed back) or by the heartbeat (canceled, lost). `work`
+ * resolves once it has completed the claim; any failure goes through `settleFailure`.
+ */
+export async function runClaimedWork(
+  claim: ClaimRef,
+  leaseSeconds: number,
+  deps: ProcessJobDeps,
+  folderPrefix: string,
+  work: (context: ClaimedWorkContext) => Promise<void>,
+): Promise<JobOutcome> {
+  const { api, log } = deps;
+  const stop = new AbortController();
+  const onShutdown = () => stop.abort(new JobStopped("interrupted"));
+  deps.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
+  if (deps.shutdownSignal.aborted) onShutdown();
+
+  const heartbeat = startJobHeartbeat({ api, claim, leaseSeconds, stop, log });
+  let workDir: string | undefined;
+  try {
+    workDir = await mkdtemp(join(deps.workRoot ?? tmpdir(), folderPrefix));
+    await work({ heartbeat, signal: stop.signal, workDir });
     return "ready";
   } catch (error) {
     return await settleFailure(api, claim, error, stop.signal, log);
@@ -96,16 +117,21 @@ export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): 
   }
 }
 
-async function settleFailure(
+/**
+ * The one failure path of a claim, a job's or a task's: stopped work (canceled, lost) writes
+ * nothing; a shutdown hands it back (`interrupted`); a `PipelineError` reports its code and the
+ * message for the owner; anything else is a `processing_error`, retried with a backoff.
+ */
+export async function settleFailure(
   api: WorkerApi,
-  claim: { jobId: string; claimToken: string },
+  claim: ClaimRef,
   error: unknown,
   signal: AbortSignal,
   log: WorkerLog,
 ): Promise<JobOutcome> {
   const stopped = signal.aborted && signal.reason instanceof JobStopped ? signal.reason.outcome : null;
   if (stopped === "canceled" || stopped === "lost" || error instanceof StaleClaimError) {
-    log.info("job stopped", { jobId: claim.jobId, reason: stopped ?? "lost" });
+    log.info("job stopped", { ...claimedWorkFields(claim), reason: stopped ?? "lost" });
     return stopped ?? "lost";
   }
   const failure: { code: WorkerFailureCode; message: string } =
@@ -114,8 +140,8 @@ async function settleFailure(
       : error instanceof PipelineError
         ? { code: workerFailureCode(error), message: error.message }
         : { code: "processing_error" as const, message: "Processing failed unexpectedly." };
-  if (stopped === "interrupted") log.info("job handed back", { jobId: claim.jobId });
-  else log.warn("job failed", { jobId: claim.jobId, code: failure.code, cause: describe(error) });
+  if (stopped === "interrupted") log.info("job handed back", claimedWorkFields(claim));
+  else log.warn("job failed", { ...claimedWorkFields(claim), code: failure.code, cause: describe(error) });
   try {
     const { outcome } = await api.fail({ ...claim, ...failure });
     return stopped === "interrupted" ? "interrupted" : outcome;
@@ -164,10 +190,11 @@ async function downloadSource(
   return { bytes: received, crc32c: crc32cToBase64(crc), sha256: sha256.digest("hex") };
 }
 
-async function uploadArtifacts(
+/** Each artifact through its presigned PUT, then recorded (an upsert: a retry writes it once). */
+export async function uploadArtifacts(
   api: WorkerApi,
   send: typeof fetch,
-  claim: { jobId: string; claimToken: string },
+  claim: ClaimRef,
   artifacts: readonly ProducedArtifact[],
   signal: AbortSignal,
   onProgress: (pct: number) => void,
@@ -210,7 +237,7 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
   return result;
 }
 
-function throwIfStopped(signal: AbortSignal) {
+export function throwIfStopped(signal: AbortSignal) {
   if (signal.aborted) throw signal.reason;
 }
 

@@ -10,6 +10,7 @@
  */
 import type { ConvexClient } from "convex/browser";
 import { api } from "../../convex/_generated/api";
+import type { WorkKind } from "../../convex/lib/workerProtocol";
 
 /** The longest wait between looks at a due time whose claims keep finding nothing. */
 export const MAX_RECHECK_MS = 30_000;
@@ -33,6 +34,8 @@ export const systemClock: WakeClock = {
 export type QueueWakeOptions = {
   client: Pick<ConvexClient, "onUpdate">;
   workerSecret: string;
+  /** The work the worker serves: it wakes only for these (unset: jobs only). */
+  kinds?: readonly WorkKind[];
   /** Fills the claim loop's free slots. */
   wake: () => void;
   onError: (error: Error) => void;
@@ -40,7 +43,7 @@ export type QueueWakeOptions = {
 };
 
 /** Subscribes; returns the unsubscribe, which also cancels a pending wake. */
-export function wakeOnQueue({ client, workerSecret, wake, onError, clock = systemClock }: QueueWakeOptions): () => void {
+export function wakeOnQueue({ client, workerSecret, kinds, wake, onError, clock = systemClock }: QueueWakeOptions): () => void {
   let wakeTimer: unknown;
   const wakeAt = (at: number, recheckMs: number) => {
     clock.clearTimeout(wakeTimer);
@@ -55,7 +58,7 @@ export function wakeOnQueue({ client, workerSecret, wake, onError, clock = syste
   };
   const unsubscribe = client.onUpdate(
     api.workerQueue.nextClaimableAt,
-    { workerSecret },
+    { workerSecret, ...(kinds === undefined ? {} : { kinds: [...kinds] }) },
     (nextClaimableAt) => {
       clock.clearTimeout(wakeTimer);
       if (nextClaimableAt !== null) wakeAt(nextClaimableAt, FIRST_RECHECK_MS);

@@ -12,3 +12,8 @@ export function createWorkerLog(workerId: string, write: (line: string) => void 
     write(`${JSON.stringify({ at: new Date().toISOString(), level, workerId, event, ...fields })}\n`);
   return { info: emit("info"), warn: emit("warn") };
 }
+
+/** What a log line says of the work a claim is for: its job, or its task (and the task's job). */
+export function claimedWorkFields(claim: { jobId: string } | { taskId: string }): Record<string, string> {
+  return "taskId" in claim ? { taskId: claim.taskId } : { jobId: claim.jobId };
+}

@@ -1,13 +1,14 @@
 // @vitest-environment node
 import { expect, it } from "vitest";
 import { DEFAULT_FFMPEG_THREADS } from "./pipeline/produceArtifacts";
-import { readWorkerSettings } from "./workerSettings";
+import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
 
 const required = { CONVEX_SITE_URL: "https://example.convex.site/", WORKER_SECRET: "secret" };
 const env = (values: Record<string, string>) => ({ NODE_ENV: "test", ...required, ...values }) as NodeJS.ProcessEnv;
 
 it("reads the two required settings and defaults the rest", () => {
   expect(readWorkerSettings(env({ WORKER_ID: "w1" }))).toEqual({
+    kinds: ["process", "clip"],
     convexSiteUrl: "https://example.convex.site",
     workerSecret: "secret",
     workerId: "w1",
@@ -43,4 +44,12 @@ it("takes the shutdown grace from WORKER_SHUTDOWN_GRACE_SECONDS, 0 included", ()
   expect(grace("15")).toBe(15_000);
   expect(grace("0")).toBe(0);
   for (const unusable of ["-1", "soon", ""]) expect(grace(unusable)).toBe(30_000);
+});
+
+it("serves the work WORKER_KINDS names, and refuses a kind no worker does", () => {
+  const kinds = (value: string) => readWorkerSettings(env({ WORKER_KINDS: value })).kinds;
+  expect(kinds("clip")).toEqual(["clip"]);
+  expect(kinds(" process , clip ")).toEqual(["process", "clip"]);
+  expect(kinds("")).toEqual(["process", "clip"]);
+  expect(() => kinds("clip,transcode")).toThrow(WorkerSettingsError);
 });

@@ -3,6 +3,7 @@
  * shared secret. It holds no storage credentials — Convex signs every URL it uses.
  */
 import { hostname } from "node:os";
+import { WORK_KINDS, type WorkKind } from "../../convex/lib/workerProtocol";
 import { DEFAULT_FFMPEG_THREADS } from "./pipeline/produceArtifacts";
 
 const DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
@@ -13,7 +14,15 @@ const MAX_DRAIN_CLAIM_SECONDS = 24 * 60 * 60;
 /** More threads than this only add memory: each decoder thread holds frames of its own. */
 const MAX_FFMPEG_THREADS = 16;
 
+/**
+ * What a worker serves unless `WORKER_KINDS` says otherwise: every kind an FFmpeg worker can do.
+ * A GPU worker for captions sets `WORKER_KINDS=captions`.
+ */
+export const DEFAULT_WORKER_KINDS: readonly WorkKind[] = ["process", "clip"];
+
 export type WorkerSettings = {
+  /** The work it claims (`WORKER_KINDS`, comma-separated: process, clip). */
+  kinds: readonly WorkKind[];
   convexSiteUrl: string;
   workerSecret: string;
   workerId: string;
@@ -42,7 +51,11 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
   const ffmpegThreads = Number(env.WORKER_FFMPEG_THREADS || DEFAULT_FFMPEG_THREADS);
   const drainClaimSeconds = Number(env.WORKER_DRAIN_CLAIM_SECONDS);
   const shutdownGraceSeconds = Number(env.WORKER_SHUTDOWN_GRACE_SECONDS || DEFAULT_SHUTDOWN_GRACE_SECONDS);
+  const kinds = (env.WORKER_KINDS ?? "").split(",").map((kind) => kind.trim()).filter(Boolean);
+  const unknown = kinds.filter((kind) => !(WORK_KINDS as readonly string[]).includes(kind));
+  if (unknown.length > 0) throw new WorkerSettingsError(`WORKER_KINDS names work no worker does: ${unknown.join(", ")} (known: ${WORK_KINDS.join(", ")}).`);
   return {
+    kinds: kinds.length > 0 ? (kinds as WorkKind[]) : DEFAULT_WORKER_KINDS,
     convexSiteUrl: convexSiteUrl!.replace(/\/+$/, ""),
     workerSecret,
     workerId: env.WORKER_ID?.trim() || `${hostname()}-${process.pid}`,
