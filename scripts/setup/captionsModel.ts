@@ -11,7 +11,7 @@ import path from "node:path";
 export type CaptionsModelSetup = { ready: boolean };
 
 export async function ensureCaptionsModel(
-  options: { cwd?: string; log?: (line: string) => void; python?: string } = {},
+  options: { cwd?: string; log?: (line: string) => void; python?: string; signal?: AbortSignal } = {},
 ): Promise<CaptionsModelSetup> {
   const cwd = options.cwd ?? process.cwd();
   const log = options.log ?? ((line: string) => console.log(line));
@@ -19,6 +19,9 @@ export async function ensureCaptionsModel(
   const script = path.join(cwd, "modal", "captions", "setup_model.py");
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(python, [script], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    // Ctrl-C while it runs: it stops with the rest (a half-joined model.bin is never kept).
+    const stop = () => child.kill("SIGTERM");
+    options.signal?.addEventListener("abort", stop, { once: true });
     let rest = "";
     const onData = (chunk: Buffer) => {
       const lines = (rest + chunk.toString("utf8")).split("\n");
@@ -32,6 +35,7 @@ export async function ensureCaptionsModel(
       resolve(null);
     });
     child.on("close", (exitCode) => {
+      options.signal?.removeEventListener("abort", stop);
       if (rest.trim()) log(`[dev] ${rest}`);
       resolve(exitCode);
     });
