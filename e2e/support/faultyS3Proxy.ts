@@ -13,12 +13,10 @@
  *                 {"mode":"cut-random","probability":p,"seed":s,"throttleBytesPerSecond"?:n}
  *                   each part PUT is cut with probability p: mostly part-way through the body,
  *                   sometimes after storage stored it but before the browser hears back
- *                 {"mode":"corrupt-next-part-put","partNumber"?:n,"respond"?:"store"|"bad-digest"}
+ *                 {"mode":"corrupt-next-part-put","partNumber"?:n}
  *                   one-shot, on top of the current mode: flips one byte of the next part PUT
- *                   (of that part). "store" (default) lets s3rver store the altered bytes, so its
- *                   ETag (the MD5 of what it stored) differs from the part's MD5; "bad-digest"
- *                   answers 400 BadDigest like R2, which checks the body against Content-MD5
- *                   (s3rver 4.0.4 does not).
+ *                   (of that part) and sends it on; storage checks the body against the part's
+ *                   signed x-amz-checksum-crc32c, as R2 does, and answers 400 BadDigest.
  *                 {"mode":"outage","durationMs":n}
  *                   one-shot, on top of the current mode: storage goes away as a stopped server
  *                   does. The proxy closes its listening socket and destroys every open
@@ -37,7 +35,6 @@
  * of the stored copy would race the worker. That deletion is tested against the real embedded
  * server in `convex/uploads.test.ts`.
  */
-import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { seededRandom } from "../../src/lib/upload/testing/seededRandom";
@@ -45,11 +42,11 @@ import { seededRandom } from "../../src/lib/upload/testing/seededRandom";
 export type ProxyMode =
   | { mode: "pass"; throttleBytesPerSecond?: number }
   | { mode: "cut-random"; probability: number; seed: number; throttleBytesPerSecond?: number }
-  | { mode: "corrupt-next-part-put"; partNumber?: number; respond?: "store" | "bad-digest" }
+  | { mode: "corrupt-next-part-put"; partNumber?: number }
   | { mode: "outage"; durationMs: number };
 
 type BaseMode = Exclude<ProxyMode, { mode: "corrupt-next-part-put" } | { mode: "outage" }>;
-type PendingCorruption = { partNumber?: number; respond: "store" | "bad-digest" };
+type PendingCorruption = { partNumber?: number };
 
 export type PartPutOutcome =
   /** Storage answered and the answer reached the browser. */
@@ -58,10 +55,8 @@ export type PartPutOutcome =
   | "cut-mid-body"
   /** Storage stored the part, then the proxy dropped the connection before the browser heard. */
   | "cut-after-stored"
-  /** One byte flipped, stored by s3rver: its ETag is not the part's MD5. */
-  | "corrupted-stored"
-  /** One byte flipped and refused with 400 BadDigest, as R2 would. */
-  | "corrupted-bad-digest"
+  /** One byte flipped on the way; storage's answer (400 BadDigest: the checksum) is in `status`/`errorCode`. */
+  | "corrupted"
   /** The browser abandoned the request (pause, reload, cancel) or storage could not be reached. */
   | "abandoned"
   /** The connection was reset by an outage (storage stopped while the request was in flight). */
@@ -78,8 +73,10 @@ export type PartPutRecord = {
   status?: number;
   /** Storage's ETag, when it answered one. */
   etag?: string;
-  /** The Content-MD5 the browser sent (base64). */
-  contentMd5?: string;
+  /** The S3 error code of a corrupted part's answer (`BadDigest`), when storage refused it. */
+  errorCode?: string;
+  /** The x-amz-checksum-crc32c the browser sent (signed into the part's URL). */
+  checksumCrc32c?: string;
   startedAt: number;
   endedAt: number;
 };
@@ -126,7 +123,7 @@ export async function startFaultyS3Proxy(options: { target: string; retainSource
 
   function setMode(next: Exclude<ProxyMode, { mode: "outage" }>): void {
     if (next.mode === "corrupt-next-part-put") {
-      pendingCorruptions.push({ partNumber: next.partNumber, respond: next.respond ?? "store" });
+      pendingCorruptions.push({ partNumber: next.partNumber });
       return;
     }
     mode = next;
@@ -159,7 +156,7 @@ export async function startFaultyS3Proxy(options: { target: string; retainSource
       partNumber,
       bytesReceived: 0,
       outcome: "abandoned",
-      contentMd5: header(req, "content-md5"),
+      checksumCrc32c: header(req, "x-amz-checksum-crc32c"),
       startedAt: Date.now(),
       endedAt: 0,
     };
@@ -174,8 +171,8 @@ export async function startFaultyS3Proxy(options: { target: string; retainSource
 
     const corruptionIndex = pendingCorruptions.findIndex((c) => c.partNumber === undefined || c.partNumber === partNumber);
     if (corruptionIndex >= 0) {
-      const [corruption] = pendingCorruptions.splice(corruptionIndex, 1);
-      corruptPart(req, res, record, corruption!, finish);
+      pendingCorruptions.splice(corruptionIndex, 1);
+      corruptPart(req, res, record, finish);
       return;
     }
 
@@ -244,7 +241,6 @@ export async function startFaultyS3Proxy(options: { target: string; retainSource
     req: IncomingMessage,
     res: ServerResponse,
     record: PartPutRecord,
-    corruption: PendingCorruption,
     finish: (outcome: PartPutOutcome) => void,
   ): void {
     const chunks: Buffer[] = [];
@@ -255,26 +251,18 @@ export async function startFaultyS3Proxy(options: { target: string; retainSource
       record.bytesReceived = body.length;
       if (body.length > 0) body[body.length >> 1]! ^= 0xff;
       stats.corruptions += 1;
-      if (corruption.respond === "bad-digest") {
-        const md5 = createHash("md5").update(body).digest("base64");
-        // Flipping a byte always changes the MD5; this is R2's answer for a body that does not match.
-        if (md5 !== record.contentMd5) {
-          record.status = 400;
-          res.writeHead(400, { "content-type": "application/xml", ...corsHeaders(req) });
-          res.end(
-            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>BadDigest</Code>' +
-              "<Message>The Content-MD5 you specified did not match what was received.</Message></Error>",
-          );
-          finish("corrupted-bad-digest");
-          return;
-        }
-      }
       const forward = upstream(req, (response) => {
         record.status = response.statusCode;
         record.etag = response.headers.etag;
-        res.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(res);
-        res.on("finish", () => finish("corrupted-stored"));
+        const answer: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => answer.push(chunk));
+        response.on("end", () => {
+          const text = Buffer.concat(answer);
+          record.errorCode = /<Code>([^<]+)<\/Code>/.exec(text.toString("utf8"))?.[1];
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          res.end(text);
+        });
+        res.on("finish", () => finish("corrupted"));
       });
       forward.on("error", () => {
         finish("abandoned");
@@ -403,10 +391,4 @@ export async function startFaultyS3Proxy(options: { target: string; retainSource
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** What s3rver's CORS rule would add to an answer for this origin. */
-function corsHeaders(req: IncomingMessage): Record<string, string> {
-  const origin = header(req, "origin");
-  return origin ? { "access-control-allow-origin": origin, "access-control-expose-headers": "ETag", vary: "Origin" } : {};
 }
