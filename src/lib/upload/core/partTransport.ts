@@ -8,7 +8,7 @@ export interface PartPutRequest {
   url: string;
   /** The part's bytes: a slice of the file, read from disk by the browser as it sends. */
   body: Blob;
-  /** Headers signed into the URL (Content-MD5 among them); send exactly these. */
+  /** Headers signed into the URL (`x-amz-checksum-crc32c` among them); send exactly these. */
   headers: Readonly<Record<string, string>>;
   /** Called with the body bytes sent so far. */
   onProgress: (loadedBytes: number) => void;
