@@ -1,4 +1,4 @@
-"""Transcription speed on this machine: about a minute of espeak-ng speech, the model loaded
+"""Transcription speed on this machine: a minute (or --seconds) of espeak-ng speech, rounded up to a whole sentence, the model loaded
 once, sequential decoding against the batched pipeline (what transcribe.py uses above 30 s of
 speech), word timestamps and VAD on as in production.
 
@@ -48,7 +48,7 @@ def main() -> None:
         text: list[str] = []
         audio = Path(folder) / "speech.wav"
         while True:
-            text += SENTENCES
+            text.append(SENTENCES[len(text) % len(SENTENCES)])
             subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(audio), " ".join(text)], check=True)
             if transcribe.decode(audio).shape[0] / transcribe.SAMPLE_RATE >= args.seconds:
                 break
