@@ -161,7 +161,7 @@ captions_image = (
             "CAPTIONS_PYTHONPATH": str(CONTAINER_ROOT),
         }
     )
-    .add_local_dir(LOCAL_CAPTIONS_PACKAGE, str(CONTAINER_ROOT / "captions"), ignore=["test_*.py", "conftest.py", "__pycache__"])
+    .add_local_dir(LOCAL_CAPTIONS_PACKAGE, str(CONTAINER_ROOT / "captions"), ignore=["**/test_*.py", "**/conftest.py", "**/bench.py", "**/__pycache__"])
 )
 
 
