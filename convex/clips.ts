@@ -9,6 +9,7 @@
  * | the job is not READY | `invalid_state` |
  * | its uploaded video is no longer kept | `source_gone` |
  * | range not finite, negative, past the end, under 1 s or over `MAX_CLIP_SECONDS` | `invalid_clip_range` |
+ * | `captions: true` before the job's captions are READY with speech | `captions_not_ready` |
  * | `CLIPS_WAITING_PER_USER` of yours already waiting, or `MAX_CLIPS_PER_JOB` on the job | `too_many_clips` |
  */
 import { v } from "convex/values";
@@ -22,6 +23,7 @@ import { clipAspect, clipView, type ClipView } from "./lib/taskValidators";
 import { userAction, userMutation, userQuery } from "./model/authedFunctions";
 import { clipsWaitingPerUser, maxClipSeconds, MAX_CLIPS_PER_JOB } from "./model/clipConfig";
 import { getOwnedJob, requireOwnedJob } from "./model/jobAccess";
+import { latestCaptionsTask } from "./model/captionsTasks";
 import { insertQueuedTask } from "./model/taskTransitions";
 import { scheduleWorkerWake } from "./model/workerWakeSchedule";
 
@@ -29,15 +31,18 @@ import { scheduleWorkerWake } from "./model/workerWakeSchedule";
 export const SOURCE_PLAYBACK_TTL_SECONDS = 30 * 60;
 
 export const requestClip = userMutation({
-  args: { jobId: v.id("video_jobs"), startSec: v.number(), endSec: v.number(), aspect: clipAspect },
+  args: { jobId: v.id("video_jobs"), startSec: v.number(), endSec: v.number(), aspect: clipAspect, captions: v.optional(v.boolean()) },
   returns: v.object({ clipId: v.id("tasks") }),
-  handler: async (ctx, { jobId, startSec, endSec, aspect }) => {
+  handler: async (ctx, { jobId, startSec, endSec, aspect, captions }) => {
     const job = await requireClippableJob(ctx, ctx.userId, jobId);
+    const burnIn = captions === true;
+    if (burnIn) await requireCaptionsToBurn(ctx, jobId);
     // To the millisecond: what the key compares is what is stored and cut.
     const range = { startSec: Math.round(startSec * 1000) / 1000, endSec: Math.round(endSec * 1000) / 1000 };
     const problem = clipRangeProblem(range.startSec, range.endSec, job.media!.durationSec, maxClipSeconds());
     if (problem !== null) throw appError("invalid_clip_range", problem.message);
-    const key = clipRequestKey(range.startSec, range.endSec, aspect);
+    // With captions burned in it is another clip than without.
+    const key = clipRequestKey(range.startSec, range.endSec, aspect) + (burnIn ? "+captions" : "");
     const same = await findSameClip(ctx, jobId, key);
     if (same !== null) return { clipId: same._id };
     await requireRoomForClip(ctx, ctx.userId, jobId);
@@ -48,7 +53,14 @@ export const requestClip = userMutation({
       .first();
     const clipId = await insertQueuedTask(
       ctx,
-      { kind: "clip", jobId, ownerId: ctx.userId, index: (last?.index ?? -1) + 1, key, clip: { ...range, aspect } },
+      {
+        kind: "clip",
+        jobId,
+        ownerId: ctx.userId,
+        index: (last?.index ?? -1) + 1,
+        key,
+        clip: { ...range, aspect, ...(burnIn ? { captions: true } : {}) },
+      },
       "user",
     );
     await scheduleWorkerWake(ctx, Date.now());
@@ -64,6 +76,15 @@ async function requireClippableJob(ctx: MutationCtx, userId: Id<"users">, jobId:
     throw appError("source_gone", "The uploaded video is no longer kept, so clips can no longer be made from it.");
   }
   return job;
+}
+
+/** Captions can be burned in once the job's captions are READY and found speech. */
+async function requireCaptionsToBurn(ctx: MutationCtx, jobId: Id<"video_jobs">): Promise<void> {
+  const captions = await latestCaptionsTask(ctx, jobId);
+  if (captions?.status !== "READY") {
+    throw appError("captions_not_ready", "Captions can be burned in once the video's captions are ready.");
+  }
+  if (captions.captions?.speech !== true) throw appError("captions_not_ready", "This video has no speech to burn in.");
 }
 
 /** An earlier request for the same range and shape that has not failed: asking again returns it. */
@@ -128,6 +149,7 @@ function viewOfClip(task: Doc<"tasks">): ClipView {
     startSec,
     endSec,
     aspect: aspect satisfies ClipAspect,
+    ...(task.clip!.captions === true ? { captions: true } : {}),
     number: task.index + 1,
     ...(status === "RENDERING" ? { progress: Math.round(progress) } : {}),
     ...(task.artifactId === undefined ? {} : { artifactId: task.artifactId }),

@@ -111,6 +111,8 @@ export default defineSchema({
     /** What was asked for, as a string: a second request for the same thing finds this task (`by_job_and_key`). */
     key: v.string(),
     clip: v.optional(tv.clipSpec),
+    /** A captions task once READY: whether speech was found, and its language. */
+    captions: v.optional(tv.captionsResult),
     attempt: v.number(),
     handBacks: v.optional(v.number()),
     notBefore: v.optional(v.number()),

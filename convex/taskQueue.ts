@@ -9,7 +9,9 @@ import { internalMutation, internalQuery } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { appError } from "./lib/appErrors";
 import type { ArtifactKind } from "./lib/artifactKinds";
-import { makeTaskFailure, type TaskKind } from "./lib/taskStatus";
+import { makeTaskFailure, type TaskFailureCode, type TaskKind } from "./lib/taskStatus";
+import { captionsResult } from "./lib/taskValidators";
+import { TASK_WORKER_FAILURE_CODES } from "./lib/workerProtocol";
 import { artifactKind, artifactMeasurements } from "./lib/validators";
 import { upsertArtifact } from "./model/artifactRecords";
 import { transitionTask, failTask } from "./model/taskTransitions";
@@ -23,6 +25,7 @@ const tasks = taskQueue();
 /** What each kind of task makes; the first is the one its `artifactId` names once READY. */
 const TASK_ARTIFACTS: Readonly<Record<TaskKind, readonly ArtifactKind[]>> = {
   clip: ["custom_clip", "custom_clip_poster"],
+  captions: ["captions_vtt", "transcript"],
 };
 
 export const heartbeat = internalMutation({
@@ -68,26 +71,41 @@ export const recordArtifact = internalMutation({
 
 /** READY, naming the artifact it made, which must have been recorded (else `invalid_argument`: a 400). */
 export const completeTask = internalMutation({
-  args: { taskId: v.string(), claimToken: v.string() },
+  args: { taskId: v.string(), claimToken: v.string(), captions: v.optional(captionsResult) },
   returns: v.null(),
-  handler: async (ctx, { taskId, claimToken }) => {
+  handler: async (ctx, { taskId, claimToken, captions }) => {
     const task = await requireActiveClaim(ctx, tasks, taskId, claimToken);
-    const kind = TASK_ARTIFACTS[task.kind][0]!;
-    const made = await ctx.db
-      .query("video_artifacts")
-      .withIndex("by_job_kind_index", (q) => q.eq("jobId", task.jobId).eq("kind", kind).eq("index", task.index))
-      .unique();
-    if (made === null) throw appError("invalid_argument", `The task has recorded no ${kind}.`);
+    // Every artifact of its kind: a captions task is READY with both its VTT and its transcript.
+    const made: Array<Doc<"video_artifacts">> = [];
+    for (const kind of TASK_ARTIFACTS[task.kind]) {
+      const artifact = await ctx.db
+        .query("video_artifacts")
+        .withIndex("by_job_kind_index", (q) => q.eq("jobId", task.jobId).eq("kind", kind).eq("index", task.index))
+        .unique();
+      if (artifact === null && (task.kind === "captions" || made.length === 0)) {
+        throw appError("invalid_argument", `The task has recorded no ${kind}.`);
+      }
+      if (artifact !== null) made.push(artifact);
+    }
+    if (task.kind === "captions" && captions === undefined) throw appError("invalid_argument", "A captions task says whether it found speech.");
     const now = Date.now();
     await transitionTask(ctx, task, "READY", {
       actor: "worker",
-      patch: { claim: undefined, artifactId: made._id, progress: { stage: "done", pct: 100, updatedAt: now } },
+      patch: {
+        claim: undefined,
+        artifactId: made[0]!._id,
+        progress: { stage: "done", pct: 100, updatedAt: now },
+        ...(task.kind === "captions" ? { captions } : {}),
+      },
     });
     return null;
   },
 });
 
-/** As a job's `fail`: `interrupted` hands back, `processing_error` retries, the rest end the task as `render_failed`. */
+/**
+ * As a job's `fail`: `interrupted` hands back, `processing_error` retries, a captions code
+ * (`TASK_WORKER_FAILURE_CODES`) ends the task with that code, the rest as `render_failed`.
+ */
 export const failClaimedTask = internalMutation({
   args: { taskId: v.string(), claimToken: v.string(), code: workerFailureCode, message: v.string() },
   returns: v.union(v.literal("requeued"), v.literal("failed")),
@@ -96,7 +114,8 @@ export const failClaimedTask = internalMutation({
     const now = Date.now();
     if (code === "interrupted") return await handBack(ctx, tasks, task, now, "shutdown");
     if (code === "processing_error") return await releaseForRetry(ctx, tasks, task, { code }, "worker", now);
-    await failTask(ctx, task, makeTaskFailure("render_failed", message.slice(0, 500)), "worker");
+    const failure: TaskFailureCode = isTaskWorkerCode(code) ? code : task.kind === "captions" ? "audio_unreadable" : "render_failed";
+    await failTask(ctx, task, makeTaskFailure(failure, message.slice(0, 500)), "worker");
     return "failed" as const;
   },
 });
@@ -115,4 +134,8 @@ function requireOwnArtifact(task: Doc<"tasks">, artifact: { kind: ArtifactKind; 
   if (!TASK_ARTIFACTS[task.kind].includes(artifact.kind) || artifact.index !== task.index) {
     throw appError("invalid_argument", `A ${task.kind} task writes only its own artifacts.`);
   }
+}
+
+function isTaskWorkerCode(code: string): code is (typeof TASK_WORKER_FAILURE_CODES)[number] {
+  return (TASK_WORKER_FAILURE_CODES as readonly string[]).includes(code);
 }

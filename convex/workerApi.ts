@@ -113,9 +113,19 @@ async function claimAnswer(ctx: ActionCtx, claimed: NonNullable<ClaimedRow>): Pr
   const url: string = await ctx.runAction(internal.workerStorage.signSourceDownload, { key: claimed.sourceKey });
   const lease = { claimToken: claimed.claimToken, attempt: claimed.attempt, leaseExpiresAt: claimed.leaseExpiresAt, leaseSeconds: claimed.leaseSeconds };
   const source = { url, bytes: claimed.sourceBytes };
+  if (claimed.work === "captions") {
+    const { taskId, jobId, media, index } = claimed;
+    return { job: null, task: { kind: "captions", taskId, jobId, ...lease, source, media, index } };
+  }
   if (claimed.work === "clip") {
-    const { taskId, jobId, media, clip } = claimed;
-    return { job: null, task: { kind: "clip", taskId, jobId, ...lease, source, media, clip } };
+    const { taskId, jobId, media, clip, transcriptKey } = claimed;
+    // A clip with captions burned in reads the job's transcript (signed as the source is).
+    const captions =
+      clip.captions === true && transcriptKey !== undefined
+        ? { transcriptUrl: (await ctx.runAction(internal.workerStorage.signSourceDownload, { key: transcriptKey })) as string }
+        : undefined;
+    const { captions: _asked, ...range } = clip;
+    return { job: null, task: { kind: "clip", taskId, jobId, ...lease, source, media, clip: { ...range, ...(captions ? { captions } : {}) } } };
   }
   return {
     job: {

@@ -10,7 +10,9 @@ import { v } from "convex/values";
 import { literals } from "convex-helpers/validators";
 import { internalMutation, internalQuery, query, type MutationCtx } from "./_generated/server";
 import { makeFailure } from "./lib/failures";
-import { WORK_KINDS, WORKER_FAILURE_CODES } from "./lib/workerProtocol";
+import { TASK_WORKER_FAILURE_CODES, WORK_KINDS, WORKER_FAILURE_CODES } from "./lib/workerProtocol";
+
+type JobWorkerFailureCode = Exclude<(typeof WORKER_FAILURE_CODES)[number], (typeof TASK_WORKER_FAILURE_CODES)[number] | "interrupted">;
 import { artifactKind, artifactMeasurements, media } from "./lib/validators";
 import { clipSpec } from "./lib/taskValidators";
 import { appError } from "./lib/appErrors";
@@ -20,6 +22,8 @@ import { upsertArtifact } from "./model/artifactRecords";
 import { transitionJob, failJob } from "./model/jobTransitions";
 import { workerLeaseMs } from "./model/workerConfig";
 import { isWorkerSecret } from "./model/workerSecret";
+import { latestCaptionsTask, queueCaptionsOnReady } from "./model/captionsTasks";
+import type { Doc, Id } from "./_generated/dataModel";
 
 /**
  * Failures a worker may report: `processing_error` requeues with a backoff, `interrupted` (the
@@ -45,7 +49,10 @@ const claimedClip = v.object({
   ...claimFields,
   media,
   clip: clipSpec.extend({ index: v.number() }),
+  /** A clip with captions burned in: the job's transcript to sign for the worker. */
+  transcriptKey: v.optional(v.string()),
 });
+const claimedCaptions = v.object({ work: v.literal("captions"), taskId: v.id("tasks"), ...claimFields, media, index: v.number() });
 
 /**
  * `requestId`: the worker's name for this claim request; a retry of it gets the same work back.
@@ -53,7 +60,7 @@ const claimedClip = v.object({
  */
 export const claimJob = internalMutation({
   args: { workerId: v.string(), requestId: v.optional(v.string()), kinds: workKinds },
-  returns: v.union(claimedJob, claimedClip, v.null()),
+  returns: v.union(claimedJob, claimedClip, claimedCaptions, v.null()),
   handler: async (ctx, { kinds, ...request }) => {
     const claimed = await claimNext(ctx, queuesFor(kinds), request, Date.now());
     return claimed === null ? null : await claimAnswerRow(ctx, claimed);
@@ -83,11 +90,10 @@ async function claimAnswerRow(ctx: MutationCtx, claimed: ClaimedWork) {
   const job = await ctx.db.get("video_jobs", task.jobId);
   // A task is only made for a READY job with its source and media (`clips.requestClip`), and
   // the source's deletion fails the job's tasks first (`sourceRetention.ts`).
-  if (task.claim === undefined || task.clip === undefined || job?.r2SourceKey === undefined || job.upload === undefined || job.media === undefined) {
-    throw new Error(`Claimed task ${task._id} has no source to cut`);
+  if (task.claim === undefined || job?.r2SourceKey === undefined || job.upload === undefined || job.media === undefined) {
+    throw new Error(`Claimed task ${task._id} has no source to read`);
   }
-  return {
-    work: "clip" as const,
+  const common = {
     taskId: task._id,
     jobId: task.jobId,
     claimToken: task.claim.token,
@@ -97,8 +103,21 @@ async function claimAnswerRow(ctx: MutationCtx, claimed: ClaimedWork) {
     sourceKey: job.r2SourceKey,
     sourceBytes: job.upload.fileSize,
     media: job.media,
-    clip: { ...task.clip, index: task.index },
   };
+  if (task.kind === "captions") return { work: "captions" as const, ...common, index: task.index };
+  if (task.clip === undefined) throw new Error(`Claimed clip ${task._id} has no range`);
+  const transcriptKey = task.clip.captions === true ? (await readyTranscript(ctx, task.jobId))?.r2Key : undefined;
+  return { work: "clip" as const, ...common, clip: { ...task.clip, index: task.index }, ...(transcriptKey === undefined ? {} : { transcriptKey }) };
+}
+
+/** The job's transcript artifact, when its captions task is READY with speech (what a burned-in clip draws). */
+async function readyTranscript(ctx: MutationCtx, jobId: Id<"video_jobs">): Promise<Doc<"video_artifacts"> | null> {
+  const captions = await latestCaptionsTask(ctx, jobId);
+  if (captions?.status !== "READY" || captions.captions?.speech !== true) return null;
+  return await ctx.db
+    .query("video_artifacts")
+    .withIndex("by_job_kind_index", (q) => q.eq("jobId", jobId).eq("kind", "transcript").eq("index", captions.index))
+    .unique();
 }
 
 export const heartbeat = internalMutation({
@@ -162,6 +181,8 @@ export const completeJob = internalMutation({
       // The source stays for clips until SOURCE_RETENTION_DAYS from now (`sourceRetention.ts`).
       patch: { claim: undefined, progress: { stage: "done", pct: 100, updatedAt: now }, sourceKeptSince: now },
     });
+    // Captions follow READY on their own when the video has sound, in the same transaction.
+    await queueCaptionsOnReady(ctx, job);
     return null;
   },
 });
@@ -175,7 +196,9 @@ export const failClaimedJob = internalMutation({
     if (code === "processing_error") {
       return await releaseForRetry(ctx, jobQueue, job, { code, message: message.slice(0, 500) }, "worker", Date.now());
     }
-    await failJob(ctx, job, makeFailure(code, message.slice(0, 500)), "worker");
+    // A captions code from a job's call is not the job's own: the job reads it as a processing error.
+    const jobCode = (TASK_WORKER_FAILURE_CODES as readonly string[]).includes(code) ? "processing_error" : (code as JobWorkerFailureCode);
+    await failJob(ctx, job, makeFailure(jobCode, message.slice(0, 500)), "worker");
     return "failed" as const;
   },
 });

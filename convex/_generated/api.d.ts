@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import type * as artifacts from "../artifacts.js";
 import type * as auth from "../auth.js";
+import type * as captions from "../captions.js";
 import type * as clipStorage from "../clipStorage.js";
 import type * as clips from "../clips.js";
 import type * as crons from "../crons.js";
@@ -22,6 +23,7 @@ import type * as http from "../http.js";
 import type * as jobs from "../jobs.js";
 import type * as lib_appErrors from "../lib/appErrors.js";
 import type * as lib_artifactKinds from "../lib/artifactKinds.js";
+import type * as lib_captionsView from "../lib/captionsView.js";
 import type * as lib_clipFrames from "../lib/clipFrames.js";
 import type * as lib_constantTimeEqual from "../lib/constantTimeEqual.js";
 import type * as lib_crc32c from "../lib/crc32c.js";
@@ -41,6 +43,7 @@ import type * as lib_workerProtocol from "../lib/workerProtocol.js";
 import type * as lib_youtube from "../lib/youtube.js";
 import type * as model_artifactRecords from "../model/artifactRecords.js";
 import type * as model_authedFunctions from "../model/authedFunctions.js";
+import type * as model_captionsTasks from "../model/captionsTasks.js";
 import type * as model_clipConfig from "../model/clipConfig.js";
 import type * as model_functionEnv from "../model/functionEnv.js";
 import type * as model_intakeLimits from "../model/intakeLimits.js";
@@ -86,6 +89,7 @@ import type * as youtubeMetadata from "../youtubeMetadata.js";
 declare const fullApi: ApiFromModules<{
   artifacts: typeof artifacts;
   auth: typeof auth;
+  captions: typeof captions;
   clipStorage: typeof clipStorage;
   clips: typeof clips;
   crons: typeof crons;
@@ -93,6 +97,7 @@ declare const fullApi: ApiFromModules<{
   jobs: typeof jobs;
   "lib/appErrors": typeof lib_appErrors;
   "lib/artifactKinds": typeof lib_artifactKinds;
+  "lib/captionsView": typeof lib_captionsView;
   "lib/clipFrames": typeof lib_clipFrames;
   "lib/constantTimeEqual": typeof lib_constantTimeEqual;
   "lib/crc32c": typeof lib_crc32c;
@@ -112,6 +117,7 @@ declare const fullApi: ApiFromModules<{
   "lib/youtube": typeof lib_youtube;
   "model/artifactRecords": typeof model_artifactRecords;
   "model/authedFunctions": typeof model_authedFunctions;
+  "model/captionsTasks": typeof model_captionsTasks;
   "model/clipConfig": typeof model_clipConfig;
   "model/functionEnv": typeof model_functionEnv;
   "model/intakeLimits": typeof model_intakeLimits;

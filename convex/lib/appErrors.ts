@@ -30,6 +30,10 @@ export const APP_ERROR_CODES = [
   "too_many_clips",
   /** The job's uploaded video is no longer kept (`SOURCE_RETENTION_DAYS`): nothing more can be cut from it. */
   "source_gone",
+  /** Captions are asked of a job whose captions are not READY with speech (burn-in), or cannot be retried now. */
+  "captions_not_ready",
+  /** `captions.retry` past `MAX_CAPTIONS_TASKS_PER_JOB` tries. */
+  "too_many_retries",
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

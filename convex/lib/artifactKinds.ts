@@ -13,12 +13,16 @@ export const ARTIFACT_KINDS = [
   "custom_clip",
   /** One per custom clip, its first frame, as `clip_poster` is for a highlight clip. */
   "custom_clip_poster",
+  /** Captions of the whole video (a `captions` task after READY, index 0): WebVTT from the transcript. */
+  "captions_vtt",
+  /** The same task's transcript: language, segments and words with times (`modal/worker/captions/transcript.ts`). */
+  "transcript",
 ] as const;
 
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-/** What a task makes after READY, on request; the rest is what processing a job makes. */
-export const TASK_ARTIFACT_KINDS = ["custom_clip", "custom_clip_poster"] as const satisfies readonly ArtifactKind[];
+/** What a task makes after READY (on request, or captions on its own); the rest is what processing a job makes. */
+export const TASK_ARTIFACT_KINDS = ["custom_clip", "custom_clip_poster", "captions_vtt", "transcript"] as const satisfies readonly ArtifactKind[];
 export const JOB_ARTIFACT_KINDS: readonly ArtifactKind[] = ARTIFACT_KINDS.filter(
   (kind) => !(TASK_ARTIFACT_KINDS as readonly ArtifactKind[]).includes(kind),
 );
@@ -34,6 +38,8 @@ export const ARTIFACT_FILE_EXTENSIONS: Readonly<Record<ArtifactKind, string>> = 
   audio: "m4a",
   custom_clip: "mp4",
   custom_clip_poster: "jpg",
+  captions_vtt: "vtt",
+  transcript: "json",
 };
 
 export const ARTIFACT_CONTENT_TYPES: Readonly<Record<ArtifactKind, string>> = {
@@ -47,6 +53,8 @@ export const ARTIFACT_CONTENT_TYPES: Readonly<Record<ArtifactKind, string>> = {
   audio: "audio/mp4",
   custom_clip: "video/mp4",
   custom_clip_poster: "image/jpeg",
+  captions_vtt: "text/vtt",
+  transcript: "application/json",
 };
 
 /** Deterministic, so a retried job overwrites rather than duplicates. */

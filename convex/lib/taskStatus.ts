@@ -10,7 +10,7 @@
  *
  * A clip's RUNNING is what its owner reads as RENDERING (`clipStatusOf`).
  */
-export const TASK_KINDS = ["clip"] as const;
+export const TASK_KINDS = ["clip", "captions"] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const TASK_STATUSES = ["QUEUED", "RUNNING", "READY", "FAILED"] as const;
@@ -39,7 +39,18 @@ export const WAITING_TASK_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter
  * worker's permanent refusal (the source could not be read or cut); `processing_error` and
  * `worker_lost` are retried up to `WORKER_MAX_ATTEMPTS` before they stick.
  */
-export const TASK_FAILURE_CODES = ["source_gone", "render_failed", "processing_error", "worker_lost"] as const;
+export const TASK_FAILURE_CODES = [
+  "source_gone",
+  "render_failed",
+  "processing_error",
+  "worker_lost",
+  /** Captions: the audio could not be decoded (`CaptionsError` audio_unreadable). */
+  "audio_unreadable",
+  /** Captions: the video turned out to have no audio track (`CaptionsError` no_audio). */
+  "no_audio",
+  /** Captions: the worker that claimed it had no model or no Python (model_missing, python_unavailable). */
+  "captions_unavailable",
+] as const;
 export type TaskFailureCode = (typeof TASK_FAILURE_CODES)[number];
 export type TaskFailure = { code: TaskFailureCode; message: string };
 
@@ -48,6 +59,9 @@ const TASK_FAILURE_MESSAGES: Readonly<Record<TaskFailureCode, string>> = {
   render_failed: "This clip could not be made from the uploaded video.",
   processing_error: "Making this clip failed. Try again later.",
   worker_lost: "Making this clip stopped unexpectedly several times. Try again later.",
+  audio_unreadable: "The video's sound could not be read.",
+  no_audio: "The video has no sound track.",
+  captions_unavailable: "Captions could not be made right now.",
 };
 
 export function makeTaskFailure(code: TaskFailureCode, message?: string): TaskFailure {

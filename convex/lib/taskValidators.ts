@@ -16,7 +16,16 @@ export const clipAspect = literals(...CLIP_ASPECTS);
 export const taskFailure = v.object({ code: literals(...TASK_FAILURE_CODES), message: v.string() });
 
 /** What a clip task cuts; `index` is its artifacts' (`custom_clip/<index>`), numbered per job. */
-export const clipSpec = v.object({ startSec: v.number(), endSec: v.number(), aspect: clipAspect });
+export const clipSpec = v.object({
+  startSec: v.number(),
+  endSec: v.number(),
+  aspect: clipAspect,
+  /** The job's captions burned in (`requestClip` with `captions: true`). */
+  captions: v.optional(v.boolean()),
+});
+
+/** What a READY captions task found: no speech is a result, not a failure. */
+export const captionsResult = v.object({ speech: v.boolean(), language: v.optional(v.string()) });
 
 /** A `task_events` row: the task's audit timeline, as `job_events` is the job's. */
 export const taskEventFields = {
@@ -36,6 +45,8 @@ export const clipView = v.object({
   startSec: v.number(),
   endSec: v.number(),
   aspect: clipAspect,
+  /** Captions burned in. */
+  captions: v.optional(v.boolean()),
   /** Its number on the page (and in its download's name), from 1. */
   number: v.number(),
   /** 0–100 while rendering. */
@@ -45,5 +56,23 @@ export const clipView = v.object({
   failure: v.optional(taskFailure),
 });
 
+/** What the owner sees of a job's captions (`captions.forJob`). */
+export const captionsView = v.object({
+  taskId: v.id("tasks"),
+  status: literals("QUEUED", "TRANSCRIBING", "READY", "FAILED"),
+  /** 0–100 while transcribing. */
+  progress: v.optional(v.number()),
+  /** Once READY: whether any speech was found ("No speech found" when not) and its language. */
+  speech: v.optional(v.boolean()),
+  language: v.optional(v.string()),
+  /** Once READY: the artifacts in `artifacts.listForJob`. */
+  vttArtifactId: v.optional(v.id("video_artifacts")),
+  transcriptArtifactId: v.optional(v.id("video_artifacts")),
+  failure: v.optional(taskFailure),
+  /** Whether `captions.retry` may be called now (FAILED, and retries left). */
+  canRetry: v.boolean(),
+});
+
 export type ClipSpec = Infer<typeof clipSpec>;
+export type CaptionsView = Infer<typeof captionsView>;
 export type ClipView = Infer<typeof clipView>;

@@ -69,6 +69,23 @@ export const mediaSchema = z
   })
   .strict();
 
+/** What every claimed task carries: its claim and lease, and its job's source and media. */
+const claimedTaskFields = {
+  taskId: id,
+  jobId: id,
+  claimToken,
+  attempt: z.number().int(),
+  leaseExpiresAt: finite,
+  leaseSeconds: finite.positive(),
+  /**
+   * A presigned GET of the job's source, which the worker reads with range requests (no whole
+   * download): a clip's range, or a captions task's sound (16 kHz mono).
+   */
+  source: z.object({ url: z.string().url(), bytes: nonNegative }),
+  /** What the job's processing probed: the worker cuts by it without probing again. */
+  media: mediaSchema,
+};
+
 export const infoRequest = z.object({}).strict();
 export const infoResponse = z.object({ convexUrl: z.string().nullable() });
 
@@ -101,17 +118,24 @@ export const claimResponse = z.object({
     .discriminatedUnion("kind", [
       z.object({
         kind: z.literal("clip"),
-        taskId: id,
-        jobId: id,
-        claimToken,
-        attempt: z.number().int(),
-        leaseExpiresAt: finite,
-        leaseSeconds: finite.positive(),
-        /** A presigned GET of the job's source, which the worker reads with range requests (no whole download). */
-        source: z.object({ url: z.string().url(), bytes: nonNegative }),
-        /** What the job's processing probed: the worker cuts by it without probing again. */
-        media: mediaSchema,
-        clip: z.object({ startSec: nonNegative, endSec: nonNegative, aspect: z.enum(CLIP_ASPECTS), index: artifactIndex }),
+        ...claimedTaskFields,
+        clip: z.object({
+          startSec: nonNegative,
+          endSec: nonNegative,
+          aspect: z.enum(CLIP_ASPECTS),
+          index: artifactIndex,
+          /**
+           * Burn these captions in (`clips.requestClip` with `captions: true`): the job's
+           * transcript's presigned GET, the words of the range drawn by libass.
+           */
+          captions: z.object({ transcriptUrl: z.string().url() }).optional(),
+        }),
+      }),
+      z.object({
+        kind: z.literal("captions"),
+        ...claimedTaskFields,
+        /** Its artifacts' index (`captions_vtt/<index>.vtt`, `transcript/<index>.json`): 0. */
+        index: artifactIndex,
       }),
     ])
     .nullable()
@@ -125,7 +149,7 @@ export const claimResponse = z.object({
 export const PROCESSING_STAGES = ["claimed", "download", "probe", "stills", "scan", "clips", "upload"] as const;
 export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
 /** The stages of a task (a clip: cut and encode, then upload), as `heartbeat.stage`. */
-export const TASK_STAGES = ["claimed", "render", "upload"] as const;
+export const TASK_STAGES = ["claimed", "render", "audio", "transcribe", "upload"] as const;
 export type TaskStage = (typeof TASK_STAGES)[number];
 
 export const heartbeatRequest = claimedBody({
@@ -163,8 +187,17 @@ export const artifactRequest = claimedBody({
 });
 export const artifactResponse = z.object({ artifactId: z.string() });
 
-export const completeRequest = claimedBody({});
+/** A captions task says what it found (no speech is a result: READY with `speech: false`). */
+export const completeRequest = claimedBody({
+  captions: z.object({ speech: z.boolean(), language: z.string().min(1).max(16).optional() }).strict().optional(),
+});
 export const completeResponse = z.object({ ok: z.literal(true) });
+
+/**
+ * A captions task's own refusals (`CaptionsError` codes, `modal/worker/captions`): the task fails
+ * with the same code, never its job. A job reporting one is failed as `processing_error`.
+ */
+export const TASK_WORKER_FAILURE_CODES = ["audio_unreadable", "no_audio", "captions_unavailable"] as const;
 
 /** `interrupted`: the worker is shutting down and gives the job back (not the job's fault). */
 export const WORKER_FAILURE_CODES = [
@@ -174,6 +207,7 @@ export const WORKER_FAILURE_CODES = [
   "integrity",
   "processing_error",
   "interrupted",
+  ...TASK_WORKER_FAILURE_CODES,
 ] as const;
 export const failRequest = claimedBody({ code: z.enum(WORKER_FAILURE_CODES), message: z.string().max(2000) });
 export const failResponse = z.object({ outcome: z.enum(["requeued", "failed"]) });

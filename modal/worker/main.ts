@@ -7,7 +7,8 @@
  * Settings: CONVEX_SITE_URL and WORKER_SECRET (required), WORKER_CONCURRENCY (default 1),
  * WORKER_SHUTDOWN_GRACE_SECONDS (default 30), WORKER_FFMPEG_THREADS (default 2),
  * WORKER_DRAIN_CLAIM_SECONDS (drain mode: stop claiming after this long; default no limit),
- * WORKER_ID (default <hostname>-<pid>), WORKER_KINDS (default process,clip),
+ * WORKER_ID (default <hostname>-<pid>), WORKER_KINDS (default process,clip, and captions when
+ * the captions model is installed: CAPTIONS_MODEL_DIR, `captions/transcribeAudio.ts`),
  * FFMPEG_PATH/FFPROBE_PATH. Without a working ffmpeg and ffprobe it exits at once (code 2)
  * rather than claim jobs it can only fail. On SIGTERM/SIGINT (both modes) the worker stops
  * claiming, gives the jobs in hand the grace period to finish, then hands them back
@@ -16,6 +17,8 @@
 import { parseArgs } from "node:util";
 import { ConvexClient } from "convex/browser";
 import WebSocket from "ws";
+import { kindsServed } from "./captions/captionsKinds";
+import { captionsSettings } from "./captions/transcribeAudio";
 import { createClaimLoop, drainLoop } from "./claimLoop";
 import { checkFfmpegBinaries, FfmpegUnavailableError } from "./pipeline/ffmpegBinaries";
 import { wakeOnQueue } from "./queueWake";
@@ -25,9 +28,20 @@ import { readWorkerSettings, WorkerSettingsError } from "./workerSettings";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { drain: { type: "boolean", default: false } } });
-  const settings = readWorkerSettings();
+  const configured = readWorkerSettings();
   await checkFfmpegBinaries();
-  const log = createWorkerLog(settings.workerId);
+  const log = createWorkerLog(configured.workerId);
+  const captions = captionsSettings();
+  const kinds = await kindsServed(
+    configured.kinds,
+    { explicit: Boolean(process.env.WORKER_KINDS?.trim()), modelDir: captions.modelDir },
+    (message) => log.warn("captions off", { reason: message }),
+  );
+  if (kinds.length === 0) {
+    log.info("nothing to serve", { kinds: configured.kinds });
+    return 0;
+  }
+  const settings = { ...configured, kinds };
   const api = createWorkerApiClient({ siteUrl: settings.convexSiteUrl, secret: settings.workerSecret });
   const shutdown = new AbortController();
   const loopOptions = {
@@ -38,6 +52,7 @@ async function main(): Promise<number> {
     kinds: settings.kinds,
     concurrency: settings.concurrency,
     ffmpegThreads: settings.ffmpegThreads,
+    captionsSettings: captions,
   };
 
   const loop = createClaimLoop(loopOptions);

@@ -19,6 +19,8 @@ import { pipeline } from "node:stream/promises";
 import { CRC32C_INITIAL, crc32cToBase64, crc32cUpdate } from "../../convex/lib/crc32c";
 import { WORKER_FAILURE_CODES, type ClaimedJob, type ClaimRef, type WorkerFailureCode } from "../../convex/lib/workerProtocol";
 import { PipelineError } from "./pipeline/pipelineError";
+import { ReportedFailure } from "./reportedFailure";
+import type { CaptionsSettings } from "./captions/transcribeAudio";
 import { mediaRecord, probeVideo } from "./pipeline/probeVideo";
 import { produceArtifacts, type ProducedArtifact } from "./pipeline/produceArtifacts";
 import { JobStopped, startJobHeartbeat, type JobHeartbeat } from "./jobHeartbeat";
@@ -36,6 +38,8 @@ export type ProcessJobDeps = {
   fetch?: typeof fetch;
   /** Threads per ffmpeg process (`WORKER_FFMPEG_THREADS`); the pipeline's default when unset. */
   ffmpegThreads?: number;
+  /** Where the captions model and CLI are (`captionsSettings()` when unset). */
+  captionsSettings?: CaptionsSettings;
 };
 
 export async function processClaimedJob(job: ClaimedJob, deps: ProcessJobDeps): Promise<JobOutcome> {
@@ -139,7 +143,9 @@ export async function settleFailure(
       ? { code: "interrupted" as const, message: "The worker shut down before finishing; the job goes back to the queue." }
       : error instanceof PipelineError
         ? { code: workerFailureCode(error), message: error.message }
-        : { code: "processing_error" as const, message: "Processing failed unexpectedly." };
+        : error instanceof ReportedFailure
+          ? { code: error.code, message: error.message }
+          : { code: "processing_error" as const, message: "Processing failed unexpectedly." };
   if (stopped === "interrupted") log.info("job handed back", claimedWorkFields(claim));
   else log.warn("job failed", { ...claimedWorkFields(claim), code: failure.code, cause: describe(error) });
   try {

@@ -104,6 +104,11 @@ export async function burnCaptions(options: BurnCaptionsOptions): Promise<{ cues
   }
 }
 
+/** The `subtitles` filter (libass) that draws `vttPath` onto a picture of `size` in the burn-in style. */
+export function subtitlesFilter(vttPath: string, size: Size): string {
+  return `subtitles=filename=${filterPath(vttPath)}:force_style='${burnInStyle(size)}'`;
+}
+
 /** A temp-folder path as a filter option value: only characters that need no escaping. */
 function filterPath(file: string): string {
   if (!/^[\w/.+-]+$/.test(file)) throw new Error(`unexpected characters in a captions path: ${file}`);

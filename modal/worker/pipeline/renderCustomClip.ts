@@ -5,7 +5,8 @@
  * exactly the asked-for frame, crops it to the shape (`clipFrame`: the centre of the picture,
  * the same rectangle the page previews) and scales it to at most 1080×1920 / 1080×1080, H.264 +
  * AAC with `+faststart`. A second output of the same decode is its poster (its first frame), as
- * for highlight clips (`encodeHighlightClips.ts`).
+ * for highlight clips (`encodeHighlightClips.ts`). With captions asked for, the range's words
+ * are burned in by the same run (`subtitles`, libass: `captions/burnCaptions.ts`).
  */
 import { clipFrame, type ClipAspect } from "../../../convex/lib/clipFrames";
 import type { Media } from "../../../convex/lib/validators";
@@ -15,6 +16,7 @@ import {
   prepareArtifactFolder,
   type ProducedArtifact,
 } from "./artifactFiles";
+import { subtitlesFilter } from "../captions/burnCaptions";
 import { runFfmpeg } from "./ffmpegBinaries";
 import { frameDurationSec, secondsArg } from "./mediaTime";
 import { boundedInputArgs, ffmpegTimeLimitMs } from "./runBounds";
@@ -38,6 +40,8 @@ export type CustomClipRender = {
   clip: { startSec: number; endSec: number; aspect: ClipAspect; index: number };
   /** ffmpeg's working directory: `custom_clip/<index>.mp4` and `custom_clip_poster/<index>.jpg` land under it. */
   workDir: string;
+  /** Captions to burn in: a clip-relative WebVTT (`clipCaptionsVtt`) drawn by libass in the 9:16 style. */
+  captionsVttPath?: string;
   threads: number;
   signal: AbortSignal;
   onProgress: (pct: number) => void;
@@ -59,6 +63,8 @@ export async function renderCustomClip(render: CustomClipRender): Promise<Produc
     `scale=${output.width}:${output.height}`,
     "setsar=1",
   ].join(",");
+  // Captions go on the clip only, after the crop and scale, so the type is sized for the output.
+  const clipPicture = render.captionsVttPath === undefined ? picture : `${picture},${subtitlesFilter(render.captionsVttPath, output)}`;
   const threads = String(render.threads);
   const http = /^https?:/.test(render.source)
     ? ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", HTTP_RECONNECT_DELAY_MAX_SEC]
@@ -72,7 +78,7 @@ export async function renderCustomClip(render: CustomClipRender): Promise<Produc
     [
       ...["-threads", threads, ...http, ...boundedInputArgs(media, seekSec), "-i", render.source],
       ...["-map", "0:V:0", ...(media.hasAudio ? ["-map", "0:a:0?"] : [])],
-      ...["-t", secondsArg(durationSec), "-vf", picture],
+      ...["-t", secondsArg(durationSec), "-vf", clipPicture],
       ...["-c:v", "libx264", "-preset", CUSTOM_CLIP_PRESET, "-crf", CUSTOM_CLIP_CRF, "-pix_fmt", "yuv420p", "-threads", threads],
       ...(media.hasAudio ? ["-c:a", "aac", "-b:a", CUSTOM_CLIP_AUDIO_BITRATE] : []),
       ...["-movflags", "+faststart", artifactRelativePath("custom_clip", clip.index)],

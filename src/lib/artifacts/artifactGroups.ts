@@ -57,6 +57,11 @@ export function artifactTitle({ kind, index }: Pick<ArtifactView, "kind" | "inde
       return `Your clip ${index + 1}`;
     case "custom_clip_poster":
       return `Poster of your clip ${index + 1}`;
+    // Not in a group either: the captions section shows them (CaptionsSection).
+    case "captions_vtt":
+      return "Captions (WebVTT)";
+    case "transcript":
+      return "Transcript (JSON)";
   }
 }
 
