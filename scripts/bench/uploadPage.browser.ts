@@ -1,6 +1,7 @@
 /**
  * The browser half of `uploadThroughput.ts`, bundled by esbuild and loaded in Chromium: the
- * four ways of sending the selected file, each timed in the page with its peak JS heap.
+ * ways of sending the selected file, each timed in the page with its peak JS heap and how long
+ * the page's main thread was held up (event-loop lag).
  */
 import AwsS3Multipart from "@uppy/aws-s3";
 import Uppy from "@uppy/core";
@@ -8,17 +9,26 @@ import { ConvexHttpClient } from "convex/browser";
 import { getFunctionName } from "convex/server";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { createConvexUploadBackend, expectedPartSize, type ConvexUploadClient } from "../../src/lib/upload/convexUploadBackend";
-import { bytesToBase64, bytesToHex } from "../../src/lib/upload/byteEncoding";
-import { partByteRange } from "../../src/lib/upload/partLayout";
-import type { SignedPartUrl } from "../../src/lib/upload/uploadBackend";
-import { createUpload, WorkerFileHasher, WorkerPartHasher } from "../../src/lib/upload";
-import { createHasher, type HashAlgorithm } from "../../src/lib/upload/hashers";
+import { createMD5, createSHA256 } from "hash-wasm";
+import { crc32cUpdate } from "../../convex/lib/crc32c";
+import { createUpload, Crc32cPartChecksums, XhrPartTransport } from "../../src/lib/upload";
+import { createCrc32c } from "../../src/lib/upload/checksums/crc32c";
+import { createConvexUploadBackend, expectedPartSize, type ConvexUploadClient } from "../../src/lib/upload/convex/convexUploadBackend";
+import { partByteRange } from "../../src/lib/upload/core/partLayout";
+import type { SignedPartUrl } from "../../src/lib/upload/core/uploadBackend";
 
 /** What Uppy checks besides the upload itself (see `uploadBench.uppy`). */
-export type UppyIntegrity = "none" | "engine" | "partSha256";
+export type UppyIntegrity = "none" | "engine";
 
-type Measured = { ms: number; peakHeapBytes: number; convexCalls?: number; phases?: Record<string, number> };
+export type Measured = {
+  ms: number;
+  peakHeapBytes: number;
+  /** The longest the page's main thread was held up (a 20 ms timer's lateness), and the sum of its lateness. */
+  maxLagMs: number;
+  totalLagMs: number;
+  convexCalls?: number;
+  phases?: Record<string, number>;
+};
 
 declare global {
   interface Performance {
@@ -55,11 +65,21 @@ async function measure(run: (started: number) => Promise<number | undefined>): P
   await collectGarbage();
   const heap = () => performance.memory?.usedJSHeapSize ?? 0;
   let peakHeapBytes = heap();
-  const sampler = setInterval(() => (peakHeapBytes = Math.max(peakHeapBytes, heap())), 20);
+  let maxLagMs = 0;
+  let totalLagMs = 0;
+  let lastTick = performance.now();
+  const sampler = setInterval(() => {
+    peakHeapBytes = Math.max(peakHeapBytes, heap());
+    const now = performance.now();
+    const lag = Math.max(0, now - lastTick - 20);
+    maxLagMs = Math.max(maxLagMs, lag);
+    totalLagMs += lag;
+    lastTick = now;
+  }, 20);
   const started = performance.now();
   try {
     const convexCalls = await run(started);
-    return { ms: performance.now() - started, peakHeapBytes: Math.max(peakHeapBytes, heap()), convexCalls };
+    return { ms: performance.now() - started, peakHeapBytes: Math.max(peakHeapBytes, heap()), maxLagMs, totalLagMs, convexCalls };
   } finally {
     clearInterval(sampler);
   }
@@ -102,34 +122,66 @@ function put(url: string, body: Blob, headers: Record<string, string> = {}): Pro
   });
 }
 
-const uploadBench = {
-  /** MiB/s of each hash implementation on the page's main thread over `mib` MiB of the file, 1 MiB at a time. */
-  async hashSpeed(mib: number): Promise<Record<string, number>> {
-    const bytes = new Uint8Array(await selectedFile().slice(0, mib * 1024 * 1024).arrayBuffer());
-    const speeds: Record<string, number> = {};
-    for (const algorithm of ["md5", "sha256"] as HashAlgorithm[]) {
-      for (const wasm of [true, false]) {
-        const hasher = await createHasher(algorithm, wasm ? undefined : () => Promise.reject(new Error("pure JS")));
-        const started = performance.now();
-        for (let offset = 0; offset < bytes.length; offset += 1024 * 1024) hasher.update(bytes.subarray(offset, offset + 1024 * 1024));
-        hasher.digest();
-        speeds[`${algorithm} ${hasher.implementation}`] = Math.round(mib / ((performance.now() - started) / 1000));
-      }
-    }
-    // The part hasher's worker: the first 8 MiB part (worker start included), then 4 more.
-    const partHasher = new WorkerPartHasher(() => new Worker("/md5Worker.js", { type: "module" }));
-    const signal = new AbortController().signal;
-    let mark = performance.now();
-    await partHasher.md5(selectedFile().slice(0, 8 * 1024 * 1024), { signal });
-    speeds["md5 worker: first 8 MiB part, ms"] = Math.round(performance.now() - mark);
-    mark = performance.now();
-    for (let part = 1; part <= 4; part++) await partHasher.md5(selectedFile().slice(part * 8 << 20, (part + 1) * 8 << 20), { signal });
-    speeds["md5 worker: next 4 parts, MiB/s"] = Math.round(32 / ((performance.now() - mark) / 1000));
-    partHasher.dispose();
+/** Each checksum's MiB/s over the file's first `mib` MiB, already in memory (released before the caller goes on). */
+async function hashSpeedInMemory(file: File, mib: number): Promise<Record<string, number>> {
+  const bytes = new Uint8Array(await file.slice(0, mib * 1024 * 1024).arrayBuffer());
+  const speeds: Record<string, number> = {};
+  const time = (name: string, update: (chunk: Uint8Array) => void) => {
     const started = performance.now();
-    await crypto.subtle.digest("SHA-256", bytes);
-    speeds["sha256 WebCrypto (one shot)"] = Math.round(mib / ((performance.now() - started) / 1000));
-    return speeds;
+    for (let offset = 0; offset < bytes.length; offset += 1024 * 1024) update(bytes.subarray(offset, offset + 1024 * 1024));
+    speeds[name] = Math.round(mib / ((performance.now() - started) / 1000));
+  };
+  for (let round = 0; round < 2; round++) {
+    // The second round is the one kept: the first warms up the JIT and compiles the WebAssembly.
+    const wasm = await createCrc32c();
+    if (wasm.implementation !== "wasm") throw new Error("WebAssembly CRC32C unavailable on the bench page");
+    time("crc32c wasm (hash-wasm)", (chunk) => wasm.update(chunk));
+    let crc = 0;
+    time("crc32c js (convex/lib/crc32c)", (chunk) => (crc = crc32cUpdate(crc, chunk)));
+    const md5 = await createMD5();
+    time("md5 wasm (before)", (chunk) => md5.update(chunk));
+    const sha256 = await createSHA256();
+    time("sha256 wasm (before)", (chunk) => sha256.update(chunk));
+  }
+  return speeds;
+}
+
+const uploadBench = {
+  /**
+   * MiB/s of each checksum on the page's main thread over `mib` MiB of the file already in memory,
+   * 1 MiB at a time: CRC32C in WebAssembly (hash-wasm, the engine's) and pure JS (the fallback,
+   * convex/lib/crc32c), and the MD5 and SHA-256 (WebAssembly) the engine computed before. Then
+   * what the engine really does per part: read an 8 MiB part as a stream and CRC32C it
+   * (`Crc32cPartChecksums`), over `mib` MiB of the file.
+   */
+  async hashSpeed(mib: number): Promise<Record<string, number>> {
+    const file = selectedFile();
+    const speeds: Record<string, number> = {};
+    const checksums = new Crc32cPartChecksums();
+    const signal = new AbortController().signal;
+    const end = Math.min(file.size, mib * 1024 * 1024);
+    const variants: Record<string, (part: Blob) => Promise<unknown>> = {
+      "engine per part: stream-read 8 MiB + crc32c": (part) => checksums.crc32c(part, { signal }),
+      "for comparison: 8 MiB arrayBuffer + crc32c": async (part) => {
+        const hasher = await createCrc32c();
+        hasher.update(new Uint8Array(await part.arrayBuffer()));
+        return hasher.digest();
+      },
+    };
+    for (const [name, read] of Object.entries(variants)) {
+      await collectGarbage();
+      const heap = () => performance.memory?.usedJSHeapSize ?? 0;
+      let peak = heap();
+      const sampler = setInterval(() => (peak = Math.max(peak, heap())), 5);
+      const started = performance.now();
+      for (let offset = 0; offset < end; offset += 8 * 1024 * 1024) await read(file.slice(offset, Math.min(end, offset + 8 * 1024 * 1024)));
+      speeds[name] = Math.round(end / 1024 / 1024 / ((performance.now() - started) / 1000));
+      clearInterval(sampler);
+      speeds[`${name}: peak heap MiB`] = Math.round(Math.max(peak, heap()) / 1024 / 1024);
+    }
+    // Last: the file's first `mib` MiB held in memory would otherwise count in the reads' peak heap
+    // (V8 frees a large buffer's memory some time after a collection, longer under load).
+    return { ...speeds, ...(await hashSpeedInMemory(file, mib)) };
   },
 
   /**
@@ -158,8 +210,8 @@ const uploadBench = {
       return undefined;
     }),
 
-  /** (b) The parts, `concurrency` at a time, to presigned UploadPart URLs; returns the ETags too. */
-  async rawParts(urls: string[], partSize: number, concurrency: number) {
+  /** (b) The parts, `concurrency` at a time, to presigned UploadPart URLs (with each part's signed headers); returns the ETags too. */
+  async rawParts(urls: string[], partSize: number, concurrency: number, headers: Record<string, string>[] = []) {
     const file = selectedFile();
     const etags: string[] = [];
     const measured = await measure(async () => {
@@ -167,7 +219,7 @@ const uploadBench = {
       const lane = async () => {
         while (next < urls.length) {
           const index = next++;
-          etags[index] = await put(urls[index]!, file.slice(index * partSize, Math.min(file.size, (index + 1) * partSize)));
+          etags[index] = await put(urls[index]!, file.slice(index * partSize, Math.min(file.size, (index + 1) * partSize)), headers[index]);
         }
       };
       await Promise.all(Array.from({ length: concurrency }, lane));
@@ -181,18 +233,14 @@ const uploadBench = {
    * createMultipartUpload → prepareUpload, signPart → getUploadPartUrls (batched like the
    * engine: one call signs the part asked for and the next ones, up to `urlBatchSize`),
    * each part's ETag → reportUploadedPart, completeMultipartUpload → completeUpload. Same part
-   * size (the server's plan) and concurrency (`limit`). No Content-MD5 and no SHA-256: Uppy
-   * computes no checksums.
+   * size (the server's plan) and concurrency (`limit`). No checksums: Uppy computes none, and
+   * storage checks nothing it is not given.
    *
-   * With `sameIntegrityWork` (e): Uppy doing the engine's integrity work through the engine's own
-   * hashers, as an integrator would add it: each part's MD5 (the same MD5 worker) computed in
-   * `signPart` from the part Uppy hands over and signed into its URL as Content-MD5 (one signing
-   * call per part: Uppy gives one part at a time), each ETag checked against it, and the
-   * whole-file SHA-256 (the same SHA-256 worker) recorded before `completeUpload`.
-   *
-   * With `partSha256` (`--diagnose` only): Uppy plus one WebCrypto SHA-256 of each part, computed
-   * in `signPart` and not sent — the client's CPU floor for a per-part `x-amz-checksum-sha256`
-   * design (the embedded S3 server could not check the header, and the server signs none).
+   * With `integrity: "engine"` (e): Uppy doing the engine's integrity work with the engine's own
+   * checksums, as an integrator would add it: each part's CRC32C (`Crc32cPartChecksums`, read as
+   * the engine reads it) computed in `signPart` from the part Uppy hands over, signed into its
+   * URL as `x-amz-checksum-crc32c` (one signing call per part: Uppy gives one part at a time),
+   * sent as the URL's headers, and reported with the part.
    */
   async uppy(
     convexUrl: string,
@@ -202,7 +250,6 @@ const uploadBench = {
     urlBatchSize: number,
     integrity: UppyIntegrity = "none",
   ): Promise<Measured> {
-    const sameIntegrityWork = integrity === "engine";
     const file = selectedFile();
     return await measure(async () => {
       const { client, calls } = countingClient(convexUrl, token);
@@ -211,15 +258,8 @@ const uploadBench = {
       let partCount = 0;
       const urls = new Map<number, Promise<SignedPartUrl>>();
       const reports: Promise<unknown>[] = [];
-      const partHasher = sameIntegrityWork ? new WorkerPartHasher(() => new Worker("/md5Worker.js", { type: "module" })) : null;
-      const partMd5Hex = new Map<number, string>();
-      const etagMismatches: number[] = [];
-      const fileSha256 = sameIntegrityWork
-        ? new WorkerFileHasher(() => new Worker("/sha256Worker.js", { type: "module" }))
-            .sha256Hex(file)
-            .then((sha256) => client.mutation(api.uploads.recordFileSha256, { jobId: id, sha256 }))
-        : null;
-      fileSha256?.catch(() => {});
+      const checksums = integrity === "engine" ? new Crc32cPartChecksums() : null;
+      const partChecksums = new Map<number, string>();
       const uppy = new Uppy({ autoProceed: false });
       uppy.use(AwsS3Multipart, {
         shouldUseMultipart: true,
@@ -237,13 +277,11 @@ const uploadBench = {
           return { uploadId: jobId, key: jobId };
         },
         async signPart(_file, { partNumber, body, signal }) {
-          if (integrity === "partSha256") await crypto.subtle.digest("SHA-256", await body.arrayBuffer());
-          if (partHasher) {
-            const md5 = await partHasher.md5(body, { signal: signal ?? new AbortController().signal });
-            partMd5Hex.set(partNumber, bytesToHex(md5));
-            const contentMd5 = bytesToBase64(md5);
-            const { urls: [signed] } = await client.action(api.uploads.getUploadPartUrls, { jobId: id, parts: [{ partNumber, contentMd5 }] });
-            return { method: "PUT" as const, url: signed!.url, headers: { ...signed!.headers, "Content-MD5": contentMd5 } };
+          if (checksums) {
+            const checksumCrc32c = await checksums.crc32c(body, { signal: signal ?? new AbortController().signal });
+            partChecksums.set(partNumber, checksumCrc32c);
+            const { urls: [signed] } = await client.action(api.uploads.getUploadPartUrls, { jobId: id, parts: [{ partNumber, checksumCrc32c }] });
+            return { method: "PUT" as const, url: signed!.url, headers: signed!.headers ?? {} };
           }
           if (!urls.has(partNumber)) {
             const batch: number[] = [];
@@ -261,59 +299,55 @@ const uploadBench = {
           await client.mutation(api.uploads.abortUpload, { jobId: id });
         },
         async completeMultipartUpload() {
-          await Promise.all([...reports, fileSha256]);
+          await Promise.all(reports);
           await client.action(api.uploads.completeUpload, { jobId: id });
           return {};
         },
       });
       uppy.on("s3-multipart:part-uploaded", (_file, { PartNumber, ETag }) => {
-        const md5Hex = partMd5Hex.get(PartNumber);
-        if (md5Hex !== undefined && ETag.replaceAll('"', "") !== md5Hex) etagMismatches.push(PartNumber);
         const { start, end } = partByteRange(PartNumber, partSize, file.size);
-        reports.push(client.mutation(api.uploads.reportUploadedPart, { jobId: id, partNumber: PartNumber, etag: ETag, size: end - start }));
+        const checksumCrc32c = partChecksums.get(PartNumber);
+        reports.push(
+          client.mutation(api.uploads.reportUploadedPart, {
+            jobId: id,
+            partNumber: PartNumber,
+            etag: ETag,
+            size: end - start,
+            ...(checksumCrc32c === undefined ? {} : { checksumCrc32c }),
+          }),
+        );
       });
       uppy.addFile({ name: file.name, type: file.type, data: file });
       const result = await uppy.upload();
       if (!result || result.failed?.length || result.successful?.length !== 1) {
         throw new Error(`Uppy failed: ${result?.failed?.map((f) => String(f.error)).join("; ") ?? "no result"}`);
       }
-      if (etagMismatches.length > 0) throw new Error(`parts ${etagMismatches.join(", ")}: the ETag is not the part's MD5`);
       uppy.destroy();
-      partHasher?.dispose();
       return calls();
     });
   },
 
-  /** (c) The upload engine end to end: plan, signed URLs, part PUTs with MD5, reports, SHA-256, completion. */
-  async engine(
-    convexUrl: string,
-    token: string,
-    jobId: string,
-    concurrency: number,
-    urlBatchSize: number,
-    /** Diagnosis only (`--diagnose`): the whole-file SHA-256 replaced by a constant, to show what it costs. */
-    skipFileSha256 = false,
-  ): Promise<Measured> {
+  /**
+   * (c) The upload engine end to end, as the app runs it (the browser entry's defaults: XHR,
+   * CRC32C on the page): plan, part checksums signed into their URLs, PUTs, reports, completion.
+   * Marks: when the first PUT was handed to the browser, its first progress event, the last part
+   * confirmed (ms from the start).
+   */
+  async engine(convexUrl: string, token: string, jobId: string, concurrency: number, urlBatchSize: number): Promise<Measured> {
     let phases: Record<string, number> = {};
     const measured = await measure(async (started) => {
       const { client: counted, calls } = countingClient(convexUrl, token);
       callLog.length = 0;
       logOrigin = started;
-      // Timing marks (ms since start): when each whole-blob SHA-256 ended, when the last part was confirmed.
-      const hasher = new WorkerFileHasher(() => new Worker("/sha256Worker.js", { type: "module" }));
       const marks: Record<string, number> = {};
       const at = () => Math.round(performance.now() - started);
-      // The app's bundler emits the engine's workers; here the benchmark serves them by name.
-      const partHasher = new WorkerPartHasher(() => new Worker("/md5Worker.js", { type: "module" }));
+      const xhr = new XhrPartTransport();
       const upload = createUpload(selectedFile(), jobId, {
         backend: createConvexUploadBackend(counted),
-        partHasher,
-        fileHasher: {
-          async sha256Hex(blob, options) {
-            const whole = blob.size === selectedFile().size;
-            const hex = skipFileSha256 && whole ? "0".repeat(64) : await hasher.sha256Hex(blob, options);
-            marks[whole ? "fileSha256Done" : "fingerprintDone"] = at();
-            return hex;
+        transport: {
+          putPart(request) {
+            marks.firstPut ??= at();
+            return xhr.putPart(request);
           },
         },
         options: { concurrency, urlBatchSize },
@@ -323,11 +357,7 @@ const uploadBench = {
         if (s.partsTotal > 0 && s.partsConfirmed === s.partsTotal) marks.partsDone ??= at();
         if (s.status === "completing") marks.completing ??= at();
       });
-      try {
-        await upload.start();
-      } finally {
-        partHasher.dispose();
-      }
+      await upload.start();
       phases = marks;
       console.log(callLog.join(", "));
       return calls();

@@ -2,22 +2,27 @@
  * Upload throughput in Chromium against the local stack's embedded S3 server:
  *   (a) one XHR PUT of the whole file to a presigned PutObject URL,
  *   (b) raw parallel part PUTs to presigned UploadPart URLs (the server's part size, 4 at once),
+ *   (b′) the same with each part's CRC32C signed into its URL as the engine's are (computed in
+ *       Node before the run, untimed): what storage's own checksum verification costs, reported apart,
  *   (c) the upload engine (`src/lib/upload`) end to end through the Convex functions,
  *   (d) Uppy (`@uppy/core` + `@uppy/aws-s3`, multipart) end to end through the same functions,
- *   (e) Uppy doing the engine's integrity work (per-part Content-MD5, whole-file SHA-256) with the
- *       engine's own hashers: the same work as (c), to tell the engine's scheduling from that work's cost.
+ *   (e) Uppy doing the engine's integrity work (each part's CRC32C, computed as the engine computes
+ *       it and signed into the part's URL) — the same work as (c), to tell the engine's scheduling
+ *       from that work's cost.
  * Same file (generated on disk and selected in an <input type=file>), part size and concurrency;
  * runs rotate the order; medians. Reports MiB/s, c/a, c/b, c/d (also per run, with the load
- * average), Convex calls per GiB, the page's peak JS heap (`performance.memory`, precise) and
- * where the machine's CPU went in each mode (`processCpu.ts`: CPU seconds per GiB per process role).
- * `--profile` also prints each hash's speed on the page and the main thread's CPU profile of
- * every engine run, with the engine's timing marks.
+ * average), Convex calls per GiB, the page's peak JS heap (`performance.memory`, precise), how
+ * long the page's main thread was held up (event-loop lag), where the machine's CPU went in each
+ * mode (`processCpu.ts`: CPU seconds per GiB per process role), the engine's timing marks (first
+ * PUT, first bytes on the wire) and each checksum's speed on the page (CRC32C in WebAssembly and
+ * JS, and the MD5 and SHA-256 the engine used to compute). `--profile` also prints the main
+ * thread's CPU profile of every engine run and what reading the file costs.
  *
  * `--link-mbps N` puts every mode behind the same emulated uplink (Chromium's network throttling,
  * shared by all of the page's requests, Convex calls included; `--link-rtt-ms`, default 20), to
  * compare them where the network, not the machine's CPU, is the limit, as for real users.
  *
- *   tsx scripts/bench/uploadThroughput.ts [--mib 1024] [--runs 3] [--diagnose] [--profile] [--link-mbps N [--link-rtt-ms 20]]
+ *   tsx scripts/bench/uploadThroughput.ts [--mib 1024] [--runs 3] [--profile] [--link-mbps N [--link-rtt-ms 20]]
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -31,14 +36,15 @@ import { chromium, type Page } from "@playwright/test";
 import { ConvexHttpClient } from "convex/browser";
 import { build } from "esbuild";
 import { api } from "../../convex/_generated/api";
+import { crc32cToBase64, crc32cUpdate } from "../../convex/lib/crc32c";
 import { computePartPlan, MiB } from "../../convex/lib/partPlan";
 import { RIGHTS_STATEMENT } from "../../convex/lib/rightsStatement";
 import { createS3Client } from "../../convex/model/s3Client";
 import { waitForStatus } from "../../modal/worker/testing/localStack";
 import { startDevStack } from "../dev/devStack";
 import { EMBEDDED_S3_CREDENTIALS } from "../s3/embeddedS3";
-import { DEFAULT_UPLOAD_OPTIONS } from "../../src/lib/upload/options";
-import type { UppyIntegrity } from "./uploadPage.browser";
+import { DEFAULT_UPLOAD_OPTIONS } from "../../src/lib/upload/core/options";
+import type { Measured as PageMeasured, UppyIntegrity } from "./uploadPage.browser";
 import { BENCH_FUNCTION_ENV, median, numberArg, reportResult, round } from "./benchSupport";
 import { cpuSecondsBetween, snapshotCpu, type CpuRole } from "./processCpu";
 
@@ -51,24 +57,14 @@ const UPPY_VERSIONS = {
   core: (requireFromHere("@uppy/core/package.json") as { version: string }).version,
   awsS3: (requireFromHere("@uppy/aws-s3/package.json") as { version: string }).version,
 };
-const MODES = ["single", "parts", "engine", "uppy", "uppyChecked"] as const;
+const MODES = ["single", "parts", "partsChecked", "engine", "uppy", "uppyChecked"] as const;
 type Mode = (typeof MODES)[number];
-type Measured = {
-  ms: number;
-  peakHeapBytes: number;
-  convexCalls?: number;
-  phases?: Record<string, number>;
+type Measured = PageMeasured & {
   completeMs?: number;
   /** CPU seconds each part of the machine spent during the run (`processCpu.ts`), untimed set-up included. */
   cpuSeconds?: Partial<Record<CpuRole, number>>;
 };
 const PROFILE = process.argv.includes("--profile");
-/**
- * Also runs, reported apart and never as (c) or (d): (c) without the whole-file SHA-256, to show
- * what it costs, and Uppy with one WebCrypto SHA-256 per part, the client's CPU floor for a
- * per-part `x-amz-checksum-sha256` design.
- */
-const DIAGNOSE = process.argv.includes("--diagnose");
 /** 0: the loopback as it is (the issue's comparison); otherwise an emulated uplink of this many Mbit/s. */
 const LINK_MBPS = numberArg("link-mbps", 0);
 const LINK_RTT_MS = numberArg("link-rtt-ms", 20);
@@ -95,13 +91,11 @@ async function bundle(entry: string): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-/** The page and its two scripts, at the origin the storage's CORS rule allows. */
+/** The page and its script, at the origin the storage's CORS rule allows. */
 async function servePage(port: number): Promise<Server> {
   const files: Record<string, [string, string]> = {
     "/": ["text/html", '<!doctype html><input type="file" id="file"><script type="module" src="/page.js"></script>'],
     "/page.js": ["text/javascript", await bundle("scripts/bench/uploadPage.browser.ts")],
-    "/sha256Worker.js": ["text/javascript", await bundle("src/lib/upload/sha256Worker.ts")],
-    "/md5Worker.js": ["text/javascript", await bundle("src/lib/upload/md5Worker.ts")],
   };
   const server = createServer((request, response) => {
     const file = files[request.url ?? ""];
@@ -160,6 +154,22 @@ async function writeTestFile(filePath: string, bytes: number): Promise<void> {
   }
 }
 
+/** Each part's x-amz-checksum-crc32c value, read from the file on disk. */
+async function partChecksums(filePath: string, partSize: number, partCount: number): Promise<string[]> {
+  const handle = await open(filePath, "r");
+  try {
+    const buffer = Buffer.alloc(partSize);
+    const checksums: string[] = [];
+    for (let part = 0; part < partCount; part++) {
+      const { bytesRead } = await handle.read(buffer, 0, partSize, part * partSize);
+      checksums.push(crc32cToBase64(crc32cUpdate(0, buffer.subarray(0, bytesRead))));
+    }
+    return checksums;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(tmpdir(), "reeldrop-bench-upload-"));
   const appPort = await freePort();
@@ -183,6 +193,7 @@ async function main() {
     const filePath = path.join(dir, "bench.mp4");
     await writeTestFile(filePath, size);
     const { partSize, partCount } = computePartPlan(size);
+    const checksums = await partChecksums(filePath, partSize, partCount);
     const { convexUrl, s3Endpoint, bucket } = stack.endpoints;
     const s3 = createS3Client({ endpoint: s3Endpoint, bucket, ...EMBEDDED_S3_CREDENTIALS });
     const page = await browser.newPage();
@@ -197,8 +208,9 @@ async function main() {
     const token = signIn.tokens!.token;
     guest.setAuth(token);
 
+    const hashMiBps = await page.evaluate((mib) => window.uploadBench.hashSpeed(mib), Math.min(SIZE_MIB, 256));
+    console.log("checksum speed on the page's main thread, MiB/s:", hashMiBps);
     if (PROFILE) {
-      console.log("hash speed on the page's main thread, MiB/s:", await page.evaluate(() => window.uploadBench.hashSpeed(128)));
       // What one more read of the file costs, as each hash's read does (Chromium's browser process
       // serves the bytes, the renderer receives them).
       const readMiB = Math.min(SIZE_MIB, 256);
@@ -229,7 +241,40 @@ async function main() {
       return measured;
     };
 
-    const runMode: Record<Mode, (run: number, skipFileSha256?: boolean) => Promise<Measured>> = {
+    /** (b), or (b′) with each part's CRC32C signed into its URL, sent as its header and checked by storage. */
+    const rawPartsRun = async (run: number, checked: boolean): Promise<Measured> => {
+      const Key = `bench/parts${checked ? "-checked" : ""}-${run}`;
+      const { UploadId } = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key, ...(checked ? { ChecksumAlgorithm: "CRC32C" as const } : {}) }),
+      );
+      const checksumOf = (i: number) => (checked ? checksums[i] : undefined);
+      const urls = await Promise.all(
+        Array.from({ length: partCount }, (_, i) =>
+          getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: i + 1, ChecksumCRC32C: checksumOf(i) }), {
+            expiresIn: 3600,
+            unhoistableHeaders: new Set(["x-amz-checksum-crc32c"]),
+          }),
+        ),
+      );
+      const headers = Array.from({ length: partCount }, (_, i): Record<string, string> => (checked ? { "x-amz-checksum-crc32c": checksums[i]! } : {}));
+      const { etags, ...measured } = await page.evaluate(
+        ([u, p, c, h]) => window.uploadBench.rawParts(u, p, c, h),
+        [urls, partSize, CONCURRENCY, headers] as const,
+      );
+      // Untimed in (b) itself, but measured: storage's own completion is part of (c) and (d).
+      const completing = performance.now();
+      await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1, ChecksumCRC32C: checksumOf(i) })) },
+        }),
+      );
+      return { ...measured, completeMs: performance.now() - completing };
+    };
+
+    const runMode: Record<Mode, (run: number) => Promise<Measured>> = {
       async single(run) {
         const Key = `bench/single-${run}`;
         const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key }), { expiresIn: 3600 });
@@ -238,38 +283,16 @@ async function main() {
         if (head.ContentLength !== size) throw new Error(`single PUT stored ${head.ContentLength} bytes`);
         return measured;
       },
-      async parts(run) {
-        const Key = `bench/parts-${run}`;
-        const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
-        const urls = await Promise.all(
-          Array.from({ length: partCount }, (_, i) =>
-            getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: i + 1 }), { expiresIn: 3600 }),
-          ),
-        );
-        const { etags, ...measured } = await page.evaluate(
-          ([u, p, c]) => window.uploadBench.rawParts(u, p, c),
-          [urls, partSize, CONCURRENCY] as const,
-        );
-        // Untimed in (b) itself, but measured: storage's own completion is part of (c) and (d).
-        const completing = performance.now();
-        await s3.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key,
-            UploadId,
-            MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
-          }),
-        );
-        return { ...measured, completeMs: performance.now() - completing };
-      },
+      parts: (run) => rawPartsRun(run, false),
+      partsChecked: (run) => rawPartsRun(run, true),
       uppy: () => uppyRun("none"),
       uppyChecked: () => uppyRun("engine"),
-      async engine(run, skipFileSha256 = false) {
+      async engine() {
         const jobId = await jobAwaitingUpload();
         const profiler = PROFILE ? await startProfiler(page) : null;
         const measured = await page.evaluate(
-          ([u, t, j, c, n, skip]) => window.uploadBench.engine(u, t, j, c, n, skip),
-          [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE, skipFileSha256] as const,
+          ([u, t, j, c, n]) => window.uploadBench.engine(u, t, j, c, n),
+          [convexUrl, token, jobId, CONCURRENCY, URL_BATCH_SIZE] as const,
         );
         if (profiler) console.log(await profiler.stop());
         if (measured.phases) console.log(`engine ${Math.round(measured.ms)} ms; marks ${JSON.stringify(measured.phases)}`);
@@ -284,20 +307,22 @@ async function main() {
       const measured = await run();
       return { ...measured, cpuSeconds: cpuSecondsBetween(before, snapshotCpu()) };
     };
-    const results: Record<Mode, Measured[]> = { single: [], parts: [], engine: [], uppy: [], uppyChecked: [] };
+    const results: Record<Mode, Measured[]> = { single: [], parts: [], partsChecked: [], engine: [], uppy: [], uppyChecked: [] };
     const perRun: Record<string, number>[] = [];
-    const withoutSha256: Measured[] = [];
-    const uppyWithPartSha256: Measured[] = [];
     const speed = (r: Measured) => SIZE_MIB / (r.ms / 1000);
     for (let run = 0; run < RUNS; run++) {
       const order = MODES.map((_, i) => MODES[(i + run) % MODES.length]!);
       for (const mode of order) results[mode].push(await withCpu(() => runMode[mode](run)));
-      if (DIAGNOSE) {
-        withoutSha256.push(await withCpu(() => runMode.engine(run, true)));
-        uppyWithPartSha256.push(await withCpu(() => uppyRun("partSha256")));
-      }
-      const [a, b, c, d, e] = MODES.map((m) => speed(results[m].at(-1)!));
-      perRun.push({ c_b: round(c! / b!), c_d: round(c! / d!), c_e: round(c! / e!), loadAverage1m: round(loadavg()[0]!) });
+      const [a, b, , c, d, e] = MODES.map((m) => speed(results[m].at(-1)!));
+      const lastParts = results.parts.at(-1)!;
+      const bWithCompletion = SIZE_MIB / ((lastParts.ms + (lastParts.completeMs ?? 0)) / 1000);
+      perRun.push({
+        c_b: round(c! / b!),
+        c_bWithCompletion: round(c! / bWithCompletion),
+        c_d: round(c! / d!),
+        c_e: round(c! / e!),
+        loadAverage1m: round(loadavg()[0]!),
+      });
       console.log(
         `run ${run + 1} (${order.join(" → ")}): ` +
           MODES.map((m) => `${m} ${round(speed(results[m].at(-1)!), 1)} MiB/s`).join(", ") +
@@ -339,6 +364,7 @@ async function main() {
       singlePutMiBps: a,
       rawPartsMiBps: b,
       rawPartsWithCompletionMiBps: bWithCompletion,
+      rawPartsWithCrc32cMiBps: mibPerSecond("partsChecked"),
       storageCompleteMs: medianOf(results.parts.map((r) => r.completeMs ?? Number.NaN)),
       engineMiBps: c,
       uppyMiBps: d,
@@ -351,10 +377,12 @@ async function main() {
       perRun,
       engineMarksMs: {
         total: medianOf(results.engine.map((r) => r.ms)),
+        firstPut: mark("firstPut"),
         firstBytes: mark("firstBytes"),
+        firstBytesMax: Math.max(...results.engine.map((r) => r.phases?.firstBytes ?? Number.NaN)),
         lastPartConfirmed: mark("partsDone"),
-        fileSha256: mark("fileSha256Done"),
       },
+      checksumMiBpsOnPage: hashMiBps,
       convexCallsPerUpload: { engine: engineCalls, uppy: uppyCalls, uppyChecked: uppyCheckedCalls },
       convexCallsPerGiB: {
         engine: round((engineCalls * 1024) / SIZE_MIB, 0),
@@ -363,13 +391,17 @@ async function main() {
       },
       cpuSecondsPerGiB: Object.fromEntries(MODES.map((mode) => [mode, cpuPerGiB(results[mode])])),
       peakHeapMiB: Object.fromEntries(MODES.map((mode) => [mode, peakHeapMiB(mode)])),
-      ...(DIAGNOSE
-        ? {
-            diagnosisEngineWithoutFileSha256MiBps: round(SIZE_MIB / (median(withoutSha256.map((r) => r.ms)) / 1000), 1),
-            diagnosisUppyWithPartSha256MiBps: round(SIZE_MIB / (median(uppyWithPartSha256.map((r) => r.ms)) / 1000), 1),
-            diagnosisUppyWithPartSha256CpuSecondsPerGiB: cpuPerGiB(uppyWithPartSha256),
-          }
-        : {}),
+      // How long the page's main thread was held up: the longest single delay (any run), and the
+      // delays summed over the run (median run), per GiB.
+      mainThreadLag: Object.fromEntries(
+        MODES.map((mode) => [
+          mode,
+          {
+            maxMs: round(Math.max(...results[mode].map((r) => r.maxLagMs)), 0),
+            totalMsPerGiB: round((median(results[mode].map((r) => r.totalLagMs)) * 1024) / SIZE_MIB, 0),
+          },
+        ]),
+      ),
       uppyVersion: `@uppy/core ${UPPY_VERSIONS.core}, @uppy/aws-s3 ${UPPY_VERSIONS.awsS3}`,
     };
     console.log(
@@ -377,13 +409,13 @@ async function main() {
         `c/a ${result.engineOverSinglePut}, c/b ${result.engineOverRawParts}, c/d ${result.engineOverUppy}; ` +
         `(e) Uppy with the same integrity work ${e} MiB/s, c/e ${result.engineOverUppyWithSameIntegrityWork}`,
     );
-    if (DIAGNOSE) {
-      const floor = result.diagnosisUppyWithPartSha256MiBps!;
-      console.log(
-        `diagnosis: (c) without the whole-file SHA-256 ${result.diagnosisEngineWithoutFileSha256MiBps} MiB/s; ` +
-          `Uppy + a WebCrypto SHA-256 per part ${floor} MiB/s (${round(floor / d, 2)} of (d))`,
-      );
-    }
+    console.log(
+      `(b′) raw parts with their CRC32C ${result.rawPartsWithCrc32cMiBps} MiB/s; ` +
+        `c/b with storage's completion ${result.engineOverRawPartsWithCompletion}; CPU s/GiB (c)/(d) ` +
+        `${round(result.cpuSecondsPerGiB.engine!.total / result.cpuSecondsPerGiB.uppy!.total, 2)}; ` +
+        `first PUT ${result.engineMarksMs.firstPut} ms, first bytes ${result.engineMarksMs.firstBytes} ms (max ${result.engineMarksMs.firstBytesMax}); ` +
+        `main-thread lag ${JSON.stringify(result.mainThreadLag)}`,
+    );
     console.log("CPU seconds per GiB (median run; set-up such as making the job included):");
     for (const mode of MODES) console.log(`  ${mode.padEnd(6)} ${JSON.stringify(result.cpuSecondsPerGiB[mode])}`);
     reportResult("uploadThroughput", result);
