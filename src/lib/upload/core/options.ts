@@ -5,7 +5,7 @@ export interface UploadOptions {
   concurrency: number;
   /**
    * Parts signed per `getUploadPartUrls` call (the server takes at most 100). 32 keeps an
-   * upload at or under one call per 20 parts even with the small first two calls (128 parts: 6).
+   * upload at or under one call per 20 parts even with the small first call (the README has the count).
    */
   urlBatchSize: number;
   /** A cached URL that expires within this margin is re-signed before use (clock skew, queueing). */
