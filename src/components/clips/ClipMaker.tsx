@@ -7,6 +7,7 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { CLIP_ASPECTS, clipFrame, DEFAULT_MAX_CLIP_SECONDS, MIN_CLIP_SECONDS, type ClipAspect } from "../../../convex/lib/clipFrames";
 import { describeError } from "@/lib/errorMessages";
 import { formatDuration } from "@/lib/format";
+import { BurnInCaptionsOption } from "@/components/captions/BurnInCaptionsOption";
 
 const ASPECT_LABELS: Readonly<Record<ClipAspect, string>> = { original: "Original", "9:16": "Vertical 9:16", "1:1": "Square 1:1" };
 
@@ -26,6 +27,7 @@ export function ClipMaker({ jobId, media }: { jobId: Id<"video_jobs">; media: Me
   const [inSec, setInSec] = useState(0);
   const [outSec, setOutSec] = useState(Math.min(media.durationSec, 5));
   const [aspect, setAspect] = useState<ClipAspect>("9:16");
+  const [burnIn, setBurnIn] = useState(false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const headingId = useId();
@@ -58,7 +60,7 @@ export function ClipMaker({ jobId, media }: { jobId: Id<"video_jobs">; media: Me
     setPending(true);
     setError(null);
     try {
-      await requestClip({ jobId, startSec: inSec, endSec: outSec, aspect });
+      await requestClip({ jobId, startSec: inSec, endSec: outSec, aspect, ...(burnIn ? { captions: true } : {}) });
     } catch (e) {
       setError(describeError(e).message);
     } finally {
@@ -132,6 +134,7 @@ export function ClipMaker({ jobId, media }: { jobId: Id<"video_jobs">; media: Me
           </label>
         ))}
       </fieldset>
+      <BurnInCaptionsOption jobId={jobId} checked={burnIn} onChange={setBurnIn} />
       <button type="button" className="button-primary" onClick={submit} aria-disabled={pending}>
         {pending ? "Requesting…" : "Make clip"}
       </button>

@@ -5,6 +5,7 @@ import { useEffect, useRef } from "react";
 import { api } from "../../../../convex/_generated/api";
 import { isTerminal } from "../../../../convex/lib/jobStatus";
 import { ArtifactGallery } from "@/components/artifacts/ArtifactGallery";
+import { CaptionsSection } from "@/components/captions/CaptionsSection";
 import { ClipsSection } from "@/components/clips/ClipsSection";
 import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { JobNotFound } from "./JobPageErrorBoundary";
@@ -56,6 +57,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <ProcessingProgress status={job.status} progress={job.progress} attempt={job.attempt} />
         </section>
       )}
+      {job.status === "READY" && <CaptionsSection jobId={job._id} />}
       {job.status === "READY" && <ClipsSection jobId={job._id} media={job.media} />}
       <ArtifactGallery jobId={job._id} />
       {!isTerminal(job.status) && <CancelJobButton jobId={job._id} status={job.status} />}

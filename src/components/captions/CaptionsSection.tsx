@@ -1,0 +1,150 @@
+"use client";
+
+import { useAction, useMutation, useQuery } from "convex/react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { api } from "../../../convex/_generated/api";
+import type { Id } from "../../../convex/_generated/dataModel";
+import type { CaptionsView } from "../../../convex/lib/taskValidators";
+import type { Transcript } from "../../../modal/worker/captions/transcript";
+import { DownloadArtifactButton } from "@/components/artifacts/DownloadArtifactButton";
+import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
+import { describeError } from "@/lib/errorMessages";
+import { formatDuration } from "@/lib/format";
+import { useCaptionFiles } from "./useCaptionFiles";
+
+/**
+ * A READY job's captions (issue 21), live from `captions.forJob`: Transcribing… with progress,
+ * then the video with its captions track (on by default; the player's own menu turns it off),
+ * the transcript (a click on a line seeks the player, the line being spoken is marked) and the
+ * downloads; "No speech found" for a silent video; a failure with Retry. Nothing for a video
+ * without sound.
+ */
+export function CaptionsSection({ jobId }: { jobId: Id<"video_jobs"> }) {
+  const captions = useQuery(api.captions.forJob, { jobId });
+  if (!captions) return null;
+  return (
+    <section className="card" aria-labelledby="captions-heading" data-testid="captions" data-status={captions.status}>
+      <h2 id="captions-heading">Captions</h2>
+      {captions.status === "READY" && captions.speech ? <CaptionsReady jobId={jobId} captions={captions} /> : <CaptionsStatus jobId={jobId} captions={captions} />}
+    </section>
+  );
+}
+
+function CaptionsStatus({ jobId, captions }: { jobId: Id<"video_jobs">; captions: CaptionsView }) {
+  const retry = useMutation(api.captions.retry);
+  const [error, setError] = useState<string | null>(null);
+  switch (captions.status) {
+    case "QUEUED":
+      return <p role="status">Transcribing… (waiting for a transcriber)</p>;
+    case "TRANSCRIBING":
+      return (
+        <p role="status">
+          Transcribing… <progress max={100} value={captions.progress ?? 0} aria-label="Transcribing" /> {captions.progress ?? 0}%
+        </p>
+      );
+    case "READY":
+      return <p role="status">No speech found: this video has no captions.</p>;
+    case "FAILED":
+      return (
+        <>
+          <p role="alert" className="artifact-error" data-failure-code={captions.failure?.code}>
+            {captions.failure?.message ?? "Captions could not be made."}
+          </p>
+          {captions.canRetry && (
+            <button
+              type="button"
+              onClick={() => {
+                setError(null);
+                retry({ jobId }).catch((e: unknown) => setError(describeError(e).message));
+              }}
+            >
+              Retry captions
+            </button>
+          )}
+          {error && <p role="alert" className="artifact-error">{error}</p>}
+        </>
+      );
+  }
+}
+
+function CaptionsReady({ jobId, captions }: { jobId: Id<"video_jobs">; captions: CaptionsView }) {
+  const getSourceUrl = useAction(api.clips.getSourcePlaybackUrl);
+  const artifacts = useQuery(api.artifacts.listForJob, { jobId });
+  const files = useMemo(
+    () => (artifacts ?? []).filter((a) => a._id === captions.vttArtifactId || a._id === captions.transcriptArtifactId),
+    [artifacts, captions.vttArtifactId, captions.transcriptArtifactId],
+  );
+  const ids = useMemo(() => files.map((a) => a._id), [files]);
+  const { urls, refresh } = useArtifactUrls(ids);
+  const vtt = files.find((a) => a.kind === "captions_vtt");
+  const json = files.find((a) => a.kind === "transcript");
+  const { trackUrl, transcript } = useCaptionFiles(
+    vtt && { id: vtt._id, url: urls.get(vtt._id)?.url },
+    json && { id: json._id, url: urls.get(json._id)?.url },
+    refresh,
+  );
+  const [source, setSource] = useState<string | null>(null);
+  const player = useRef<HTMLVideoElement>(null);
+  const [now, setNow] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    getSourceUrl({ jobId }).then(
+      ({ url }) => live && setSource(url),
+      () => live && setSource(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [getSourceUrl, jobId]);
+
+  // A track added after the video loaded starts disabled in some browsers: show it.
+  useEffect(() => {
+    const tracks = player.current?.textTracks;
+    if (tracks && tracks.length > 0) tracks[0]!.mode = "showing";
+  }, [trackUrl, source]);
+
+  return (
+    <>
+      <p className="hint">
+        Language: <span data-testid="captions-language">{captions.language ?? "unknown"}</span>
+      </p>
+      {source && (
+        <div className="artifact-frame">
+          <video
+            ref={player}
+            controls
+            preload="metadata"
+            src={source}
+            data-testid="captions-player"
+            onTimeUpdate={(event) => setNow(event.currentTarget.currentTime)}
+          >
+            {trackUrl && <track kind="captions" srcLang={captions.language ?? "und"} label="Captions" src={trackUrl} default />}
+          </video>
+        </div>
+      )}
+      {transcript && <TranscriptPanel transcript={transcript} now={now} seek={(sec) => player.current && (player.current.currentTime = sec)} />}
+      <div className="artifact-downloads">
+        {vtt && <DownloadArtifactButton artifact={vtt} label={{ visible: "Download captions (VTT)", hidden: "" }} />}
+        {json && <DownloadArtifactButton artifact={json} label={{ visible: "Download transcript (JSON)", hidden: "" }} />}
+      </div>
+    </>
+  );
+}
+
+function TranscriptPanel({ transcript, now, seek }: { transcript: Transcript; now: number; seek: (sec: number) => void }) {
+  return (
+    <ol className="transcript" aria-label="Transcript" data-testid="transcript">
+      {transcript.segments.map((segment) => {
+        const current = now >= segment.start && now < segment.end;
+        return (
+          <li key={`${segment.start}-${segment.end}`} aria-current={current ? "true" : undefined}>
+            <button type="button" className="transcript-line" onClick={() => seek(segment.start)} data-start={segment.start}>
+              <time>{formatDuration(segment.start)}</time> {segment.text}
+            </button>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
