@@ -38,7 +38,7 @@ const FAULT = process.env.DRILL_FAULT ?? "";
  * Real time plus an offset the test moves forward; timers fire only when the test advances the
  * clock past them (so a minute passes at once, and nothing fires behind the test's back).
  */
-function fakeClock(): WakeClock & { advance(ms: number): Promise<void> } {
+function fakeClock(): WakeClock & { advance(ms: number): Promise<void>; rewind(): void } {
   let offset = 0;
   let nextId = 1;
   const timers = new Map<number, { at: number; callback: () => void }>();
@@ -63,6 +63,10 @@ function fakeClock(): WakeClock & { advance(ms: number): Promise<void> } {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       offset = Math.max(offset, end - Date.now());
+    },
+    /** Back to the real time of day; timers keep their due times. */
+    rewind() {
+      offset = 0;
     },
   };
 }
@@ -205,6 +209,10 @@ describe("drill worker-no-polling", () => {
 
     // 3. Idle again while this worker's lease runs (due in WORKER_LEASE_SECONDS, 120 s): a minute passes.
     await until(() => worker.pushes.at(-1)!.value !== null && worker.pushes.at(-1)!.value! > Date.now(), 5_000, "the lease's due time pushed");
+    // The lease runs out on the server's clock, 120 s after the claim; step 1's minute put this
+    // clock a minute ahead of it, so one more minute would reach the lease's end (a claim then is
+    // right: a dead worker's job is taken back). Back to the real time first.
+    clock.rewind();
     const beforeLeaseMinute = claims();
     await clock.advance(60_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
