@@ -91,6 +91,9 @@ describe("captions follow READY", () => {
     const { as, jobId, worker } = await processToReady(t, LANDSCAPE_MEDIA);
     expect((await as.query(api.jobs.get, { jobId }))!.status).toBe("READY");
     expect(await as.query(api.captions.forJob, { jobId })).toMatchObject({ status: "QUEUED", canRetry: false });
+    // The GPU drain is woken for it.
+    const wakes = await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect());
+    expect(wakes.filter((call) => call.name.includes("wakeWorker")).map((call) => call.args[0])).toContainEqual({ drain: "captions" });
     // A worker of jobs and clips leaves it alone.
     expect(await worker.claim("cpu", ["process", "clip"])).toEqual({ job: null, task: null });
 

@@ -63,6 +63,13 @@ describe("wakeWorker", () => {
     vi.stubEnv("MODAL_FUNCTION_NAME", "process");
     await newConvexTest().action(internal.workerWake.wakeWorker, {});
     expect(modalCalls.fromName.at(-1)).toEqual(["other-app", "process"]);
+
+    // A captions task wakes the GPU drain, named by its own setting.
+    await newConvexTest().action(internal.workerWake.wakeWorker, { drain: "captions" });
+    expect(modalCalls.fromName.at(-1)).toEqual(["other-app", "captions_drain"]);
+    vi.stubEnv("MODAL_CAPTIONS_FUNCTION_NAME", "gpu_drain");
+    await newConvexTest().action(internal.workerWake.wakeWorker, { drain: "captions" });
+    expect(modalCalls.fromName.at(-1)).toEqual(["other-app", "gpu_drain"]);
   });
 
   test("a Modal failure is reported without the token, and does not throw", async () => {

@@ -10,11 +10,13 @@ import { functionEnv } from "./model/functionEnv";
 import { describeSpawnError, readModalSettings, spawnModalDrain } from "./model/modalDrainSpawner";
 
 export const wakeWorker = internalAction({
-  args: {},
+  /** `captions`: a captions task became claimable, which only the GPU drain serves. */
+  args: { drain: v.optional(v.literal("captions")) },
   returns: v.union(v.literal("spawned"), v.literal("not_configured"), v.literal("failed")),
-  handler: async () => {
-    const settings = readModalSettings(functionEnv());
-    if (settings === null) return "not_configured" as const;
+  handler: async (_ctx, { drain }) => {
+    const configured = readModalSettings(functionEnv());
+    if (configured === null) return "not_configured" as const;
+    const settings = drain === "captions" ? { ...configured, functionName: configured.captionsFunctionName } : configured;
     try {
       await spawnModalDrain(settings);
       return "spawned" as const;

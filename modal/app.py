@@ -5,9 +5,13 @@ The worker logic lives in ``modal/worker/`` (TypeScript) and is bundled into one
 
 * ``image``  — Debian bookworm with Node 24 (LTS), FFmpeg 5.1 and the bundled worker;
 * ``secret`` — the two settings the worker needs, ``CONVEX_SITE_URL`` and ``WORKER_SECRET``;
-* ``drain``  — claims and processes jobs until the queue is empty (Convex spawns it when a
-  job is uploaded);
-* ``sweep``  — the same on a schedule, a safety net for a missed wake-up.
+* ``drain``  — claims and processes jobs and clips until the queue is empty (Convex spawns it
+  when a job is uploaded or a clip asked for); ``WORKER_KINDS=process,clip``;
+* ``sweep``  — the same on a schedule, a safety net for a missed wake-up;
+* ``captions_drain`` — the same worker on the captions image and its GPU, serving captions
+  tasks only (``WORKER_KINDS=captions``; Convex spawns it, ``MODAL_CAPTIONS_FUNCTION_NAME``,
+  when a job with sound becomes READY); ``captions_sweep`` its safety net;
+* ``transcribe`` — the transcription module as a function of its own (audio bytes in).
 
 Deploy: ``npm run build:worker && modal deploy modal/app.py`` (see the README).
 """
@@ -50,7 +54,12 @@ image = (
 secret = modal.Secret.from_name(SECRET_NAME, required_keys=["CONVEX_SITE_URL", "WORKER_SECRET"])
 
 
-def run_worker_drain() -> None:
+# What each drain serves: the CPU image has no captions model, the GPU image serves only captions.
+CPU_WORKER_KINDS = "process,clip"
+CAPTIONS_WORKER_KINDS = "captions"
+
+
+def run_worker_drain(kinds: str = CPU_WORKER_KINDS) -> None:
     """Runs the bundled worker in drain mode; it exits once the queue is empty.
 
     Interrupted (Modal preempting or stopping the container) or out of time, it asks the
@@ -63,6 +72,7 @@ def run_worker_drain() -> None:
         "WORKER_SHUTDOWN_GRACE_SECONDS": str(WORKER_SHUTDOWN_GRACE_SECONDS),
         "WORKER_DRAIN_CLAIM_SECONDS": str(DRAIN_CLAIM_SECONDS),
         **os.environ,
+        "WORKER_KINDS": kinds,
     }
     worker = subprocess.Popen(["node", str(bundle), "--drain"], env=env)
     try:
@@ -211,3 +221,32 @@ def run_transcription(audio: bytes, suffix: str) -> dict:
 )
 def transcribe(audio: bytes, suffix: str = ".m4a") -> dict:
     return run_transcription(audio, suffix)
+
+
+# The captions drain: the TypeScript worker in the captions image, on its GPU, claiming captions
+# tasks only. It reads the source's sound with FFmpeg and runs the same CLI on the baked model
+# (CAPTIONS_MODEL_DIR, CAPTIONS_DEVICE, CAPTIONS_PYTHONPATH are the image's). It exits once no
+# captions task is left, so the GPU is held only while there is speech to transcribe.
+captions_worker_image = captions_image.add_local_file(LOCAL_BUNDLE, str(CONTAINER_BUNDLE))
+captions_worker_resources = dict(
+    image=captions_worker_image,
+    secrets=[secret],
+    gpu=CAPTIONS_GPU,
+    cpu=2.0,
+    memory=8192,
+    timeout=DRAIN_TIMEOUT_SECONDS + 60,
+)
+
+
+@app.function(
+    **captions_worker_resources,
+    retries=modal.Retries(max_retries=2, initial_delay=5.0, backoff_coefficient=2.0),
+    max_containers=2,
+)
+def captions_drain() -> None:
+    run_worker_drain(CAPTIONS_WORKER_KINDS)
+
+
+@app.function(**captions_worker_resources, schedule=modal.Period(minutes=15))
+def captions_sweep() -> None:
+    run_worker_drain(CAPTIONS_WORKER_KINDS)

@@ -91,6 +91,8 @@ def test_drain_local_processes_an_uploaded_job_to_ready(worker_bundle, uploaded_
     state = job_state()
     assert state["status"] == "READY"
     assert state["artifacts"] >= 10
+    # The video has sound: its captions task waits for the captions drain, which the CPU drain is not.
+    assert state["captions"] == {"status": "QUEUED"}
 
 
 def test_drain_without_settings_fails_clearly(worker_bundle, monkeypatch):
@@ -207,3 +209,30 @@ def test_transcribe_local_says_no_speech_for_a_tone_and_names_a_missing_model(ca
     monkeypatch.setenv("CAPTIONS_MODEL_DIR", str(tmp_path / "no-model"))
     result = load_app_module().transcribe.local(tone.read_bytes(), ".m4a")
     assert result["error"]["code"] == "model_missing"
+
+
+def test_the_captions_drain_is_the_worker_on_the_captions_image_and_gpu_serving_captions_only(monkeypatch):
+    monkeypatch.delenv("MODAL_CAPTIONS_GPU", raising=False)
+    module = load_app_module()
+    assert module.captions_drain._spec_.gpus == "L4"
+    assert module.captions_sweep._spec_.gpus == "L4"
+    assert module.sweep._spec_.gpus is None
+    assert module.CAPTIONS_WORKER_KINDS == "captions"
+    assert module.CPU_WORKER_KINDS == "process,clip"
+
+
+def test_captions_drain_local_transcribes_a_ready_jobs_sound(worker_bundle, uploaded_job, captions_env, monkeypatch):
+    """The CPU drain makes the job READY and leaves its captions; the captions drain (here on
+    CPU with the packaged base model) takes them to READY. The test video's sound is a tone."""
+    details, job_state = uploaded_job
+    monkeypatch.setenv("CONVEX_SITE_URL", details["convexSiteUrl"])
+    monkeypatch.setenv("WORKER_SECRET", details["workerSecret"])
+    module = load_app_module()
+    module.drain.local()
+    assert job_state()["captions"] == {"status": "QUEUED"}
+
+    module.captions_drain.local()
+
+    state = job_state()
+    assert state["status"] == "READY"
+    assert state["captions"] == {"status": "READY", "speech": False}

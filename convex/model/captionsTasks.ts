@@ -44,6 +44,6 @@ export async function queueCaptionsTask(ctx: MutationCtx, job: Doc<"video_jobs">
     { kind: "captions", jobId: job._id, ownerId: job.ownerId, index: CAPTIONS_INDEX, key: CAPTIONS_KEY },
     actor,
   );
-  await scheduleWorkerWake(ctx, Date.now());
+  await scheduleWorkerWake(ctx, Date.now(), "captions");
   return taskId;
 }

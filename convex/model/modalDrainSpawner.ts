@@ -11,10 +11,12 @@ export type ModalSettings = {
   tokenSecret: string;
   appName: string;
   functionName: string;
+  /** The GPU drain that serves captions tasks only (`modal/app.py`'s `captions_drain`). */
+  captionsFunctionName: string;
   environment?: string;
 };
 
-export const MODAL_DEFAULTS = { appName: "reeldrop-worker", functionName: "drain" } as const;
+export const MODAL_DEFAULTS = { appName: "reeldrop-worker", functionName: "drain", captionsFunctionName: "captions_drain" } as const;
 
 export function readModalSettings(source: Readonly<Record<string, string | undefined>>): ModalSettings | null {
   const tokenId = source.MODAL_TOKEN_ID?.trim();
@@ -26,6 +28,7 @@ export function readModalSettings(source: Readonly<Record<string, string | undef
     tokenSecret,
     appName: source.MODAL_APP_NAME?.trim() || MODAL_DEFAULTS.appName,
     functionName: source.MODAL_FUNCTION_NAME?.trim() || MODAL_DEFAULTS.functionName,
+    captionsFunctionName: source.MODAL_CAPTIONS_FUNCTION_NAME?.trim() || MODAL_DEFAULTS.captionsFunctionName,
     ...(environment ? { environment } : {}),
   };
 }
@@ -34,7 +37,7 @@ export function readModalSettings(source: Readonly<Record<string, string | undef
 export const SPAWN_TIMEOUT_MS = 20_000;
 
 /** Spawns the drain function; rejects when Modal refuses, or does not answer within `timeoutMs`. */
-export async function spawnModalDrain(settings: ModalSettings, timeoutMs = SPAWN_TIMEOUT_MS): Promise<void> {
+export async function spawnModalDrain(settings: Omit<ModalSettings, "captionsFunctionName">, timeoutMs = SPAWN_TIMEOUT_MS): Promise<void> {
   const modal = new ModalClient({
     tokenId: settings.tokenId,
     tokenSecret: settings.tokenSecret,

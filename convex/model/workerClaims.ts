@@ -14,7 +14,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../lib/appErrors";
 import type { EventActor } from "../lib/validators";
-import { scheduleWorkerWake } from "./workerWakeSchedule";
+import { drainFor, scheduleWorkerWake } from "./workerWakeSchedule";
 import { retryDelayMs, workerLeaseMs, workerMaxAttempts } from "./workerConfig";
 
 /**
@@ -178,7 +178,7 @@ export async function releaseForRetry<Row extends ClaimableRow>(
   }
   const notBefore = now + retryDelayMs(attempts);
   await queue.requeue(ctx, row, { notBefore }, actor, `retry after ${failure.code}`);
-  await scheduleWorkerWake(ctx, notBefore);
+  await scheduleWorkerWake(ctx, notBefore, drainFor(row));
   return "requeued";
 }
 
@@ -212,7 +212,7 @@ export async function handBack<Row extends ClaimableRow>(
   const leaseRanOut = (row.claim?.leaseExpiresAt ?? 0) < now;
   if (handBacks > FREE_HAND_BACKS || leaseRanOut) return await releaseForRetry(ctx, queue, row, { code: "worker_lost" }, "worker", now);
   await queue.requeue(ctx, row, { notBefore: now, handBacks }, "worker", HAND_BACK_DETAILS[reason]);
-  await scheduleWorkerWake(ctx, now);
+  await scheduleWorkerWake(ctx, now, drainFor(row));
   return "requeued";
 }
 

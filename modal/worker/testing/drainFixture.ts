@@ -2,8 +2,9 @@
  * For the Python test of `modal/app.py`: starts the local stack, uploads a test video as a
  * guest (the one named by the first argument, default `landscapeWithCuts`), and prints one JSON
  * line `{ convexSiteUrl, workerSecret, jobId }`. Then each line `status` on stdin is answered
- * with `{ status, attempt, artifacts, lastEvent }` (`lastEvent`: the newest timeline entry's
- * detail); end of stdin stops the stack.
+ * with `{ status, attempt, artifacts, lastEvent, captions }` (`lastEvent`: the newest timeline
+ * entry's detail; `captions`: null or the captions task's status and, once READY, `speech`); end
+ * of stdin stops the stack.
  */
 import { createInterface } from "node:readline";
 import { api } from "../../../convex/_generated/api";
@@ -28,10 +29,15 @@ try {
       attempt: job?.attempt ?? null,
       artifacts: artifacts?.length ?? 0,
       lastEvent: timeline?.at(-1)?.detail ?? null,
+      captions: captionsState(await guest.query(api.captions.forJob, { jobId })),
     };
     process.stdout.write(`${JSON.stringify(state)}\n`);
   }
 } finally {
   await videos.dispose();
   await stack.stop();
+}
+
+function captionsState(view: { status: string; speech?: boolean } | null): { status: string; speech?: boolean } | null {
+  return view === null ? null : { status: view.status, ...(view.speech === undefined ? {} : { speech: view.speech }) };
 }
