@@ -136,7 +136,8 @@ test("a job walks every state to READY live, in two tabs, and every artifact dow
     await expect(rights.getByRole("checkbox")).toBeChecked();
     await expect(rights.getByRole("checkbox")).toBeDisabled();
     await expect(rights.getByTestId("rights-record")).toHaveText(/^Confirmed at \d{1,2}:\d{2}/);
-    const artifacts = await jobArtifacts(page, jobId);
+    // What processing made (the local worker may have added the captions task's by now).
+    const artifacts = (await jobArtifacts(page, jobId)).filter((artifact) => JOB_ARTIFACT_KINDS.includes(artifact.kind));
     expect(new Set(artifacts.map((artifact) => artifact.kind))).toEqual(new Set(JOB_ARTIFACT_KINDS));
     for (const tab of [page, watcher]) {
       for (const artifact of artifacts) await expectShownInGallery(tab, artifact);

@@ -66,6 +66,8 @@ const SENT_UNREPORTED_BEFORE_CUT = [2];
 const SHELL_SETTINGS = {
   WORKER_LEASE_SECONDS: "6",
   WORKER_RETRY_BASE_SECONDS: "1",
+  // What processing makes is counted here: no captions task's artifacts after READY.
+  WORKER_KINDS: "process,clip",
   // Port 9 (discard) refuses connections: metadata is derived from the id at once, no network.
   OEMBED_ENDPOINT: "http://127.0.0.1:9/oembed",
 };

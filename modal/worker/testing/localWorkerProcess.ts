@@ -22,6 +22,9 @@ export function startLocalWorkerProcess(stack: LocalStack, env: Record<string, s
       CONVEX_SITE_URL: stack.endpoints.convexSiteUrl,
       WORKER_SECRET: stack.endpoints.workerSecret,
       WORKER_SHUTDOWN_GRACE_SECONDS: "0",
+      // Jobs and clips, as these tests count them: with the captions model installed the
+      // worker's default adds captions, whose task writes artifacts of its own after READY.
+      WORKER_KINDS: "process,clip",
       ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],
