@@ -1,0 +1,57 @@
+/**
+ * Captions on the job page (issue 21), as the creator sees them: a video whose sound is a
+ * spoken sentence (espeak-ng, made here) is uploaded, goes READY, and the local worker (with the
+ * captions model installed) transcribes it live: the Captions card shows the transcript, the
+ * player carries a showing `<track kind="captions" srclang="en">` with cues, and a click on a
+ * transcript line seeks the player to it.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { runFfmpeg } from "../modal/worker/pipeline/ffmpegBinaries";
+import { expect, test } from "./support/fixtures";
+import { fileInput, openJobAwaitingFile } from "./support/uploadPage";
+
+const SENTENCE = "We upload our videos every week and share the best moments with our friends.";
+let video: string;
+
+test.beforeAll(async ({ filesFolder }) => {
+  const speech = path.join(filesFolder, "speech.wav");
+  await promisify(execFile)("espeak-ng", ["-v", "en-us", "-s", "150", "-w", speech, SENTENCE]);
+  video = path.join(filesFolder, "spoken.mp4");
+  // ffmpeg: a small test pattern with the sentence after a second of silence.
+  await runFfmpeg([
+    ...["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=7", "-i", speech],
+    ...["-filter_complex", "[1:a]adelay=1000:all=1,apad,aresample=44100[a]", "-map", "0:v", "-map", "[a]", "-t", "7"],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", video],
+  ]);
+});
+
+test("a spoken video gets a transcript and a captions track; a transcript line seeks the player", async ({ page }) => {
+  test.setTimeout(300_000);
+  await openJobAwaitingFile(page);
+  await fileInput(page).setInputFiles(video);
+  await expect(page.getByTestId("job-status")).toHaveText("Ready", { timeout: 150_000 });
+
+  const captions = page.getByTestId("captions");
+  await expect(captions).toHaveAttribute("data-status", "READY", { timeout: 120_000 });
+  const transcript = captions.getByTestId("transcript");
+  await expect(transcript).toContainText(/upload/i);
+  await expect(transcript).toContainText(/friends/i);
+  await expect(captions.getByTestId("captions-language")).toHaveText("en");
+
+  const player = captions.getByTestId("captions-player");
+  await expect(player.locator('track[kind="captions"][srclang="en"]')).toHaveCount(1);
+  await expect
+    .poll(() => player.evaluate((element: HTMLVideoElement) => [element.textTracks[0]?.mode, element.textTracks[0]?.cues?.length ?? 0]))
+    .toEqual(["showing", expect.any(Number)]);
+  expect(await player.evaluate((element: HTMLVideoElement) => element.textTracks[0]!.cues!.length)).toBeGreaterThan(0);
+
+  const lines = transcript.getByRole("button");
+  const last = lines.last();
+  const startSec = Number(await last.getAttribute("data-start"));
+  expect(startSec).toBeGreaterThan(0.5);
+  await expect.poll(() => player.evaluate((element: HTMLVideoElement) => element.readyState)).toBeGreaterThan(0);
+  await last.click();
+  await expect.poll(() => player.evaluate((element: HTMLVideoElement) => element.currentTime)).toBeCloseTo(startSec, 1);
+});
