@@ -70,14 +70,19 @@ function CaptionsStatus({ jobId, captions }: { jobId: Id<"video_jobs">; captions
 function CaptionsReady({ jobId, captions }: { jobId: Id<"video_jobs">; captions: CaptionsView }) {
   const getSourceUrl = useAction(api.clips.getSourcePlaybackUrl);
   const artifacts = useQuery(api.artifacts.listForJob, { jobId });
+  // The captions' two files, and the job's poster for the player before it plays.
   const files = useMemo(
-    () => (artifacts ?? []).filter((a) => a._id === captions.vttArtifactId || a._id === captions.transcriptArtifactId),
+    () =>
+      (artifacts ?? []).filter(
+        (a) => a._id === captions.vttArtifactId || a._id === captions.transcriptArtifactId || (a.kind === "poster" && a.index === 0),
+      ),
     [artifacts, captions.vttArtifactId, captions.transcriptArtifactId],
   );
   const ids = useMemo(() => files.map((a) => a._id), [files]);
   const { urls, refresh } = useArtifactUrls(ids);
   const vtt = files.find((a) => a.kind === "captions_vtt");
   const json = files.find((a) => a.kind === "transcript");
+  const poster = files.find((a) => a.kind === "poster");
   const { trackUrl, transcript } = useCaptionFiles(
     vtt && { id: vtt._id, url: urls.get(vtt._id)?.url },
     json && { id: json._id, url: urls.get(json._id)?.url },
@@ -116,6 +121,8 @@ function CaptionsReady({ jobId, captions }: { jobId: Id<"video_jobs">; captions:
             controls
             preload="metadata"
             src={source}
+            poster={poster && urls.get(poster._id)?.url}
+            aria-label="Your video with captions"
             data-testid="captions-player"
             onTimeUpdate={(event) => setNow(event.currentTarget.currentTime)}
           >
