@@ -6,6 +6,7 @@
  * transcript line seeks the player to it.
  */
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { runFfmpeg } from "../modal/worker/pipeline/ffmpegBinaries";
@@ -46,6 +47,11 @@ test("a spoken video gets a transcript and a captions track; a transcript line s
     .poll(() => player.evaluate((element: HTMLVideoElement) => [element.textTracks[0]?.mode, element.textTracks[0]?.cues?.length ?? 0]))
     .toEqual(["showing", expect.any(Number)]);
   expect(await player.evaluate((element: HTMLVideoElement) => element.textTracks[0]!.cues!.length)).toBeGreaterThan(0);
+
+  // The transcript as text, named by the download scheme.
+  const [text] = await Promise.all([page.waitForEvent("download"), captions.getByRole("button", { name: "Download transcript (text)" }).click()]);
+  expect(text.suggestedFilename()).toMatch(/-transcript-1\.txt$/);
+  expect(await readFile((await text.path())!, "utf8")).toMatch(/friends/i);
 
   const lines = transcript.getByRole("button");
   const last = lines.last();

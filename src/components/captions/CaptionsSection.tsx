@@ -5,7 +5,9 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { CaptionsView } from "../../../convex/lib/taskValidators";
-import type { Transcript } from "../../../modal/worker/captions/transcript";
+import { artifactDownloadName } from "../../../convex/lib/downloadFileName";
+import { transcriptText, type Transcript } from "../../../modal/worker/captions/transcript";
+import type { ArtifactView } from "@/lib/artifacts/artifactGroups";
 import { DownloadArtifactButton } from "@/components/artifacts/DownloadArtifactButton";
 import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
 import { describeError } from "@/lib/errorMessages";
@@ -134,8 +136,34 @@ function CaptionsReady({ jobId, captions }: { jobId: Id<"video_jobs">; captions:
       <div className="artifact-downloads">
         {vtt && <DownloadArtifactButton artifact={vtt} label={{ visible: "Download captions (VTT)", hidden: "" }} />}
         {json && <DownloadArtifactButton artifact={json} label={{ visible: "Download transcript (JSON)", hidden: "" }} />}
+        {json && transcript && <DownloadTranscriptText jobId={jobId} transcript={transcript} artifact={json} />}
       </div>
     </>
+  );
+}
+
+/** The transcript as plain text, one segment a line, made here and named as its JSON is (`.txt`). */
+function DownloadTranscriptText({ jobId, transcript, artifact }: { jobId: Id<"video_jobs">; transcript: Transcript; artifact: ArtifactView }) {
+  const job = useQuery(api.jobs.get, { jobId });
+  if (!job) return null;
+  const name = artifactDownloadName(
+    { kind: artifact.kind, index: artifact.index, r2Key: "transcript.txt" },
+    { title: job.sourceMeta?.title, videoId: job.videoId },
+  );
+  function download() {
+    const url = URL.createObjectURL(new Blob([transcriptText(transcript)], { type: "text/plain;charset=utf-8" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+  return (
+    <button type="button" className="button-download" onClick={download}>
+      Download transcript (text)
+    </button>
   );
 }
 
