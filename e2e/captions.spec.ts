@@ -3,7 +3,8 @@
  * spoken sentence (espeak-ng, made here) is uploaded, goes READY, and the local worker (with the
  * captions model installed) transcribes it live: the Captions card shows the transcript, the
  * player carries a showing `<track kind="captions" srclang="en">` with cues, and a click on a
- * transcript line seeks the player to it.
+ * transcript line seeks the player to it; the transcript downloads as text; and a clip asked
+ * for with "Burn in captions" is made and says so.
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -60,4 +61,12 @@ test("a spoken video gets a transcript and a captions track; a transcript line s
   await expect.poll(() => player.evaluate((element: HTMLVideoElement) => element.readyState)).toBeGreaterThan(0);
   await last.click();
   await expect.poll(() => player.evaluate((element: HTMLVideoElement) => element.currentTime)).toBeCloseTo(startSec, 1);
+
+  // The clip form offers the captions burned in, and the clip says it has them.
+  const maker = page.getByTestId("clip-maker");
+  await maker.getByRole("checkbox", { name: "Burn in captions" }).check();
+  await maker.getByRole("button", { name: "Make clip" }).click();
+  const clip = page.getByTestId("clip-1");
+  await expect(clip).toContainText("captions burned in");
+  await expect(clip).toHaveAttribute("data-status", "READY", { timeout: 120_000 });
 });

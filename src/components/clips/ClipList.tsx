@@ -42,6 +42,7 @@ export function ClipList({ jobId }: { jobId: Id<"video_jobs"> }) {
                 <h4 className="artifact-title">Your clip {clip.number}</h4>
                 <p className="artifact-details">
                   {clip.aspect === "original" ? "Original shape" : clip.aspect} · {formatDuration(clip.startSec)}–{formatDuration(clip.endSec)}
+                  {clip.captions && " · captions burned in"}
                 </p>
                 <ClipStatus clip={clip} />
                 {video && (
