@@ -172,7 +172,7 @@ export const artifacts = workerRoute(protocol.artifactRequest, async (ctx, body)
 
 export const complete = workerRoute(protocol.completeRequest, async (ctx, body): Promise<{ ok: true }> => {
   if (isTaskCall(body)) await ctx.runMutation(internal.taskQueue.completeTask, body);
-  else await ctx.runMutation(internal.workerQueue.completeJob, body);
+  else await ctx.runMutation(internal.workerQueue.completeJob, { jobId: body.jobId, claimToken: body.claimToken });
   return { ok: true as const };
 });
 
