@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { FAILURE_CODES, makeFailure } from "./failures";
-import { WORKER_FAILURE_CODES } from "./workerProtocol";
+import { TASK_FAILURE_CODES } from "./taskStatus";
+import { TASK_WORKER_FAILURE_CODES, WORKER_FAILURE_CODES } from "./workerProtocol";
 
 describe("failure codes", () => {
-  it("every code a worker reports, but the hand-back, is a job failure code", () => {
-    const reported = WORKER_FAILURE_CODES.filter((code) => code !== "interrupted");
+  it("every code a worker reports for a job, but the hand-back, is a job failure code", () => {
+    const taskOnly: readonly string[] = TASK_WORKER_FAILURE_CODES;
+    const reported = WORKER_FAILURE_CODES.filter((code) => code !== "interrupted" && !taskOnly.includes(code));
+    expect(reported.length).toBeGreaterThan(0);
     expect(FAILURE_CODES).toEqual(expect.arrayContaining(reported));
+  });
+
+  it("every task-only code a worker reports is a task failure code (a job reporting one fails as processing_error)", () => {
+    expect(TASK_FAILURE_CODES).toEqual(expect.arrayContaining([...TASK_WORKER_FAILURE_CODES]));
   });
 
   it("a picture larger than 4K is a permanent failure the worker can report", () => {

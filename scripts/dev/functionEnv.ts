@@ -22,6 +22,9 @@ export const PASSED_THROUGH_SETTINGS = [
   "WORKER_MAX_ATTEMPTS",
   "WORKER_RETRY_BASE_SECONDS",
   "MAX_VIDEO_SECONDS",
+  "MAX_CLIP_SECONDS",
+  "CLIPS_WAITING_PER_USER",
+  "SOURCE_RETENTION_DAYS",
 ] as const;
 
 export function passedThroughSettings(settings: Readonly<Record<string, string | undefined>>): Record<string, string> {

@@ -3,8 +3,8 @@
  * (SIGKILL, the OOM killer): Node cannot ask Linux to signal a child when its parent dies, and
  * each child runs in a process group of its own, so nothing else would end them. The reaper is a
  * small detached process joined to the stack by an IPC channel, which closes when the stack's
- * process ends, however it ends; it then stops every group it was told about (SIGTERM, SIGKILL
- * after a grace period) and removes the files that would claim the stack still runs.
+ * process ends, however it ends; it then removes the files that would claim the stack still runs
+ * and stops every group it was told about (SIGTERM, SIGKILL after a grace period).
  *
  * A stack that stops normally stops its groups itself and says so (`forget`) before it exits.
  */
@@ -61,12 +61,11 @@ function runReaper(): void {
     else if ("forget" in message) groups.delete(message.forget);
     else files.add(message.removeOnDeath);
   });
-  // Only reached when the stack's process ended without saying it stopped.
+  // Only reached when the stack's process ended without saying it stopped. Its files go first:
+  // the stack no longer answers, whatever its children still do while they stop.
   process.once("disconnect", () => {
-    void Promise.all([...groups].map((group) => stopProcessGroup(group))).finally(() => {
-      for (const file of files) rmSync(file, { force: true });
-      process.exit(0);
-    });
+    for (const file of files) rmSync(file, { force: true });
+    void Promise.all([...groups].map((group) => stopProcessGroup(group))).finally(() => process.exit(0));
   });
 }
 
