@@ -6,47 +6,20 @@
  * serving captions, READY with its VTT and transcript (or with no speech), a failure with its
  * code that leaves the job READY, the owner's bounded retry, and another user's job as not found.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
-import { ConvexError } from "convex/values";
-import type { EmbeddedS3 } from "../scripts/s3/embeddedS3";
+import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { Media } from "./lib/validators";
 import { MAX_CAPTIONS_TASKS_PER_JOB } from "./model/captionsTasks";
-import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
 import { insertUploadedJob } from "./testing/jobFixtures.testing";
 import { LANDSCAPE_MEDIA } from "./testing/taskFixtures.testing";
-import { startTestStorage, useStorage } from "./testing/uploadFixtures.testing";
-import { createWorkerApiClient, WorkerApiError } from "../modal/worker/workerApiClient";
+import { codeOf } from "./testing/uploadFixtures.testing";
+import { inProcessWorkerClient, useWorkerApiSuite } from "./testing/workerApiFixtures.testing";
+import { WorkerApiError } from "../modal/worker/workerApiClient";
 
-const SECRET = "worker-secret-for-tests-0123456789";
-let s3: EmbeddedS3;
-beforeAll(async () => {
-  s3 = await startTestStorage();
-});
-afterAll(async () => {
-  await s3.stop();
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-
-function configured() {
-  vi.stubEnv("WORKER_SECRET", SECRET);
-  useStorage(s3);
-  return newConvexTest();
-}
-
-function workerClient(t: ConvexTestHarness) {
-  const send = ((url: string, init: RequestInit) => t.fetch(url, init)) as typeof globalThis.fetch;
-  return createWorkerApiClient({ siteUrl: "", secret: SECRET, retryDelaysMs: [1, 1, 1], fetch: send });
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ConvexError);
-  return (error as ConvexError<{ code: string }>).data.code;
-}
+const { configured } = useWorkerApiSuite();
+const workerClient = inProcessWorkerClient;
 
 const tasksOf = (t: ConvexTestHarness) => t.run(async (ctx) => await ctx.db.query("tasks").collect());
 

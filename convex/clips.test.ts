@@ -4,47 +4,22 @@
  * worker's own client speaks it: requests and their refusals, the task's lifecycle through a
  * claim, heartbeat, artifacts and completion, fencing, the reaper, and source retention.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
-import { ConvexError } from "convex/values";
-import type { EmbeddedS3 } from "../scripts/s3/embeddedS3";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { newConvexTest, signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
+import { signInAsNewUser, type ConvexTestHarness } from "./testing/convexTest.testing";
 import { insertUploadedJob } from "./testing/jobFixtures.testing";
 import { insertReadyJob, LANDSCAPE_MEDIA } from "./testing/taskFixtures.testing";
-import { startTestStorage, useStorage } from "./testing/uploadFixtures.testing";
-import { createWorkerApiClient, StaleClaimError, WorkerApiError } from "../modal/worker/workerApiClient";
+import { codeOf } from "./testing/uploadFixtures.testing";
+import { inProcessWorkerClient, useWorkerApiSuite, WORKER_TEST_SECRET } from "./testing/workerApiFixtures.testing";
+import { StaleClaimError, WorkerApiError } from "../modal/worker/workerApiClient";
 import { CLIP_DEFAULTS } from "./model/clipConfig";
 
-const SECRET = "worker-secret-for-tests-0123456789";
-let s3: EmbeddedS3;
-beforeAll(async () => {
-  s3 = await startTestStorage();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const { configured } = useWorkerApiSuite();
+const workerClient = inProcessWorkerClient;
 afterEach(() => {
   vi.useRealTimers();
-  vi.unstubAllEnvs();
 });
-
-function configured() {
-  vi.stubEnv("WORKER_SECRET", SECRET);
-  useStorage(s3);
-  return newConvexTest();
-}
-
-function workerClient(t: ConvexTestHarness) {
-  const send = ((url: string, init: RequestInit) => t.fetch(url, init)) as typeof globalThis.fetch;
-  return createWorkerApiClient({ siteUrl: "", secret: SECRET, retryDelaysMs: [1, 1, 1], fetch: send });
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ConvexError);
-  return (error as ConvexError<{ code: string }>).data.code;
-}
 
 /** Everything a refused request could have changed. */
 const snapshot = (t: ConvexTestHarness) =>
@@ -163,8 +138,8 @@ describe("a clip's life through the worker API", () => {
     // A worker from before tasks (no kinds) and one serving jobs only do not get it.
     expect(await worker.claim("old")).toEqual({ job: null });
     expect(await worker.claim("jobs-only", ["process"])).toEqual({ job: null, task: null });
-    expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: SECRET })).toBeNull();
-    expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: SECRET, kinds: ["clip"] })).toEqual(expect.any(Number));
+    expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: WORKER_TEST_SECRET })).toBeNull();
+    expect(await t.query(api.workerQueue.nextClaimableAt, { workerSecret: WORKER_TEST_SECRET, kinds: ["clip"] })).toEqual(expect.any(Number));
 
     const { job, task } = await worker.claim("w1", ["process", "clip"]);
     expect(job).toBeNull();

@@ -1,25 +1,14 @@
 // @vitest-environment node
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
-import type { EmbeddedS3 } from "../scripts/s3/embeddedS3";
+import { describe, expect, test, vi } from "vitest";
 import { newConvexTest, type ConvexTestHarness } from "./testing/convexTest.testing";
 import { insertUploadedJob } from "./testing/jobFixtures.testing";
-import { startTestStorage, useStorage } from "./testing/uploadFixtures.testing";
 import { WORKER_ROUTES } from "./lib/workerProtocol";
 import { FREE_HAND_BACKS } from "./model/workerClaims";
-import { createWorkerApiClient, WorkerApiError } from "../modal/worker/workerApiClient";
+import { WorkerApiError } from "../modal/worker/workerApiClient";
+import { inProcessWorkerClient, useWorkerApiSuite, WORKER_TEST_SECRET } from "./testing/workerApiFixtures.testing";
 
-const SECRET = "worker-secret-for-tests-0123456789";
-let s3: EmbeddedS3;
-
-beforeAll(async () => {
-  s3 = await startTestStorage();
-});
-afterAll(async () => {
-  await s3.stop();
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const SECRET = WORKER_TEST_SECRET;
+const { configured, storage } = useWorkerApiSuite();
 
 function post(t: ConvexTestHarness, route: string, body: unknown, secret: string | null = SECRET) {
   return t.fetch(route, {
@@ -27,12 +16,6 @@ function post(t: ConvexTestHarness, route: string, body: unknown, secret: string
     headers: { "content-type": "application/json", ...(secret === null ? {} : { authorization: `Bearer ${secret}` }) },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-}
-
-function configured() {
-  vi.stubEnv("WORKER_SECRET", SECRET);
-  useStorage(s3);
-  return newConvexTest();
 }
 
 describe("authentication", () => {
@@ -88,8 +71,8 @@ describe("the claimed job's life through the API", () => {
     const { job } = await claimResponse.json();
     expect(job).toMatchObject({ jobId, attempt: 1, leaseSeconds: 120, source: { bytes: 1234 }, sourceCrc32c: "4waSgw==" });
     const sourceUrl = new URL(job.source.url);
-    expect(sourceUrl.origin).toBe(s3.endpoint);
-    expect(sourceUrl.pathname).toBe(`/${s3.bucket}/sources/${jobId}/source`);
+    expect(sourceUrl.origin).toBe(storage().endpoint);
+    expect(sourceUrl.pathname).toBe(`/${storage().bucket}/sources/${jobId}/source`);
     expect(sourceUrl.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
 
     expect((await (await post(t, WORKER_ROUTES.claim, { workerId: "w2" })).json()).job).toBeNull();
@@ -117,7 +100,7 @@ describe("the claimed job's life through the API", () => {
     ).json();
     expect(urls.uploads).toHaveLength(1);
     expect(urls.uploads[0]).toMatchObject({ kind: "poster", index: 0, contentType: "image/jpeg" });
-    expect(new URL(urls.uploads[0].url).pathname).toBe(`/${s3.bucket}/artifacts/${jobId}/poster/0.jpg`);
+    expect(new URL(urls.uploads[0].url).pathname).toBe(`/${storage().bucket}/artifacts/${jobId}/poster/0.jpg`);
     const put = await fetch(urls.uploads[0].url, { method: "PUT", body: "jpeg", headers: { "content-type": "image/jpeg" } });
     expect(put.status).toBe(200);
 
@@ -149,11 +132,7 @@ describe("the claimed job's life through the API", () => {
 });
 
 describe("a claim that fails after it committed", () => {
-  /** The worker's real client, talking to the harness's routes. */
-  function workerClient(t: ConvexTestHarness, fetch?: typeof globalThis.fetch) {
-    const send = fetch ?? (((url: string, init: RequestInit) => t.fetch(url, init)) as typeof globalThis.fetch);
-    return createWorkerApiClient({ siteUrl: "", secret: SECRET, retryDelaysMs: [1, 1, 1], fetch: send });
-  }
+  const workerClient = inProcessWorkerClient;
 
   const allJobs = (t: ConvexTestHarness) => t.run((ctx) => ctx.db.query("video_jobs").collect());
 
