@@ -28,6 +28,7 @@ import { guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from
 import { startLocalWorkerProcess, type LocalWorkerProcess } from "./testing/localWorkerProcess";
 import { processesRunningIn } from "./testing/runningProcesses";
 import { startThrottlingS3Proxy, type ThrottlingS3Proxy } from "./testing/throttlingS3Proxy";
+import { pollUntil } from "./testing/pollUntil";
 
 const LEASE_SECONDS = 5;
 /** Slow enough that ffmpeg's reads of a ~0.5 MB source take seconds. */
@@ -79,16 +80,6 @@ async function killFfmpegIn(root: string | undefined, kill = true): Promise<numb
   return found;
 }
 
-async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 test("a worker SIGKILLed while rendering a clip: the clip still ends READY, attempt 2, with one artifact", { timeout: 240_000 }, async () => {
   const owner = new ConvexHttpClient(stack.endpoints.convexUrl);
   owner.setAuth(await guestToken(stack.endpoints.convexUrl));
@@ -103,7 +94,7 @@ test("a worker SIGKILLed while rendering a clip: the clip still ends READY, atte
   const clipOf = async () => (await owner.query(api.clips.listForJob, { jobId }))!.find((clip) => clip._id === clipId)!;
 
   // RENDERING, and its ffmpeg running in the worker's work folder: kill the worker there.
-  const ffmpeg = await until("the clip's ffmpeg", async () => {
+  const ffmpeg = await pollUntil("the clip's ffmpeg", async () => {
     if ((await clipOf()).status !== "RENDERING") return undefined;
     const pids = await killFfmpegIn(workRoot, false);
     return pids.length > 0 ? pids : undefined;
@@ -117,7 +108,7 @@ test("a worker SIGKILLed while rendering a clip: the clip still ends READY, atte
 
   proxy.slowDown({});
   startClipWorker();
-  const done = await until("the clip to end", async () => {
+  const done = await pollUntil("the clip to end", async () => {
     const clip = await clipOf();
     return clip.status === "READY" || clip.status === "FAILED" ? clip : undefined;
   }, 120_000);

@@ -24,6 +24,7 @@ import { runFfmpeg } from "../pipeline/ffmpegBinaries";
 import { guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "../testing/localStack";
 import { startLocalWorkerProcess, type LocalWorkerProcess } from "../testing/localWorkerProcess";
 import { createWorkerApiClient } from "../workerApiClient";
+import { pollUntil } from "../testing/pollUntil";
 
 const LEASE_SECONDS = 5;
 const SPEECH = [
@@ -78,16 +79,6 @@ async function transcribersIn(root: string | undefined, kill = false): Promise<n
   return found;
 }
 
-async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 test("a worker SIGKILLed while transcribing: the captions still end READY, attempt 2, each artifact once", { timeout: 240_000 }, async () => {
   const owner = new ConvexHttpClient(stack.endpoints.convexUrl);
   owner.setAuth(await guestToken(stack.endpoints.convexUrl));
@@ -99,7 +90,7 @@ test("a worker SIGKILLed while transcribing: the captions still end READY, attem
 
   const first = startCaptionsWorker();
   // The CLI running on the task's audio: kill the worker there.
-  const cli = await until("the transcription CLI", async () => {
+  const cli = await pollUntil("the transcription CLI", async () => {
     const pids = await transcribersIn(workRoot);
     return pids.length > 0 ? pids : undefined;
   }, 90_000);
@@ -114,7 +105,7 @@ test("a worker SIGKILLed while transcribing: the captions still end READY, attem
   for (const pid of orphans) expect(cli).toContain(pid);
 
   startCaptionsWorker();
-  const done = await until("the captions to end", async () => {
+  const done = await pollUntil("the captions to end", async () => {
     const view = await owner.query(api.captions.forJob, { jobId });
     return view?.status === "READY" || view?.status === "FAILED" ? view : undefined;
   }, 150_000);
