@@ -10,14 +10,15 @@
  *   where they cross into the backend (the `Convex` global's syscalls); of every function's
  *   arguments and return value, checked around its handler (`limitModuleFunctions`).
  * - Time: `limitFunctionHandler` wraps each function's handler (queries and mutations: 1 s of
- *   user time, measured as this process's CPU time while the handler runs, and 15 s in all;
+ *   user time, the process's CPU time while the function's own code runs, its syscalls'
+ *   waits excluded as Convex's isolate excludes them, and 15 s in all;
  *   actions: 10 minutes in Node, 30 minutes in the default runtime).
  */
 import process from "node:process";
 import { performance } from "node:perf_hooks";
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
 import { getConvexSize, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { runAsTransaction, runOutsideTransaction } from "./transactionContext";
+import { outsideUserTime, runAsTransaction, runOutsideTransaction, userTimeMs } from "./transactionContext";
 
 const MiB = 1 << 20;
 
@@ -170,7 +171,7 @@ export function installConvexLimits(): void {
     syscall: (op, args) => inner.syscall(op, args),
     asyncSyscall: (op, args) => {
       checkSyscallArgs(op, args);
-      return inner.asyncSyscall(op, args);
+      return outsideUserTime(() => inner.asyncSyscall(op, args));
     },
     jsSyscall: (op, args) => inner.jsSyscall(op, args),
   };
@@ -348,22 +349,24 @@ export function limitFunctionHandler(
         );
       });
   }
-  return (ctx, args) =>
-    runAsTransaction(kind, async () => {
-      const cpuStart = process.cpuUsage();
-      const wallStart = performance.now();
-      const result = await checked(ctx, args);
-      const cpu = process.cpuUsage(cpuStart);
-      if ((cpu.user + cpu.system) / 1000 > active.transactionUserTimeMs) {
+  return async (ctx, args) => {
+    checkFunctionArgs(options.name, args as Value);
+    const wallStart = performance.now();
+    const result = await runAsTransaction(kind, async () => {
+      const answer = await handler(ctx, args);
+      if (userTimeMs() > active.transactionUserTimeMs) {
         throw new ConvexLimitError(timedOut(active.transactionUserTimeMs));
       }
-      if (performance.now() - wallStart > active.transactionTotalTimeMs) {
-        throw new ConvexLimitError(
-          `Hit maximum total syscall duration (maximum duration: ${active.transactionTotalTimeMs / 1000}s)`,
-        );
-      }
-      return result;
+      return answer;
     });
+    if (performance.now() - wallStart > active.transactionTotalTimeMs) {
+      throw new ConvexLimitError(
+        `Hit maximum total syscall duration (maximum duration: ${active.transactionTotalTimeMs / 1000}s)`,
+      );
+    }
+    checkFunctionResult(options.name, result as Value | undefined);
+    return result;
+  };
 }
 
 const LIMITED = Symbol.for("reeldrop.convexOffline.limitedHandler");

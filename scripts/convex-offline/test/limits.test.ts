@@ -97,8 +97,8 @@ describe("Convex's limits, offline", { timeout: 120_000 }, () => {
   });
 
   it("a mutation running past its time limit fails (1 s, lowered for the test)", async () => {
-    // The limit counts this process's CPU time, which a busy machine hands out slower than the
-    // clock: a lowered limit keeps the test quick and certain.
+    // The limit counts CPU time outside syscalls (userTime.test.ts), which a busy machine hands
+    // out slower than the clock: a lowered limit keeps the test quick and certain.
     restore = overrideConvexLimits({ transactionUserTimeMs: 100 });
     await expect(httpClient(backend).mutation(limits.spin!, { ms: 1_000 })).rejects.toThrow(
       "Function execution timed out (maximum duration: 100ms)",
