@@ -13,24 +13,24 @@ import { convexTestTransactionLimits, installConvexLimits, limitModuleFunctions 
 import schema from "../schema";
 import { modules } from "../test.setup";
 
-const COUNTED = Symbol("countedHandler");
 const entries = new Map<string, number>();
 
-type RegisteredFunction = { _handler?: ((...args: unknown[]) => unknown) & { [COUNTED]?: true } };
+type RegisteredFunction = { _handler?: (...args: unknown[]) => unknown };
+
+/** The function objects already counted: a module's exports are the same objects at every load (see `limitModuleFunctions`). */
+const countedFunctions = new WeakSet<object>();
 
 function countHandlers(modulePath: string, exported: Record<string, unknown>): void {
   for (const [exportName, value] of Object.entries(exported)) {
     const fn = value as RegisteredFunction | undefined;
-    if (typeof fn?._handler !== "function" || fn._handler[COUNTED]) continue;
+    if (typeof fn?._handler !== "function" || countedFunctions.has(fn)) continue;
+    countedFunctions.add(fn);
     const inner = fn._handler;
     const path = `${modulePath}.${exportName}`;
-    fn._handler = Object.assign(
-      (...args: unknown[]) => {
-        entries.set(path, (entries.get(path) ?? 0) + 1);
-        return inner(...args);
-      },
-      { [COUNTED]: true as const },
-    );
+    fn._handler = (...args: unknown[]) => {
+      entries.set(path, (entries.get(path) ?? 0) + 1);
+      return inner(...args);
+    };
   }
 }
 

@@ -369,14 +369,19 @@ export function limitFunctionHandler(
   };
 }
 
-const LIMITED = Symbol.for("reeldrop.convexOffline.limitedHandler");
-
 type RegisteredFunctionObject = {
   isQuery?: boolean;
   isMutation?: boolean;
   isAction?: boolean;
-  _handler?: Handler & { [LIMITED]?: true };
+  _handler?: Handler;
 };
+
+/**
+ * The function objects already under the limits. Marked on the object, not on its handler: a
+ * module's exports are the same objects at every load, and a harness may wrap the handler again
+ * (`convex/testing/handlerEntries.testing.ts`), which must not look like a new function.
+ */
+const limitedFunctions = new WeakSet<object>();
 
 /** The kind of a module export that is a Convex function, else undefined. */
 export function functionKindOf(value: unknown): FunctionKind | undefined {
@@ -394,8 +399,8 @@ export function limitModuleFunctions(
   for (const [exportName, value] of Object.entries(exported)) {
     const kind = functionKindOf(value);
     const fn = value as RegisteredFunctionObject;
-    if (kind === undefined || typeof fn._handler !== "function" || fn._handler[LIMITED]) continue;
-    const limited = Object.assign(limitFunctionHandler(kind, fn._handler, { ...options, name: `${modulePath}:${exportName}` }), { [LIMITED]: true as const });
-    fn._handler = limited;
+    if (kind === undefined || typeof fn._handler !== "function" || limitedFunctions.has(fn)) continue;
+    limitedFunctions.add(fn);
+    fn._handler = limitFunctionHandler(kind, fn._handler, { ...options, name: `${modulePath}:${exportName}` });
   }
 }
