@@ -711,7 +711,7 @@ describe("public Convex functions under hostile arguments", () => {
     );
   });
 
-  // About 75 s alone on 2 cores with the clip functions; room for a loaded CI machine.
+  // About 4 s alone on 2 cores; room for a loaded CI machine.
   test("each call fails cleanly, changes nothing and shows nothing of the other user", { timeout: 300_000 }, async () => {
     const random = seededRandom(SEED);
     const allFaults: string[] = [];
