@@ -3,19 +3,30 @@
  * spoken sentence (espeak-ng, made here) is uploaded, goes READY, and the local worker (with the
  * captions model installed) transcribes it live: the Captions card shows the transcript, the
  * player carries a showing `<track kind="captions" srclang="en">` with cues, and a click on a
- * transcript line seeks the player to it; the transcript downloads as text; and a clip asked
- * for with "Burn in captions" is made and says so.
+ * transcript line seeks the player to it; the transcript downloads as text; every other player
+ * of the job (the clip maker's, the highlight clip's, the creator's clip's) carries the captions
+ * of its own part of the video, timed from its start; and a clip asked for with "Burn in
+ * captions" is made, says so, and only offers its track (the words are in the picture).
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { runFfmpeg } from "../modal/worker/pipeline/ffmpegBinaries";
-import { expect, test } from "./support/fixtures";
+import { expect, test, type Locator } from "./support/fixtures";
 import { fileInput, openJobAwaitingFile } from "./support/uploadPage";
 
 const SENTENCE = "We upload our videos every week and share the best moments with our friends.";
 let video: string;
+
+/** A player's captions track as the browser has it: its mode and its cues (times and text). */
+function captionsOf(player: Locator) {
+  return player.evaluate((element: HTMLVideoElement) => {
+    const track = Array.from(element.textTracks).find((candidate) => candidate.kind === "captions");
+    const cues = Array.from(track?.cues ?? []) as VTTCue[];
+    return { mode: track?.mode, cues: cues.map((cue) => ({ start: cue.startTime, end: cue.endTime, text: cue.text })), duration: element.duration };
+  });
+}
 
 test.beforeAll(async ({ filesFolder }) => {
   const speech = path.join(filesFolder, "speech.wav");
@@ -62,11 +73,30 @@ test("a spoken video gets a transcript and a captions track; a transcript line s
   await last.click();
   await expect.poll(() => player.evaluate((element: HTMLVideoElement) => element.currentTime)).toBeCloseTo(startSec, 1);
 
-  // The clip form offers the captions burned in, and the clip says it has them.
+  // Every player of the job has its captions: the clip maker's (the whole video) ...
   const maker = page.getByTestId("clip-maker");
+  await expect.poll(async () => (await captionsOf(maker.locator("video"))).cues.length).toBeGreaterThan(0);
+  expect((await captionsOf(maker.locator("video"))).mode).toBe("showing");
+  // ... and a highlight clip's: the cues of its part of the video, timed from its start.
+  const highlight = page.locator("video[aria-label='Clip 1']");
+  await expect.poll(async () => (await captionsOf(highlight)).cues.length, { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => (await captionsOf(highlight)).duration).toBeGreaterThan(0);
+  const highlightCaptions = await captionsOf(highlight);
+  expect(highlightCaptions.mode).toBe("showing");
+  for (const cue of highlightCaptions.cues) {
+    expect(cue.start).toBeGreaterThanOrEqual(0);
+    expect(cue.end).toBeLessThanOrEqual(highlightCaptions.duration + 0.05);
+  }
+  expect(highlightCaptions.cues.map((cue) => cue.text).join(" ")).toMatch(/\w{3,}/);
+
+  // The clip form offers the captions burned in, and the clip says it has them.
   await maker.getByRole("checkbox", { name: "Burn in captions" }).check();
   await maker.getByRole("button", { name: "Make clip" }).click();
   const clip = page.getByTestId("clip-1");
   await expect(clip).toContainText("captions burned in");
   await expect(clip).toHaveAttribute("data-status", "READY", { timeout: 120_000 });
+  // Its player offers the captions of its range without showing them over the burned-in words.
+  const clipPlayer = clip.locator("video");
+  await expect.poll(async () => (await captionsOf(clipPlayer)).cues.length, { timeout: 30_000 }).toBeGreaterThan(0);
+  expect((await captionsOf(clipPlayer)).mode).toBe("hidden");
 });

@@ -8,6 +8,7 @@ import { groupArtifacts, type ArtifactGroup, type ArtifactGroupId, type Artifact
 import type { SignedUrl } from "@/lib/artifacts/artifactUrlCache";
 import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
 import { useStoryboardCues } from "@/lib/artifacts/useStoryboardCues";
+import { useClipCaptionTrack } from "@/components/captions/JobCaptions";
 import { AnimatedPreview } from "./AnimatedPreview";
 import { ArtifactCard } from "./ArtifactCard";
 import { ArtifactAudio, ArtifactImage, ArtifactVideo } from "./ArtifactMedia";
@@ -92,7 +93,7 @@ function ArtifactPlayer({ artifact, poster, urls, refresh }: { artifact: Artifac
   const props = { artifact, url: urls.get(artifact._id)?.url, refresh: () => refresh(artifact._id) };
   switch (artifact.kind) {
     case "clip":
-      return <ArtifactVideo {...props} poster={poster && urls.get(poster._id)?.url} />;
+      return <HighlightClipPlayer {...props} poster={poster && urls.get(poster._id)?.url} />;
     case "audio":
       return <ArtifactAudio {...props} />;
     case "storyboard_vtt":
@@ -120,4 +121,11 @@ function StoryboardGroup({ group, all, urls, refresh }: { group: ArtifactGroup; 
       </div>
     </>
   );
+}
+
+/** A highlight clip, with the captions of its part of the video. */
+function HighlightClipPlayer(props: { artifact: ArtifactView; url: string | undefined; refresh: () => void; poster: string | undefined }) {
+  const { startSec, durationSec } = props.artifact;
+  const track = useClipCaptionTrack(startSec !== undefined && durationSec !== undefined ? { startSec, endSec: startSec + durationSec } : undefined);
+  return <ArtifactVideo {...props} captions={{ track, showing: true }} />;
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import type { CSSProperties } from "react";
+import { CaptionTrackElement, type CaptionTrack } from "@/components/captions/JobCaptions";
 import { artifactTitle, type ArtifactView } from "@/lib/artifacts/artifactGroups";
 import { useStickyMediaSrc, useStickySrc } from "./useStickySrc";
 
@@ -31,8 +32,18 @@ export function ArtifactImage({ artifact, url, refresh, alt }: MediaProps & { al
   );
 }
 
-/** `label`: the player's name when the artifact's own title would repeat another player's. */
-export function ArtifactVideo({ artifact, url, refresh, poster, label }: MediaProps & { poster?: string; label?: string }) {
+/**
+ * `label`: the player's name when the artifact's own title would repeat another player's.
+ * `captions`: its captions track, shown or only offered in the player's menu.
+ */
+export function ArtifactVideo({
+  artifact,
+  url,
+  refresh,
+  poster,
+  label,
+  captions,
+}: MediaProps & { poster?: string; label?: string; captions?: { track: CaptionTrack | undefined; showing: boolean } }) {
   const { src, onLoadedMetadata, onError } = useStickyMediaSrc(url, refresh);
   return (
     <div className="artifact-frame" style={aspectRatioOf(artifact)}>
@@ -45,7 +56,9 @@ export function ArtifactVideo({ artifact, url, refresh, poster, label }: MediaPr
         aria-label={label ?? artifactTitle(artifact)}
         onLoadedMetadata={onLoadedMetadata}
         onError={onError}
-      />
+      >
+        {captions?.track && <CaptionTrackElement track={captions.track} showing={captions.showing} />}
+      </video>
     </div>
   );
 }

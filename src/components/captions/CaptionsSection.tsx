@@ -1,7 +1,7 @@
 "use client";
 
 import { useAction, useMutation, useQuery } from "convex/react";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { CaptionsView } from "../../../convex/lib/taskValidators";
@@ -9,20 +9,20 @@ import { artifactDownloadName } from "../../../convex/lib/downloadFileName";
 import { transcriptText, type Transcript } from "../../../modal/worker/captions/transcript";
 import type { ArtifactView } from "@/lib/artifacts/artifactGroups";
 import { DownloadArtifactButton } from "@/components/artifacts/DownloadArtifactButton";
-import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
+import { useJobPosterUrl } from "@/lib/artifacts/useJobPosterUrl";
 import { describeError } from "@/lib/errorMessages";
 import { formatDuration } from "@/lib/format";
-import { useCaptionFiles } from "./useCaptionFiles";
+import { CaptionTrackElement, useJobCaptions, useVideoCaptionTrack } from "./JobCaptions";
 
 /**
- * A READY job's captions (issue 21), live from `captions.forJob`: Transcribing… with progress,
+ * A READY job's captions (issue 21), live from `captions.forJob` (through `JobCaptionsProvider`): Transcribing… with progress,
  * then the video with its captions track (on by default; the player's own menu turns it off),
  * the transcript (a click on a line seeks the player, the line being spoken is marked) and the
  * downloads; "No speech found" for a silent video; a failure with Retry. Nothing for a video
  * without sound.
  */
 export function CaptionsSection({ jobId }: { jobId: Id<"video_jobs"> }) {
-  const captions = useQuery(api.captions.forJob, { jobId });
+  const captions = useJobCaptions().view;
   if (!captions) return null;
   return (
     <section className="card" aria-labelledby="captions-heading" data-testid="captions" data-status={captions.status}>
@@ -71,25 +71,9 @@ function CaptionsStatus({ jobId, captions }: { jobId: Id<"video_jobs">; captions
 
 function CaptionsReady({ jobId, captions }: { jobId: Id<"video_jobs">; captions: CaptionsView }) {
   const getSourceUrl = useAction(api.clips.getSourcePlaybackUrl);
-  const artifacts = useQuery(api.artifacts.listForJob, { jobId });
-  // The captions' two files, and the job's poster for the player before it plays.
-  const files = useMemo(
-    () =>
-      (artifacts ?? []).filter(
-        (a) => a._id === captions.vttArtifactId || a._id === captions.transcriptArtifactId || (a.kind === "poster" && a.index === 0),
-      ),
-    [artifacts, captions.vttArtifactId, captions.transcriptArtifactId],
-  );
-  const ids = useMemo(() => files.map((a) => a._id), [files]);
-  const { urls, refresh } = useArtifactUrls(ids);
-  const vtt = files.find((a) => a.kind === "captions_vtt");
-  const json = files.find((a) => a.kind === "transcript");
-  const poster = files.find((a) => a.kind === "poster");
-  const { trackUrl, transcript } = useCaptionFiles(
-    vtt && { id: vtt._id, url: urls.get(vtt._id)?.url },
-    json && { id: json._id, url: urls.get(json._id)?.url },
-    refresh,
-  );
+  const { vtt, transcriptFile: json, transcript } = useJobCaptions();
+  const track = useVideoCaptionTrack();
+  const poster = useJobPosterUrl(jobId);
   const [source, setSource] = useState<string | null>(null);
   const player = useRef<HTMLVideoElement>(null);
   const [now, setNow] = useState(0);
@@ -105,12 +89,6 @@ function CaptionsReady({ jobId, captions }: { jobId: Id<"video_jobs">; captions:
     };
   }, [getSourceUrl, jobId]);
 
-  // A track added after the video loaded starts disabled in some browsers: show it.
-  useEffect(() => {
-    const tracks = player.current?.textTracks;
-    if (tracks && tracks.length > 0) tracks[0]!.mode = "showing";
-  }, [trackUrl, source]);
-
   return (
     <>
       <p className="hint">
@@ -123,12 +101,12 @@ function CaptionsReady({ jobId, captions }: { jobId: Id<"video_jobs">; captions:
             controls
             preload="metadata"
             src={source}
-            poster={poster && urls.get(poster._id)?.url}
+            poster={poster}
             aria-label="Your video with captions"
             data-testid="captions-player"
             onTimeUpdate={(event) => setNow(event.currentTarget.currentTime)}
           >
-            {trackUrl && <track kind="captions" srcLang={captions.language ?? "und"} label="Captions" src={trackUrl} default />}
+            {track && <CaptionTrackElement track={track} showing />}
           </video>
         </div>
       )}

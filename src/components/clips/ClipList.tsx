@@ -6,6 +6,7 @@ import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { ClipView } from "../../../convex/lib/taskValidators";
 import { ArtifactVideo } from "@/components/artifacts/ArtifactMedia";
+import { useClipCaptionTrack } from "@/components/captions/JobCaptions";
 import { DownloadArtifactButton } from "@/components/artifacts/DownloadArtifactButton";
 import type { ArtifactView } from "@/lib/artifacts/artifactGroups";
 import { useArtifactUrls } from "@/lib/artifacts/useArtifactUrls";
@@ -30,12 +31,12 @@ export function ClipList({ jobId }: { jobId: Id<"video_jobs"> }) {
           return (
             <article key={clip._id} className="artifact-card" data-testid={`clip-${clip.number}`} data-status={clip.status}>
               {video && (
-                <ArtifactVideo
+                <CustomClipPlayer
+                  clip={clip}
                   artifact={video}
                   url={urls.get(video._id)?.url}
                   refresh={() => refresh(video._id)}
                   poster={poster && urls.get(poster._id)?.url}
-                  label={`Your clip ${clip.number}`}
                 />
               )}
               <div className="artifact-info">
@@ -58,6 +59,12 @@ export function ClipList({ jobId }: { jobId: Id<"video_jobs"> }) {
       </div>
     </section>
   );
+}
+
+/** A clip's player, with the captions of its moment: offered, not shown, when they are burned into the picture. */
+function CustomClipPlayer({ clip, ...media }: { clip: ClipView; artifact: ArtifactView; url: string | undefined; refresh: () => void; poster: string | undefined }) {
+  const track = useClipCaptionTrack({ startSec: clip.startSec, endSec: clip.endSec });
+  return <ArtifactVideo {...media} label={`Your clip ${clip.number}`} captions={{ track, showing: !clip.captions }} />;
 }
 
 function ClipStatus({ clip }: { clip: ClipView }) {

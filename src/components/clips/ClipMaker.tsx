@@ -8,6 +8,7 @@ import { CLIP_ASPECTS, clipFrame, DEFAULT_MAX_CLIP_SECONDS, MIN_CLIP_SECONDS, ty
 import { describeError } from "@/lib/errorMessages";
 import { formatDuration } from "@/lib/format";
 import { BurnInCaptionsOption } from "@/components/captions/BurnInCaptionsOption";
+import { CaptionTrackElement, useVideoCaptionTrack } from "@/components/captions/JobCaptions";
 import { useJobPosterUrl } from "@/lib/artifacts/useJobPosterUrl";
 
 const ASPECT_LABELS: Readonly<Record<ClipAspect, string>> = { original: "Original", "9:16": "Vertical 9:16", "1:1": "Square 1:1" };
@@ -25,6 +26,7 @@ export function ClipMaker({ jobId, media }: { jobId: Id<"video_jobs">; media: Me
   const requestClip = useMutation(api.clips.requestClip);
   const player = useRef<HTMLVideoElement>(null);
   const poster = useJobPosterUrl(jobId);
+  const track = useVideoCaptionTrack();
   const [source, setSource] = useState<{ url: string } | { refusal: string } | null>(null);
   const [inSec, setInSec] = useState(0);
   const [outSec, setOutSec] = useState(Math.min(media.durationSec, 5));
@@ -89,7 +91,9 @@ export function ClipMaker({ jobId, media }: { jobId: Id<"video_jobs">; media: Me
       <h2 id={headingId}>Make a clip</h2>
       <div className="artifact-frame" style={{ position: "relative", aspectRatio: `${media.width} / ${media.height}` }}>
         {source && (
-          <video ref={player} src={source.url} poster={poster} controls playsInline preload="metadata" aria-label="Your uploaded video" style={{ width: "100%" }} />
+          <video ref={player} src={source.url} poster={poster} controls playsInline preload="metadata" aria-label="Your uploaded video" style={{ width: "100%" }}>
+            {track && <CaptionTrackElement track={track} showing />}
+          </video>
         )}
         <div
           data-testid="crop-preview"

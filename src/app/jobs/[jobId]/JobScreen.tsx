@@ -6,6 +6,7 @@ import { api } from "../../../../convex/_generated/api";
 import { isTerminal } from "../../../../convex/lib/jobStatus";
 import { ArtifactGallery } from "@/components/artifacts/ArtifactGallery";
 import { CaptionsSection } from "@/components/captions/CaptionsSection";
+import { JobCaptionsProvider } from "@/components/captions/JobCaptions";
 import { ClipsSection } from "@/components/clips/ClipsSection";
 import { ProcessingProgress } from "@/components/ProcessingProgress";
 import { JobNotFound } from "./JobPageErrorBoundary";
@@ -57,9 +58,11 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <ProcessingProgress status={job.status} progress={job.progress} attempt={job.attempt} />
         </section>
       )}
-      {job.status === "READY" && <CaptionsSection jobId={job._id} />}
-      {job.status === "READY" && <ClipsSection jobId={job._id} media={job.media} />}
-      <ArtifactGallery jobId={job._id} />
+      <JobCaptionsProvider jobId={job._id}>
+        {job.status === "READY" && <CaptionsSection jobId={job._id} />}
+        {job.status === "READY" && <ClipsSection jobId={job._id} media={job.media} />}
+        <ArtifactGallery jobId={job._id} />
+      </JobCaptionsProvider>
       {!isTerminal(job.status) && <CancelJobButton jobId={job._id} status={job.status} />}
     </div>
   );
