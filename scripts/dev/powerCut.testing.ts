@@ -124,7 +124,7 @@ export async function readStoredObject(storage: StorageSettings, key: string): P
  * What the embedded S3 server holds, read from its folder (`<state dir>/s3/<bucket>`): the keys
  * of the objects under `prefix` (s3rver keeps each as `<key>._S3rver_object`) and the ids of
  * unfinished multipart uploads (`._S3rver_uploads/<uploadId>/`). The folder, because s3rver
- * refuses the AWS SDK's signature on ListObjects and answers no ListMultipartUploads.
+ * answers no ListMultipartUploads (NotImplemented), and one reading tells both.
  */
 export async function storedInFolder(stateDir: string, bucket: string, prefix: string): Promise<{ keys: string[]; unfinishedUploads: string[] }> {
   const root = path.join(stateDir, "s3", bucket);

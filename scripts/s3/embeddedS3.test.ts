@@ -4,6 +4,10 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -76,5 +80,25 @@ describe("the embedded S3 server's AbortMultipartUpload (s3rver itself answers 4
     for (const UploadId of ["../../etc", "no-such-upload"]) {
       expect(await errorName(client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: "k", UploadId })))).toBe("NoSuchUpload");
     }
+  });
+});
+
+describe("the embedded S3 server's bucket listings (s3rver signed them over `/bucket`, not the `/bucket/` the SDK sends)", () => {
+  test("ListObjectsV2 and ListObjects signed by the AWS SDK are answered, as R2 answers them", async () => {
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: "listed/a", Body: "a" }));
+    const v2 = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: "listed/" }));
+    expect(v2.Contents?.map((object) => object.Key)).toEqual(["listed/a"]);
+    const v1 = await client.send(new ListObjectsCommand({ Bucket: s3.bucket, Prefix: "listed/" }));
+    expect(v1.Contents?.map((object) => object.Key)).toEqual(["listed/a"]);
+  });
+
+  test("ListMultipartUploads, which s3rver lacks, passes the signature check and is answered NotImplemented", async () => {
+    expect(await errorName(client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket })))).toBe("NotImplemented");
+  });
+
+  test("a listing signed with another secret is still refused", async () => {
+    const stranger = createS3Client({ ...s3, secretAccessKey: "not-the-secret" });
+    expect(await errorName(stranger.send(new ListObjectsV2Command({ Bucket: s3.bucket })))).toBe("SignatureDoesNotMatch");
+    stranger.destroy();
   });
 });

@@ -8,7 +8,10 @@
  * NoSuchUpload for a part of an upload it does not have, and CompleteMultipartUpload comparing
  * each part's ETag and ChecksumCRC32C (400 InvalidPart) and their order (InvalidPartOrder).
  *
- * Still unlike R2: no ListParts; no part-size rules at completion (R2 wants every part but the
+ * Also: bucket listings signed over the path as sent, `/<bucket>/` (`bucketPathSignatures.ts`;
+ * s3rver signed them over `/<bucket>` and refused the AWS SDK's ListObjects).
+ *
+ * Still unlike R2: no ListParts and no ListMultipartUploads (NotImplemented); no part-size rules at completion (R2 wants every part but the
  * last at least 5 MiB and of one size); CRC64NVME is answered 501 instead of checked; a part
  * without a checksum is taken for an upload created with `x-amz-checksum-algorithm` and
  * completion does not require each part's checksum then (what R2 does there is not known
@@ -20,6 +23,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+// Before s3rver, whose routes take its authentication middleware when they load.
+import "./bucketPathSignatures";
 import S3rver from "@20minutes/s3rver";
 import { corsRuleXml } from "./corsRule";
 import { findUpload, S3Error, useBeforeRoutes, type KoaApp, type KoaMiddleware } from "./s3rverApp";
