@@ -15,6 +15,7 @@ import path from "node:path";
 import { OFFLINE_BACKEND_VERSION } from "../convex-offline/httpApi";
 import type { ChildProcesses } from "./childProcesses";
 import { minimalProcessEnv } from "./functionEnv";
+import { waitForAnswer } from "./readiness";
 
 export type ConvexBackendKind = "deployment" | "local" | "offline";
 
@@ -124,7 +125,7 @@ async function startOffline(options: ConvexBackendOptions, reason: string): Prom
   );
   const urls = localUrls(ports);
   await Promise.race([
-    waitUntilReady(`${urls.convexUrl}/version`, OFFLINE_BACKEND_VERSION, OFFLINE_READY_TIMEOUT_MS),
+    waitForAnswer(`${urls.convexUrl}/version`, async (response) => response.ok && (await response.text()) === OFFLINE_BACKEND_VERSION, OFFLINE_READY_TIMEOUT_MS),
     child.whenExited.then((exit) => {
       throw new Error(`The offline Convex backend exited during start-up (code ${exit.code ?? exit.signal})`);
     }),
@@ -168,18 +169,4 @@ function deploymentUrls(settings: Record<string, string | undefined>) {
 
 function isLoopback(url: string | undefined): boolean {
   return url !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url);
-}
-
-async function waitUntilReady(url: string, expectedBody: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url);
-      if (response.ok && (await response.text()) === expectedBody) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} was not ready within ${timeoutMs} ms`);
 }

@@ -170,11 +170,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
 
     // stack.json promises a stack that answers: every part it names, the app's first page included.
-    await waitForAnswer(storage.endpoint, (status) => status < 500, PART_ANSWER_TIMEOUT_MS, options.signal);
-    await waitForAnswer(`${convex.siteUrl}/.well-known/openid-configuration`, (status) => status < 500, PART_ANSWER_TIMEOUT_MS, options.signal);
+    await waitForAnswer(storage.endpoint, ({ status }) => status < 500, PART_ANSWER_TIMEOUT_MS, options.signal);
+    await waitForAnswer(`${convex.siteUrl}/.well-known/openid-configuration`, ({ status }) => status < 500, PART_ANSWER_TIMEOUT_MS, options.signal);
     if (withApp) {
       log(`[dev] compiling the app's first page (${appUrl})…`);
-      await waitForAnswer(appUrl, (status) => status === 200, APP_FIRST_PAGE_TIMEOUT_MS, options.signal);
+      await waitForAnswer(appUrl, ({ status }) => status === 200, APP_FIRST_PAGE_TIMEOUT_MS, options.signal);
     }
 
     options.signal?.throwIfAborted();

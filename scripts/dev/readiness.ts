@@ -4,21 +4,25 @@ const RETRY_MS = 200;
 /** One request's limit, so a server that accepts but never answers cannot hold the wait. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Resolves once `url` answers with a status `accept` takes; rejects after `timeoutMs` or on abort. */
+/**
+ * Resolves once `url` gives an answer `accept` takes (its status, or its body too); rejects after
+ * `timeoutMs` or on abort.
+ */
 export async function waitForAnswer(
   url: string,
-  accept: (status: number) => boolean,
+  accept: (response: Response) => boolean | Promise<boolean>,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
-  while (Date.now() < deadline) {
+  for (let left = timeoutMs; left > 0; left = deadline - Date.now()) {
     signal?.throwIfAborted();
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())) });
-      await response.body?.cancel();
-      if (accept(response.status)) return;
+      const response = await fetch(url, { signal: AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, left)) });
+      const accepted = await accept(response);
+      if (!response.bodyUsed) await response.body?.cancel();
+      if (accepted) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
       last = (error as Error).message;
