@@ -29,8 +29,9 @@ export type JobCaptions = {
 const NO_CAPTIONS: JobCaptions = { view: undefined };
 const JobCaptionsContext = createContext<JobCaptions>(NO_CAPTIONS);
 
-export function JobCaptionsProvider({ jobId, children }: { jobId: Id<"video_jobs">; children: ReactNode }) {
-  const view = useQuery(api.captions.forJob, { jobId });
+/** `ready`: the job is READY (before that it has no captions, and nothing is asked for). */
+export function JobCaptionsProvider({ jobId, ready, children }: { jobId: Id<"video_jobs">; ready: boolean; children: ReactNode }) {
+  const view = useQuery(api.captions.forJob, ready ? { jobId } : "skip");
   const withSpeech = view?.status === "READY" && view.speech === true;
   const artifacts = useQuery(api.artifacts.listForJob, withSpeech ? { jobId } : "skip");
   const vtt = artifacts?.find((artifact) => artifact._id === view?.vttArtifactId);

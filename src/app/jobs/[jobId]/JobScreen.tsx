@@ -58,7 +58,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <ProcessingProgress status={job.status} progress={job.progress} attempt={job.attempt} />
         </section>
       )}
-      <JobCaptionsProvider jobId={job._id}>
+      <JobCaptionsProvider jobId={job._id} ready={job.status === "READY"}>
         {job.status === "READY" && <CaptionsSection jobId={job._id} />}
         {job.status === "READY" && <ClipsSection jobId={job._id} media={job.media} />}
         <ArtifactGallery jobId={job._id} />
