@@ -12,9 +12,9 @@
  * - `CAPTIONS_DEVICE`, `CAPTIONS_COMPUTE_TYPE`, `CAPTIONS_THREADS`, `CAPTIONS_BATCH_SIZE`:
  *   passed through to the CLI (CPU int8 by default).
  */
-import { spawn } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { runChildProcess, type ChildProcessExit } from "../childProcess";
 import { transcriptSchema, type Transcript } from "./transcript";
 
 export type CaptionsSettings = { python: string; pythonPath: string; modelDir: string };
@@ -72,7 +72,6 @@ export class CaptionsError extends Error {
 }
 
 const EXIT_CODES: Record<number, CaptionsErrorCode> = { 3: "model_missing", 4: "audio_unreadable", 5: "no_audio" };
-const STDERR_TAIL_CHARS = 4000;
 
 export type TranscribeOptions = {
   /** An audio or video file (the job's `audio` artifact or the source itself). */
@@ -108,28 +107,28 @@ export async function transcribeAudio(options: TranscribeOptions): Promise<Trans
     PYTHONPATH: [settings.pythonPath, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: "1",
   };
-  const lastError = await new Promise<CaptionsError | null>((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(options.signal.reason);
-      return;
-    }
-    const child = spawn(settings.python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdoutRest = "";
-    let stderrTail = "";
-    let cliError: CaptionsError | null = null;
-    let spawnError: Error | null = null;
-    let timedOut = false;
-    const kill = () => child.kill("SIGKILL");
-    options.signal?.addEventListener("abort", kill, { once: true });
-    const timer =
-      options.timeLimitMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            kill();
-          }, options.timeLimitMs);
+  const events = cliEventReader(options.onProgress);
+  const end = await runChildProcess(settings.python, args, {
+    env,
+    signal: options.signal,
+    timeLimitMs: options.timeLimitMs,
+    onStdoutLine: events.readLine,
+  });
+  if (end.kind === "not_started") {
+    throw new CaptionsError("python_unavailable", `could not start ${settings.python} (${end.error.message}); set CAPTIONS_PYTHON`);
+  }
+  if (end.kind === "timed_out") {
+    throw new CaptionsError("timed_out", `transcription ran past ${Math.round((options.timeLimitMs ?? 0) / 1000)} s`);
+  }
+  if (end.exitCode !== 0) throw events.lastError() ?? exitError(end);
+  return transcriptSchema.parse(JSON.parse(await readFile(options.outPath, "utf8")));
+}
 
-    const onLine = (line: string) => {
+/** Reads the CLI's JSON events off stdout: progress goes on, the last error is kept. */
+function cliEventReader(onProgress: TranscribeOptions["onProgress"]) {
+  let lastError: CaptionsError | null = null;
+  return {
+    readLine(line: string) {
       if (!line.trim()) return;
       let event: CliEvent;
       try {
@@ -137,44 +136,18 @@ export async function transcribeAudio(options: TranscribeOptions): Promise<Trans
       } catch {
         return; // a library's stray print: not ours
       }
-      if (event.event === "progress") options.onProgress?.(event.processed, event.duration);
-      if (event.event === "error") cliError = new CaptionsError(asCode(event.code), event.message);
-    };
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      const lines = (stdoutRest + chunk).split("\n");
-      stdoutRest = lines.pop() ?? "";
-      lines.forEach(onLine);
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-    });
-    child.on("error", (error) => {
-      spawnError = error;
-    });
-    child.on("close", (code, exitSignal) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", kill);
-      onLine(stdoutRest);
-      if (options.signal?.aborted) return reject(options.signal.reason);
-      if (spawnError) {
-        return resolve(
-          new CaptionsError("python_unavailable", `could not start ${settings.python} (${spawnError.message}); set CAPTIONS_PYTHON`),
-        );
-      }
-      if (timedOut) {
-        return resolve(new CaptionsError("timed_out", `transcription ran past ${Math.round((options.timeLimitMs ?? 0) / 1000)} s`));
-      }
-      if (code === 0) return resolve(null);
-      if (cliError) return resolve(cliError);
-      const lastLine = stderrTail.trim().split("\n").at(-1) ?? "";
-      const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${code}`;
-      resolve(new CaptionsError(code !== null ? (EXIT_CODES[code] ?? "failed") : "failed", `transcription ${how}: ${lastLine}`));
-    });
-  });
-  if (lastError) throw lastError;
-  return transcriptSchema.parse(JSON.parse(await readFile(options.outPath, "utf8")));
+      if (event.event === "progress") onProgress?.(event.processed, event.duration);
+      if (event.event === "error") lastError = new CaptionsError(asCode(event.code), event.message);
+    },
+    lastError: () => lastError,
+  };
+}
+
+/** A failed run that sent no error event: the exit code says what it can, stderr the rest. */
+function exitError({ exitCode, exitSignal, stderrTail }: ChildProcessExit) {
+  const lastLine = stderrTail.trim().split("\n").at(-1) ?? "";
+  const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${exitCode}`;
+  return new CaptionsError(exitCode !== null ? (EXIT_CODES[exitCode] ?? "failed") : "failed", `transcription ${how}: ${lastLine}`);
 }
 
 function asCode(code: string): CaptionsErrorCode {

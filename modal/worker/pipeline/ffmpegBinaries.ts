@@ -1,9 +1,9 @@
 /**
- * The one way the worker starts FFmpeg and ffprobe: resolve the binaries, spawn without a
- * shell, keep the end of stderr for error messages, turn `-progress pipe:1` into percent,
- * and kill the child when the job's AbortSignal fires or its wall-clock limit runs out.
+ * The one way the worker starts FFmpeg and ffprobe: resolve the binaries, run them with
+ * `runChildProcess` (killed when the job's AbortSignal fires or their wall-clock limit runs
+ * out), turn `-progress pipe:1` into percent, and a failed run into an error that says why.
  */
-import { spawn } from "node:child_process";
+import { lineSplitter, runChildProcess, type ChildProcessOptions } from "../childProcess";
 
 export type FfmpegBinaries = { ffmpeg: string; ffprobe: string };
 
@@ -63,7 +63,7 @@ const VERSION_CHECK_TIME_LIMIT_MS = 60_000;
 export async function checkFfmpegBinaries(): Promise<void> {
   const { ffmpeg, ffprobe } = resolveFfmpegBinaries();
   for (const command of [ffmpeg, ffprobe]) {
-    await runProcess(command, ["-hide_banner", "-version"], {
+    await runFfmpegBinary(command, ["-hide_banner", "-version"], {
       timeLimitMs: VERSION_CHECK_TIME_LIMIT_MS,
     });
   }
@@ -104,7 +104,7 @@ export type RunFfmpegOptions = RunFfmpegCommonOptions &
 export async function runFfmpeg(args: readonly string[], options: RunFfmpegOptions = {}) {
   const { progress } = options;
   const progressArgs = progress ? ["-progress", "pipe:1"] : [];
-  await runProcess(
+  await runFfmpegBinary(
     resolveFfmpegBinaries().ffmpeg,
     ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", ...progressArgs, ...args],
     {
@@ -122,7 +122,7 @@ export async function runFfprobe(
   options: { signal?: AbortSignal; timeLimitMs?: number } = {},
 ): Promise<string> {
   const chunks: string[] = [];
-  await runProcess(resolveFfmpegBinaries().ffprobe, ["-hide_banner", "-v", "error", ...args], {
+  await runFfmpegBinary(resolveFfmpegBinaries().ffprobe, ["-hide_banner", "-v", "error", ...args], {
     signal: options.signal,
     timeLimitMs: options.timeLimitMs,
     onStdoutChunk: (chunk) => chunks.push(chunk),
@@ -151,72 +151,36 @@ function progressLineReader({ durationSec, onProgress }: FfmpegProgress) {
   };
 }
 
-const STDERR_TAIL_CHARS = 4000;
+type FfmpegBinaryOptions = Pick<
+  ChildProcessOptions,
+  "signal" | "cwd" | "timeLimitMs" | "onStdoutChunk" | "onStdoutLine"
+>;
 
-type ProcessOptions = {
-  signal?: AbortSignal;
-  cwd?: string;
-  timeLimitMs?: number;
-  onStdoutLine?: (line: string) => void;
-  onStdoutChunk?: (chunk: string) => void;
-};
-
-function runProcess(command: string, args: readonly string[], options: ProcessOptions) {
-  const { signal } = options;
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stderrTail = "";
-    let stdoutRest = "";
-    let spawnError: Error | undefined;
-
-    // SIGKILL: the outputs are thrown away, so there is nothing for ffmpeg to finalize.
-    const killChild = () => child.kill("SIGKILL");
-    signal?.addEventListener("abort", killChild, { once: true });
-    let timedOut = false;
-    const timeLimit =
-      options.timeLimitMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            killChild();
-          }, options.timeLimitMs);
-
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      options.onStdoutChunk?.(chunk);
-      if (options.onStdoutLine) {
-        const lines = (stdoutRest + chunk).split("\n");
-        stdoutRest = lines.pop() ?? "";
-        for (const line of lines) options.onStdoutLine(line.trim());
-      }
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-    });
-    child.on("error", (error) => {
-      spawnError = error;
-    });
-    // "close" fires after "error" too, and only once the stdio streams are drained.
-    child.on("close", (exitCode, exitSignal) => {
-      signal?.removeEventListener("abort", killChild);
-      clearTimeout(timeLimit);
-      if (signal?.aborted) {
-        reject(signal.reason);
-      } else if (spawnError) {
-        reject(new FfmpegUnavailableError(command, { cause: spawnError }));
-      } else if (timedOut) {
-        reject(new FfmpegTimeLimitError(command, options.timeLimitMs ?? 0));
-      } else if (exitCode === 0) {
-        if (stdoutRest) options.onStdoutLine?.(stdoutRest.trim());
-        resolve();
-      } else {
-        reject(new FfmpegProcessError(command, exitCode, exitSignal, stderrTail));
-      }
-    });
+/**
+ * Runs ffmpeg or ffprobe: resolves on exit code 0, rejects with `signal.reason` after an
+ * abort and with this module's errors for any other end. Lines come trimmed, and a last line
+ * without a newline only from a successful run.
+ */
+async function runFfmpegBinary(
+  command: string,
+  args: readonly string[],
+  options: FfmpegBinaryOptions,
+) {
+  const { onStdoutChunk, onStdoutLine, timeLimitMs } = options;
+  const stdoutLines = onStdoutLine && lineSplitter((line) => onStdoutLine(line.trim()));
+  const end = await runChildProcess(command, args, {
+    signal: options.signal,
+    cwd: options.cwd,
+    timeLimitMs,
+    onStdoutChunk: (chunk) => {
+      onStdoutChunk?.(chunk);
+      stdoutLines?.push(chunk);
+    },
   });
+  if (end.kind === "not_started") throw new FfmpegUnavailableError(command, { cause: end.error });
+  if (end.kind === "timed_out") throw new FfmpegTimeLimitError(command, timeLimitMs ?? 0);
+  if (end.exitCode !== 0) {
+    throw new FfmpegProcessError(command, end.exitCode, end.exitSignal, end.stderrTail);
+  }
+  stdoutLines?.flush();
 }
