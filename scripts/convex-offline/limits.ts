@@ -14,7 +14,6 @@
  *   waits excluded as Convex's isolate excludes them, and 15 s in all;
  *   actions: 10 minutes in Node, 30 minutes in the default runtime).
  */
-import process from "node:process";
 import { performance } from "node:perf_hooks";
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
 import { getConvexSize, jsonToConvex, type JSONValue, type Value } from "convex/values";
