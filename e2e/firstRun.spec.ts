@@ -61,6 +61,10 @@ for (const viewport of [DESKTOP, NARROW]) {
     await expect(page.getByText(/Check that the link opens your video on YouTube/)).toBeVisible();
     await expect(page.getByText("Video details unavailable")).toHaveCount(0);
     await expect(page).toHaveTitle("Video not found · Reeldrop");
+    // Next.js streams the route's own <title> into the head when it likes; one that lands first
+    // in the head must not take the tab's title back (CI saw "Reeldrop" here).
+    await page.evaluate(() => document.head.prepend(Object.assign(document.createElement("title"), { textContent: "Reeldrop" })));
+    await expect(page).toHaveTitle("Video not found · Reeldrop");
     // The steps it never took are not drawn with a FAILED tag; the timeline keeps the details.
     await expect(statusCard(page).getByRole("listitem")).toHaveCount(0);
     await statusCard(page).getByText(/^Full timeline/).click();

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "convex/react";
-import { useEffect, useRef } from "react";
+import { useRef } from "react";
 import { api } from "../../../../convex/_generated/api";
 import { isTerminal } from "../../../../convex/lib/jobStatus";
 import { ArtifactGallery } from "@/components/artifacts/ArtifactGallery";
@@ -14,6 +14,7 @@ import { JobStatusSteps } from "@/components/JobStatusSteps";
 import { MissingVideoNotice } from "./MissingVideoNotice";
 import { SourceMetaCard } from "@/components/SourceMetaCard";
 import { useShownStatus } from "@/components/useShownStatus";
+import { useDocumentTitle } from "@/components/useDocumentTitle";
 import { CancelJobButton } from "./CancelJobButton";
 import { RightsConfirmation } from "./RightsConfirmation";
 import { UploadPanel } from "./UploadPanel";
@@ -66,15 +67,4 @@ export function JobScreen({ jobId }: { jobId: string }) {
       {!isTerminal(job.status) && <CancelJobButton jobId={job._id} status={job.status} />}
     </div>
   );
-}
-
-/** The tab's title says where the job stands ("Processing · My video · Reeldrop"), so a background tab shows it. */
-function useDocumentTitle(title: string | null): void {
-  useEffect(() => {
-    if (title === null) return;
-    document.title = `${title} · Reeldrop`;
-    return () => {
-      document.title = "Reeldrop";
-    };
-  }, [title]);
 }
