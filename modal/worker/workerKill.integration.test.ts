@@ -21,7 +21,7 @@
 import { readdir, readFile, rm, stat, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import type { FunctionReturnType } from "convex/server";
 import WebSocket from "ws";
@@ -34,6 +34,7 @@ import { EMBEDDED_S3_CREDENTIALS } from "../../scripts/s3/embeddedS3";
 import { createTestVideoLibrary, type TestVideoLibrary } from "./testing/generateTestVideos";
 import { guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "./testing/localStack";
 import { startLocalWorkerProcess, type LocalWorkerProcess } from "./testing/localWorkerProcess";
+import { pollUntil } from "./testing/pollUntil";
 import { processesRunningIn } from "./testing/runningProcesses";
 import { startThrottlingS3Proxy, type ThrottlingS3Proxy } from "./testing/throttlingS3Proxy";
 
@@ -260,18 +261,24 @@ async function checkJob(
     "UPLOADED → PROCESSING (attempt 2)",
     "PROCESSING → READY",
   ]);
-  const nextWorkerLog = worker
-    .log()
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { event?: string; jobId?: string; attempt?: number; artifacts?: number });
+  type LogEntry = { event?: string; jobId?: string; attempt?: number; artifacts?: number };
+  const workerLog = () =>
+    worker
+      .log()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as LogEntry);
+  // The set the successful run produced, from its own log. The worker writes "job ready" once
+  // Convex has taken the completion, so the subscription can see READY before the line arrives.
+  const ready = await pollUntil(
+    "the next worker's \"job ready\" log line",
+    async () => workerLog().find((entry) => entry.event === "job ready" && entry.jobId === jobId),
+    10_000,
+  );
   // Taken over by the next worker process (its own log claims it, as attempt 2), not finished by the killed one.
-  expect(nextWorkerLog.filter((entry) => entry.event === "job claimed" && entry.jobId === jobId).map((entry) => entry.attempt)).toEqual([2]);
-
-  // The set the successful run produced, from its own log.
-  const ready = nextWorkerLog.find((entry) => entry.event === "job ready" && entry.jobId === jobId);
-  expect(ready?.artifacts).toBeGreaterThan(0);
-  const expectedCount = ready!.artifacts!;
+  expect(workerLog().filter((entry) => entry.event === "job claimed" && entry.jobId === jobId).map((entry) => entry.attempt)).toEqual([2]);
+  expect(ready.artifacts).toBeGreaterThan(0);
+  const expectedCount = ready.artifacts!;
 
   const artifacts = (await owner.query(api.artifacts.listForJob, { jobId }))!;
   const keys = artifacts.map((a) => `${a.kind}/${a.index}`);
@@ -292,8 +299,12 @@ async function checkJob(
     });
   }
 
-  // Every row's object is in storage with its size. (Keys are deterministic per kind and index,
-  // so storage cannot hold a second copy; s3rver 4.0.4 refuses the SDK's listing signatures.)
+  // Storage holds exactly the rows' objects of the job's own kinds (captions, a task of their
+  // own, may land beside them), each with its row's size.
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: stack.endpoints.bucket, Prefix: `artifacts/${jobId}/` }));
+  const jobKinds = new Set<string>(JOB_ARTIFACT_KINDS);
+  const storedKeys = (listed.Contents ?? []).map((object) => object.Key!).filter((key) => jobKinds.has(key.split("/")[2]!));
+  expect(storedKeys.sort()).toEqual(artifacts.map((a) => artifactKey(jobId, a.kind, a.index)).sort());
   let stored = 0;
   for (const artifact of artifacts) {
     const head = await s3.send(
