@@ -6,7 +6,9 @@
  * argument validation from a fault raised inside.
  *
  * The same modules, with the same Convex limits, as `newConvexTest` (the counter sits inside
- * the limits, so a call the limits refuse before the handler is not counted).
+ * the limits, so a call the limits refuse before the handler is not counted). A test file uses
+ * one harness or the other: a function is put under the limits once per process, so after
+ * `newConvexTest` the counter would wrap outside them.
  */
 import { convexTest } from "convex-test";
 import { convexTestTransactionLimits, installConvexLimits, limitModuleFunctions } from "../../scripts/convex-offline/limits";

@@ -41,9 +41,23 @@ test("gives up after its time, saying what it last heard", async () => {
   await expect(waitForAnswer(url, ({ status }) => status < 500, 2_000)).rejects.toThrow(`${url} did not answer within 2 s (last: HTTP 502)`);
 });
 
-test("stops at once when aborted", async () => {
+test("stops at once when aborted before it starts", async () => {
   const url = await serve(() => ({ status: 503, body: "" }));
   const controller = new AbortController();
   controller.abort(new Error("stack stopping"));
   await expect(waitForAnswer(url, () => true, 10_000, controller.signal)).rejects.toThrow("stack stopping");
+});
+
+test("stops as soon as it is aborted, during a request that gets no answer", async () => {
+  // A server that accepts the request and never answers: only the abort can end the wait.
+  server = createServer(() => {});
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const controller = new AbortController();
+  const waiting = waitForAnswer(url, () => true, 60_000, controller.signal);
+  setTimeout(() => controller.abort(new Error("stack stopping")), 100);
+  const startedAt = Date.now();
+  await expect(waiting).rejects.toThrow("stack stopping");
+  expect(Date.now() - startedAt).toBeLessThan(10_000);
+  server.closeAllConnections();
 });

@@ -6,7 +6,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Resolves once `url` gives an answer `accept` takes (its status, or its body too); rejects after
- * `timeoutMs` or on abort.
+ * `timeoutMs`, or with the signal's reason as soon as `signal` aborts (mid-request too).
  */
 export async function waitForAnswer(
   url: string,
@@ -18,16 +18,34 @@ export async function waitForAnswer(
   let last = "no answer";
   for (let left = timeoutMs; left > 0; left = deadline - Date.now()) {
     signal?.throwIfAborted();
+    const requestTimeout = AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, left));
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, left)) });
+      const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, requestTimeout]) : requestTimeout });
       const accepted = await accept(response);
       if (!response.bodyUsed) await response.body?.cancel();
       if (accepted) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
-      last = (error as Error).message;
+      signal?.throwIfAborted();
+      // A request cut short by the wait's own deadline says nothing new about the server.
+      if (!(requestTimeout.aborted && left < REQUEST_TIMEOUT_MS)) last = (error as Error).message;
     }
-    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    await pause(RETRY_MS, signal);
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (last: ${last})`);
+}
+
+/** Waits `ms`, or rejects with the signal's reason once it aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -7,7 +7,8 @@ const APP_TITLE = "Reeldrop";
  * back to "Reeldrop" when it goes. Next.js streams the route's metadata `<title>` into the head
  * on its own schedule, and a `<title>` it adds before ours wins (`document.title` reads the
  * first): CI saw the job page's tab say "Reeldrop" that way. So the title is put back whenever
- * the document changes it.
+ * the document changes it. One component on a page sets the title (two with different titles
+ * would take it from each other without end).
  */
 export function useDocumentTitle(title: string | null): void {
   useEffect(() => {
