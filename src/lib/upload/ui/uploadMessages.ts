@@ -5,6 +5,7 @@
 import { serverErrorCode } from "../convex/convexUploadBackend";
 import type { UploadError, UploadErrorCode } from "../core/uploadError";
 import { formatBytes } from "../../format";
+import type { ResumePrompt } from "./useResumableUpload";
 
 export interface ChosenFile {
   name: string;
@@ -79,15 +80,7 @@ export function describeUploadFailure(error: UploadError): FailureDescription {
  * for 24 hours without progress is cleared." (the hours are the session's `idleLimitHours`),
  * or, while another tab or device is sending the file, that this page follows along.
  */
-export function describeResumePrompt(prompt: {
-  fileName: string;
-  fileSize: number;
-  partsUploaded: number;
-  partsTotal: number;
-  uploadingElsewhere: boolean;
-  /** Unknown from a backend older than the page (a deploy in progress): the sentence is left out. */
-  idleLimitHours?: number;
-}): { message: string; file: string } {
+export function describeResumePrompt(prompt: ResumePrompt): { message: string; file: string } {
   const noun = prompt.partsTotal === 1 ? "part" : "parts";
   const verb = prompt.partsUploaded === 1 ? "is" : "are";
   const counted = `${prompt.partsUploaded} of ${prompt.partsTotal} ${noun} ${verb}`;
