@@ -16,7 +16,7 @@ import type { ConvexHttpClient } from "convex/browser";
 import { drainQueue } from "./claimLoop";
 import { runFfmpeg } from "./pipeline/ffmpegBinaries";
 import { createWorkerApiClient } from "./workerApiClient";
-import type { WorkerLog } from "./workerLog";
+import { createWorkerLog } from "./workerLog";
 import { createTestVideoLibrary, TEST_VIDEOS, type TestVideoLibrary, type TestVideoName } from "./testing/generateTestVideos";
 import { colorDistance, frameColor, probeFile } from "./testing/inspectMedia";
 import { signInAsGuest, startLocalStack, uploadVideoAsGuest, type LocalStack } from "./testing/localStack";
@@ -24,10 +24,7 @@ import { signInAsGuest, startLocalStack, uploadVideoAsGuest, type LocalStack } f
 let stack: LocalStack;
 let videos: TestVideoLibrary;
 const logLines: string[] = [];
-const log: WorkerLog = {
-  info: (event, fields) => logLines.push(JSON.stringify({ event, ...fields })),
-  warn: (event, fields) => logLines.push(JSON.stringify({ event, ...fields })),
-};
+const log = createWorkerLog("test-worker", (line) => logLines.push(line));
 /** The second scene of `landscapeWithCuts` (`color=0x2055cc`), from 3 s to 7 s. */
 const BLUE = [0x20, 0x55, 0xcc] as const;
 

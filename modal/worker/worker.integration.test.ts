@@ -14,7 +14,7 @@ import { JOB_ARTIFACT_KINDS } from "../../convex/lib/artifactKinds";
 import { storedObjectPath } from "../../scripts/s3/embeddedS3";
 import { DrainFailedError, drainQueue } from "./claimLoop";
 import { createWorkerApiClient, type WorkerApi } from "./workerApiClient";
-import type { WorkerLog } from "./workerLog";
+import { createWorkerLog } from "./workerLog";
 import { createTestVideoLibrary, type TestVideoLibrary } from "./testing/generateTestVideos";
 import { signInAsGuest, startLocalStack, uploadVideoAsGuest, waitForStatus, type LocalStack } from "./testing/localStack";
 
@@ -22,10 +22,7 @@ const execFileAsync = promisify(execFile);
 let stack: LocalStack;
 let videos: TestVideoLibrary;
 const logLines: string[] = [];
-const log: WorkerLog = {
-  info: (event, fields) => logLines.push(JSON.stringify({ event, ...fields })),
-  warn: (event, fields) => logLines.push(JSON.stringify({ event, ...fields })),
-};
+const log = createWorkerLog("test-worker", (line) => logLines.push(line));
 
 beforeAll(async () => {
   [stack, videos] = await Promise.all([startLocalStack(), createTestVideoLibrary()]);

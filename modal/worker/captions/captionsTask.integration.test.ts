@@ -23,7 +23,7 @@ import { runFfmpeg } from "../pipeline/ffmpegBinaries";
 import { probeFile } from "../testing/inspectMedia";
 import { signInAsGuest, startLocalStack, uploadVideoAsGuest, type LocalStack } from "../testing/localStack";
 import { createWorkerApiClient } from "../workerApiClient";
-import type { WorkerLog } from "../workerLog";
+import { createWorkerLog } from "../workerLog";
 import { transcriptSchema } from "./transcript";
 import { captionsModelProblem, captionsSettings } from "./transcribeAudio";
 
@@ -37,10 +37,7 @@ let stack: LocalStack;
 let folder: string;
 let speechSec: number;
 const logLines: string[] = [];
-const log: WorkerLog = {
-  info: (event, fields) => logLines.push(JSON.stringify({ event, ...fields })),
-  warn: (event, fields) => logLines.push(JSON.stringify({ event, ...fields })),
-};
+const log = createWorkerLog("test-worker", (line) => logLines.push(line));
 
 function wordsOf(text: string): string[] {
   return text.toLowerCase().match(/[a-z0-9']+/g) ?? [];
