@@ -10,7 +10,7 @@
  * next worker's subscription to `nextClaimableAt` (with its kinds) wakes it when the dead
  * worker's lease ends, and its claim takes the clip back.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -19,14 +19,12 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { artifactKey } from "../../convex/lib/artifactKinds";
-import { createS3Client } from "../../convex/model/s3Client";
-import { EMBEDDED_S3_CREDENTIALS } from "../../scripts/s3/embeddedS3";
 import { drainQueue } from "./claimLoop";
 import { createWorkerApiClient } from "./workerApiClient";
 import { createTestVideoLibrary, type TestVideoLibrary } from "./testing/generateTestVideos";
-import { guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "./testing/localStack";
+import { createStackS3Client, guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "./testing/localStack";
 import { startLocalWorkerProcess, type LocalWorkerProcess } from "./testing/localWorkerProcess";
-import { processesRunningIn } from "./testing/runningProcesses";
+import { ffmpegProcessesIn } from "./testing/runningProcesses";
 import { startThrottlingS3Proxy, type ThrottlingS3Proxy } from "./testing/throttlingS3Proxy";
 import { pollUntil } from "./testing/pollUntil";
 
@@ -49,7 +47,7 @@ beforeAll(async () => {
     mkdtemp(path.join(tmpdir(), "reeldrop-clip-kill-drill-")),
   ]);
   proxy.setUpstream(stack.endpoints.s3Endpoint);
-  s3 = createS3Client({ endpoint: stack.endpoints.s3Endpoint, bucket: stack.endpoints.bucket, ...EMBEDDED_S3_CREDENTIALS });
+  s3 = createStackS3Client(stack);
 }, 120_000);
 
 afterAll(async () => {
@@ -66,15 +64,13 @@ function startClipWorker(): LocalWorkerProcess {
   return worker;
 }
 
-/** ffmpeg processes whose working directory is a clip's work folder under `root`; killed when `kill`. */
+/** ffmpeg/ffprobe processes whose working directory is a clip's work folder under `root`; killed when `kill`. */
 async function killFfmpegIn(root: string | undefined, kill = true): Promise<number[]> {
   if (!root) return [];
   const folders = (await readdir(root).catch(() => [] as string[])).filter((name) => name.startsWith("reeldrop-clip-"));
   const found: number[] = [];
   for (const folder of folders) {
-    for (const pid of await processesRunningIn(path.join(root, folder))) {
-      if ((await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim().startsWith("ffmpeg")) found.push(pid);
-    }
+    found.push(...(await ffmpegProcessesIn(path.join(root, folder))));
   }
   if (kill) for (const pid of found) process.kill(pid, "SIGKILL");
   return found;

@@ -18,7 +18,7 @@
  * A SIGKILL runs no cleanup: the job's temporary folder stays behind, and an ffmpeg the worker
  * had started keeps running as an orphan. The drill records both and removes them.
  */
-import { readdir, readFile, rm, stat, mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
@@ -29,13 +29,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { JOB_ARTIFACT_KINDS, artifactKey } from "../../convex/lib/artifactKinds";
-import { createS3Client } from "../../convex/model/s3Client";
-import { EMBEDDED_S3_CREDENTIALS } from "../../scripts/s3/embeddedS3";
 import { createTestVideoLibrary, type TestVideoLibrary } from "./testing/generateTestVideos";
-import { guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "./testing/localStack";
+import { createStackS3Client, guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "./testing/localStack";
 import { startLocalWorkerProcess, type LocalWorkerProcess } from "./testing/localWorkerProcess";
 import { pollUntil } from "./testing/pollUntil";
-import { processesRunningIn } from "./testing/runningProcesses";
+import { ffmpegProcessesIn } from "./testing/runningProcesses";
 import { startThrottlingS3Proxy, type ThrottlingS3Proxy } from "./testing/throttlingS3Proxy";
 
 const LEASE_SECONDS = 5;
@@ -71,7 +69,7 @@ beforeAll(async () => {
     mkdtemp(path.join(tmpdir(), "reeldrop-kill-drill-")),
   ]);
   proxy.setUpstream(stack.endpoints.s3Endpoint);
-  s3 = createS3Client({ endpoint: stack.endpoints.s3Endpoint, bucket: stack.endpoints.bucket, ...EMBEDDED_S3_CREDENTIALS });
+  s3 = createStackS3Client(stack);
 }, 120_000);
 
 afterAll(async () => {
@@ -136,11 +134,9 @@ async function workFolderOf(jobId: string): Promise<string | undefined> {
   return entry === undefined ? undefined : path.join(workRoot, entry);
 }
 
-/** ffmpeg/ffprobe processes whose working directory is inside `folder` (the pipeline's cwd). */
-async function ffmpegProcessesIn(folder: string): Promise<number[]> {
-  const pids = [...(await processesRunningIn(folder)), ...(await processesRunningIn(path.join(folder, "artifacts")))];
-  const names = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")));
-  return pids.filter((_, i) => /^ff(mpeg|probe)/.test(names[i]!.trim()));
+/** ffmpeg/ffprobe processes working in a job's folder or its `artifacts` folder (the pipeline's cwd). */
+async function ffmpegProcessesInJobFolder(folder: string): Promise<number[]> {
+  return [...(await ffmpegProcessesIn(folder)), ...(await ffmpegProcessesIn(path.join(folder, "artifacts")))];
 }
 
 async function killOrphans(): Promise<number> {
@@ -148,7 +144,7 @@ async function killOrphans(): Promise<number> {
   const folders = (await readdir(workRoot).catch(() => [] as string[])).filter((name) => name.startsWith("reeldrop-"));
   let killed = 0;
   for (const folder of folders) {
-    for (const pid of await ffmpegProcessesIn(path.join(workRoot, folder))) {
+    for (const pid of await ffmpegProcessesInJobFolder(path.join(workRoot, folder))) {
       try {
         process.kill(pid, "SIGKILL");
         killed++;
@@ -204,7 +200,7 @@ async function killDuring(phase: Phase, worker: LocalWorkerProcess) {
       const current = stage();
       if (current === undefined || !FFMPEG_KILL_STAGES.includes(current)) return false;
       const folder = await workFolderOf(jobId);
-      if (folder === undefined || (await ffmpegProcessesIn(folder)).length === 0) return false;
+      if (folder === undefined || (await ffmpegProcessesInJobFolder(folder)).length === 0) return false;
       at = `stage ${current}`;
       return true;
     }, 60_000);
@@ -221,7 +217,7 @@ async function killDuring(phase: Phase, worker: LocalWorkerProcess) {
 
   // What a SIGKILL leaves behind: no `finally` ran, and ffmpeg was not killed with its parent.
   const folder = await workFolderOf(jobId);
-  const orphans = folder === undefined ? [] : await ffmpegProcessesIn(folder);
+  const orphans = folder === undefined ? [] : await ffmpegProcessesInJobFolder(folder);
   for (const pid of orphans) {
     try {
       process.kill(pid, "SIGKILL");

@@ -17,11 +17,9 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../../../convex/_generated/api";
 import { artifactKey } from "../../../convex/lib/artifactKinds";
-import { createS3Client } from "../../../convex/model/s3Client";
-import { EMBEDDED_S3_CREDENTIALS } from "../../../scripts/s3/embeddedS3";
 import { drainQueue } from "../claimLoop";
 import { runFfmpeg } from "../pipeline/ffmpegBinaries";
-import { guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "../testing/localStack";
+import { createStackS3Client, guestToken, startLocalStack, uploadVideoAsGuest, type LocalStack } from "../testing/localStack";
 import { startLocalWorkerProcess, type LocalWorkerProcess } from "../testing/localWorkerProcess";
 import { createWorkerApiClient } from "../workerApiClient";
 import { pollUntil } from "../testing/pollUntil";
@@ -50,7 +48,7 @@ beforeAll(async () => {
     ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", video],
   ]);
   stack = await startLocalStack({ WORKER_LEASE_SECONDS: String(LEASE_SECONDS), WORKER_RETRY_BASE_SECONDS: "1" });
-  s3 = createS3Client({ endpoint: stack.endpoints.s3Endpoint, bucket: stack.endpoints.bucket, ...EMBEDDED_S3_CREDENTIALS });
+  s3 = createStackS3Client(stack);
 }, 120_000);
 
 afterAll(async () => {

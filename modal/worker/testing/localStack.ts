@@ -14,7 +14,10 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { computePartPlan, partRange } from "../../../convex/lib/partPlan";
 import { RIGHTS_STATEMENT } from "../../../convex/lib/rightsStatement";
 import type { JobStatus } from "../../../convex/lib/jobStatus";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "../../../convex/model/s3Client";
 import { startDevStack, type StackEndpoints } from "../../../scripts/dev/devStack";
+import { EMBEDDED_S3_CREDENTIALS } from "../../../scripts/s3/embeddedS3";
 
 export type LocalStack = {
   endpoints: StackEndpoints;
@@ -49,6 +52,11 @@ export async function startLocalStack(functionEnv: Record<string, string> = {}):
 }
 
 /** A signed-in guest, as the browser would be after "Continue as guest". */
+/** A client of the stack's embedded S3 server itself (not of a proxy in front of it), to check what storage holds. */
+export function createStackS3Client(stack: LocalStack): S3Client {
+  return createS3Client({ endpoint: stack.endpoints.s3Endpoint, bucket: stack.endpoints.bucket, ...EMBEDDED_S3_CREDENTIALS });
+}
+
 export async function signInAsGuest(convexUrl: string): Promise<ConvexHttpClient> {
   const client = new ConvexHttpClient(convexUrl);
   client.setAuth(await guestToken(convexUrl));
